@@ -81,12 +81,21 @@ class Emulator(abc.ABC):
         return ApiError(fault.status, "SANDBOX_INJECTED_FAULT", f"injected fault: HTTP {fault.status}")
 
     # ---- life cycle ------------------------------------------------------------------------------
-    def reset(self, options: SeedOptions | None = None) -> None:
+    @property
+    def seed_options(self) -> SeedOptions | None:
+        """How the records were seeded, or None for a data dir no reset has touched yet."""
+        stored = self.store.meta("seed_options")
+        return SeedOptions.model_validate(stored) if stored is not None else None
+
+    def reset(self, options: SeedOptions | None = None, world: SeedWorld | None = None) -> None:
+        """Wipe every record, reinstall metadata and, given options, seed. Settings are kept."""
+        options = options or SeedOptions()
         self.store.clear()
         self.store.set_meta("settings", self.settings.model_dump(mode="json"))
         self.install_metadata()
-        if options is not None and options.people > 0:
-            self.load_seed(generate_world(options))
+        if options.people > 0 or options.companies:
+            self.load_seed(world or generate_world(options))
+        self.store.set_meta("seed_options", options.model_dump(by_alias=True))
         self.store.commit()
         self.on_loaded()
 
@@ -183,8 +192,7 @@ class Emulator(abc.ABC):
 
     async def _admin_reset(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
-        options = SeedOptions.model_validate(body) if body else None
-        self.reset(options)
+        self.reset(SeedOptions.model_validate(body))
         return web.json_response({"emulator": self.name, "reset": True, "seed": body or None})
 
 

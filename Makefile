@@ -1,0 +1,37 @@
+# crmsync: `make demo` and `make test` are all a newcomer needs. Every target creates .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export DAGSTER_HOME := $(abspath dagster_home)
+
+.PHONY: demo test lint format bench sandbox clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "crmsync needs Python 3.11 (set PYTHON=python3.11)")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/crmsync demo
+
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check crmsync_pipeline tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format crmsync_pipeline tests bench
+	$(BIN)/ruff check --fix crmsync_pipeline tests bench
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+sandbox: $(STAMP)
+	$(BIN)/crmsync sandbox --records 5000
+
+clean:
+	rm -rf $(VENV) sandbox_data dagster_home/demo_sandbox bench/results .pytest_cache .ruff_cache

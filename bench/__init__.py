@@ -1,0 +1,1 @@
+"""`make bench`: benchmarks that write a Markdown report and JSON under bench/results/."""

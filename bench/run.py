@@ -1,0 +1,50 @@
+"""Entry point of `make bench`: run each benchmark, write bench/results/report.md and results.json."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+from . import emulator_throughput
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main() -> None:
+    RESULTS.mkdir(exist_ok=True)
+    started = time.time()
+    results = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "emulator_throughput": emulator_throughput.run(),
+    }
+    results["seconds"] = round(time.time() - started, 1)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / "report.md").write_text(_report(results))
+    print(_report(results))
+
+
+def _report(results: dict) -> str:
+    t = results["emulator_throughput"]
+    hs, sf = t["hubspot_batch_upsert_100"], t["salesforce_collection_upsert_200"]
+    lines = [
+        "# crmsync benchmarks",
+        "",
+        f"Machine: {results['machine']['cpus']} CPUs, Python {results['machine']['python']}.",
+        "",
+        "## Sandbox emulators (rate limits off, official clients, 2 client threads, separate process)",
+        "",
+        "| what | calls a minute | target | records a call | met |",
+        "|---|---:|---:|---:|---|",
+        f"| HubSpot batch upsert | {hs['per_minute']} | {hs['target_per_minute']} | 100 | {'yes' if hs['ok'] else 'NO'} |",
+        f"| Salesforce collection upsert | {sf['per_minute']} | {sf['target_per_minute']} | 200 | {'yes' if sf['ok'] else 'NO'} |",
+        "",
+        f"Sandbox start with 5,000 people per side: {t['sandbox_startup_seconds_5000_records']} s.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""`crmsync`: the command line entry point. Each command lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from .demo_command import demo
+from .sandbox_command import sandbox
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crmsync")
+def cli() -> None:
+    """Two-way HubSpot <-> Salesforce sync, run as a Dagster pipeline over DuckDB."""
+
+
+cli.add_command(sandbox)
+cli.add_command(demo)

@@ -1,0 +1,33 @@
+"""Every switch and limit of the HubSpot sandbox; persisted with the store, changed via `/_sandbox/settings`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class HubSpotSettings(BaseModel):
+    """Defaults mimic a Professional portal with a private-app token."""
+
+    portal_id: int = 24_681_357
+    access_tokens: list[str] = Field(default_factory=lambda: ["sandbox-token"])
+    install_xref_properties: bool = True
+
+    # rate limits (0 = that limit is off)
+    rate_limits_enabled: bool = True
+    burst_limit_per_10s: int = 190
+    search_limit_per_second: int = 5
+    daily_limit: int = 625_000
+    send_retry_after: bool = False  # unconfirmed for the real API
+
+    # search
+    search_lag_seconds: float = 3.0
+    search_accepts_string_sorts: bool = True  # [?] bare "createdate" / "-createdate" sort strings
+
+    # write rules
+    lifecycle_backward: Literal["ignore", "reject"] = "ignore"
+
+    # merge ([?] in the reference)
+    merge_assigns_new_id: bool = False
+    merged_id_resolves_to_survivor: bool = True

@@ -1,0 +1,70 @@
+"""Every switch and limit of the Salesforce sandbox (persisted; change at run time via
+`POST /_sandbox/settings`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ValidationRule(BaseModel):
+    """An org validation rule: `error_condition` is a SOQL WHERE condition; true rejects the record."""
+
+    object: str
+    error_condition: str
+    message: str
+    field: str | None = None
+    active: bool = True
+
+
+class DuplicateRule(BaseModel):
+    """Blocks a save when another live record matches on every listed field (case-insensitive)."""
+
+    object: str
+    fields: list[str]
+    active: bool = True
+    name: str | None = None
+
+
+def _default_rules() -> list[ValidationRule]:
+    # SOQL has no LENGTH(): "shorter than 7 characters" is "does not match seven `_` wildcards".
+    return [
+        ValidationRule(
+            object="Lead",
+            error_condition="Phone != null AND (NOT Phone LIKE '_______%')",
+            message="Phone number must have at least 7 characters.",
+            field="Phone",
+        )
+    ]
+
+
+class SalesforceSettings(BaseModel):
+    # OAuth
+    client_id: str = "sandbox-client-id"
+    client_secret: str = "sandbox-client-secret"
+    username: str = "integration@sandbox.crmsync.dev"
+    password: str = "sandbox-password"
+    security_token: str = ""
+    refresh_token: str = "sandbox-refresh-token"
+    static_token: str = "sandbox-token"
+    session_ttl_seconds: int = 7200
+    # limits
+    daily_api_limit: int = Field(100_000, description="0 disables the limit")
+    query_page_size: int = 2000
+    query_locator_ttl_s: float = 900.0
+    bulk_processing_delay_s: float = 0.2
+    # metadata
+    install_xref_fields: bool = True
+    can_customize: bool = True
+    # validation switches (the reference marks several of these unconfirmed)
+    case_insensitive_field_names: bool = True
+    restricted_picklists: dict[str, list[str]] = Field(default_factory=lambda: {"Opportunity": ["StageName"]})
+    validation_rules: list[ValidationRule] = Field(default_factory=_default_rules)
+    duplicate_rules: list[DuplicateRule] = Field(
+        default_factory=lambda: [DuplicateRule(object="Lead", fields=["Email"], name="Standard_Lead_Duplicate_Rule")]
+    )
+    read_only_fields: dict[str, list[str]] = Field(default_factory=dict)
+    read_only_record_ids: list[str] = Field(default_factory=list)
+    block_converted_lead_updates: bool = True
+    upsert_update_returns_body: bool = Field(True, description="API >= 46: 200 + JSON; False: 204 (older)")
+    insufficient_access_status: int = Field(400, description="HTTP status of INSUFFICIENT_ACCESS_OR_READONLY")
+    collection_create_failure_id: str = Field("omit", description="'omit' or 'null': id key on failed creates")
