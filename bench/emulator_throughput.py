@@ -7,7 +7,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInputUpsert, SimplePublicObjectBatchInputUpsert
+from hubspot.crm.contacts import (
+    BatchInputSimplePublicObjectBatchInputUpsert,
+    SimplePublicObjectBatchInputUpsert,
+)
 
 from crmsync_pipeline.connectors.clients import hubspot_client, salesforce_client
 
@@ -38,9 +41,14 @@ def hubspot_batch_upserts(sandbox: SandboxProcess) -> dict:
     def upsert(worker: int, n: int) -> None:
         inputs = [
             SimplePublicObjectBatchInputUpsert(
-                id=f"bench.{worker}.{n % 50}.{i}@throughput.example", id_property="email",
-                properties={"email": f"bench.{worker}.{n % 50}.{i}@throughput.example",
-                            "firstname": f"Bench{n}", "lastname": f"Contact{i}", "jobtitle": "Benchmark"},
+                id=f"bench.{worker}.{n % 50}.{i}@throughput.example",
+                id_property="email",
+                properties={
+                    "email": f"bench.{worker}.{n % 50}.{i}@throughput.example",
+                    "firstname": f"Bench{n}",
+                    "lastname": f"Contact{i}",
+                    "jobtitle": "Benchmark",
+                },
             )
             for i in range(100)
         ]
@@ -48,8 +56,14 @@ def hubspot_batch_upserts(sandbox: SandboxProcess) -> dict:
 
     calls = _run_for(SECONDS, upsert, WORKERS)
     per_minute = calls * 60 / SECONDS
-    return {"calls": calls, "seconds": SECONDS, "per_minute": round(per_minute), "target_per_minute": 1200,
-            "records_per_call": 100, "ok": per_minute >= 1200}
+    return {
+        "calls": calls,
+        "seconds": SECONDS,
+        "per_minute": round(per_minute),
+        "target_per_minute": 1200,
+        "records_per_call": 100,
+        "ok": per_minute >= 1200,
+    }
 
 
 def salesforce_collection_upserts(sandbox: SandboxProcess) -> dict:
@@ -57,17 +71,31 @@ def salesforce_collection_upserts(sandbox: SandboxProcess) -> dict:
 
     def upsert(worker: int, n: int) -> None:
         records = [
-            {"attributes": {"type": "Contact"}, "CrmSync_HubSpot_Id__c": f"bench-{worker}-{n % 50}-{i}",
-             "LastName": f"Contact{i}", "FirstName": f"Bench{n}", "Title": "Benchmark"}
+            {
+                "attributes": {"type": "Contact"},
+                "CrmSync_HubSpot_Id__c": f"bench-{worker}-{n % 50}-{i}",
+                "LastName": f"Contact{i}",
+                "FirstName": f"Bench{n}",
+                "Title": "Benchmark",
+            }
             for i in range(200)
         ]
-        sf.restful("composite/sobjects/Contact/CrmSync_HubSpot_Id__c", method="PATCH",
-                   json={"allOrNone": False, "records": records})
+        sf.restful(
+            "composite/sobjects/Contact/CrmSync_HubSpot_Id__c",
+            method="PATCH",
+            json={"allOrNone": False, "records": records},
+        )
 
     calls = _run_for(SECONDS, upsert, WORKERS)
     per_minute = calls * 60 / SECONDS
-    return {"calls": calls, "seconds": SECONDS, "per_minute": round(per_minute), "target_per_minute": 600,
-            "records_per_call": 200, "ok": per_minute >= 600}
+    return {
+        "calls": calls,
+        "seconds": SECONDS,
+        "per_minute": round(per_minute),
+        "target_per_minute": 600,
+        "records_per_call": 200,
+        "ok": per_minute >= 600,
+    }
 
 
 def run() -> dict:

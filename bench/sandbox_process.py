@@ -42,10 +42,22 @@ class SandboxProcess:
         crmsync = Path(sys.executable).with_name("crmsync")
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(crmsync), "sandbox", "--hubspot-port", str(self.hubspot_port), "--salesforce-port",
-             str(self.salesforce_port), "--records", str(self.records), "--data-dir", self._dir.name,
-             *self.extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
+            [
+                str(crmsync),
+                "sandbox",
+                "--hubspot-port",
+                str(self.hubspot_port),
+                "--salesforce-port",
+                str(self.salesforce_port),
+                "--records",
+                str(self.records),
+                "--data-dir",
+                self._dir.name,
+                *self.extra_args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ},
         )
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

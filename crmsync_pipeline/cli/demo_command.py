@@ -21,8 +21,12 @@ SALESFORCE_OBJECTS = ("Account", "Contact", "Lead", "Opportunity", "Task")
 @click.command()
 @click.option("--records", default=2000, show_default=True, help="about N people per side")
 @click.option("--seed", default=42, show_default=True)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("dagster_home/demo_sandbox"), show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dagster_home/demo_sandbox"),
+    show_default=True,
+)
 def demo(records: int, seed: int, data_dir: Path) -> None:
     """Seed fresh sandbox CRMs and read every record back through both official clients."""
     from crmsync_pipeline.connectors.clients import hubspot_client, salesforce_client
@@ -40,21 +44,33 @@ def demo(records: int, seed: int, data_dir: Path) -> None:
             requests.post(f"{url}/_sandbox/stats/reset", timeout=10)
         table = Table(title="What the sandbox CRMs hold, read back through the official clients")
         for column in ("CRM", "object", "records", "API calls", "seconds"):
-            table.add_column(column, justify="right" if column in ("records", "API calls", "seconds") else "left")
+            table.add_column(
+                column, justify="right" if column in ("records", "API calls", "seconds") else "left"
+            )
 
         hubspot = hubspot_client(SANDBOX_TOKEN, hubspot_url)
         for name in HUBSPOT_OBJECTS:
             before, started = _calls(hubspot_url), time.monotonic()
             count = len(hubspot.crm.objects.get_all(name))
-            table.add_row("HubSpot", name, str(count), str(_calls(hubspot_url) - before),
-                          f"{time.monotonic() - started:.2f}")
+            table.add_row(
+                "HubSpot",
+                name,
+                str(count),
+                str(_calls(hubspot_url) - before),
+                f"{time.monotonic() - started:.2f}",
+            )
 
         sf = salesforce_client(salesforce_url, SANDBOX_TOKEN)
         for name in SALESFORCE_OBJECTS:
             before, started = _calls(salesforce_url), time.monotonic()
             count = sum(1 for _ in sf.query_all_iter(f"SELECT Id, LastModifiedDate FROM {name}"))
-            table.add_row("Salesforce", name, str(count), str(_calls(salesforce_url) - before),
-                          f"{time.monotonic() - started:.2f}")
+            table.add_row(
+                "Salesforce",
+                name,
+                str(count),
+                str(_calls(salesforce_url) - before),
+                f"{time.monotonic() - started:.2f}",
+            )
         console.print(table)
         console.print(
             "The sync pipeline is not built yet (next issue). To keep the sandbox serving:\n"

@@ -47,8 +47,12 @@ def salesforce_session(instance_url: str, extra_hosts: tuple[str, ...] = ()) -> 
     return session
 
 
-def salesforce_client(instance_url: str, access_token: str, version: str = SALESFORCE_API_VERSION,
-                      session: requests.Session | None = None) -> Salesforce:
+def salesforce_client(
+    instance_url: str,
+    access_token: str,
+    version: str = SALESFORCE_API_VERSION,
+    session: requests.Session | None = None,
+) -> Salesforce:
     """A simple-salesforce client on an existing session token (instance URL + bearer)."""
     return Salesforce(
         instance_url=instance_url,

@@ -141,9 +141,13 @@ class Emulator(abc.ABC):
             response = self.error_response(err)
         except web.HTTPException as exc:
             if exc.status == 404 and resource is None:
-                response = self.error_response(ApiError(404, "NOT_FOUND", "The requested resource does not exist"))
+                response = self.error_response(
+                    ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+                )
             else:
-                response = self.error_response(ApiError(exc.status, exc.reason.upper().replace(" ", "_"), exc.text or exc.reason))
+                response = self.error_response(
+                    ApiError(exc.status, exc.reason.upper().replace(" ", "_"), exc.text or exc.reason)
+                )
         except Exception:
             log.exception("sandbox %s: unhandled error on %s %s", self.name, request.method, request.path)
             response = self.error_response(ApiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred"))

@@ -47,11 +47,15 @@ def build_emulators(options: SandboxOptions, say: Callable[[str], None] = print)
         world = generate_world(options.seed)
         for emulator in emulators:
             emulator.reset(options.seed, world)
-        say(f"seeded {options.seed.people} people per side (seed {options.seed.seed}) "
-            f"in {time.monotonic() - started:.1f}s")
+        say(
+            f"seeded {options.seed.people} people per side (seed {options.seed.seed}) "
+            f"in {time.monotonic() - started:.1f}s"
+        )
     else:
         kept = emulators[0].seed_options
         if options.seed.people and kept is not None and kept.people != options.seed.people:
-            say(f"data dir {options.data_dir} already holds a sandbox seeded with {kept.people} people; "
-                "keeping it (pass --reset to reseed)")
+            say(
+                f"data dir {options.data_dir} already holds a sandbox seeded with {kept.people} people; "
+                "keeping it (pass --reset to reseed)"
+            )
     return emulators

@@ -28,8 +28,10 @@ def test_about_n_people_per_side_and_objects_in_proportion(world):
     assert hubspot_people == 2000
     assert 2000 <= salesforce_people <= 2000 * 1.05  # plus the duplicate Leads
     assert len(world.facts["people_on_both_sides"]) == 600
-    total_companies = len({r.key for r in world.hubspot.objects["companies"]} |
-                          {r.key for r in world.salesforce.objects["Account"]})
+    total_companies = len(
+        {r.key for r in world.hubspot.objects["companies"]}
+        | {r.key for r in world.salesforce.objects["Account"]}
+    )
     assert total_companies == 400
 
 
@@ -37,7 +39,12 @@ def test_counts_can_be_overridden():
     w = generate_world(SeedOptions(records=100, companies=7, deals=3, tasks=0))
     keys = {r.key for r in w.hubspot.objects["companies"]} | {r.key for r in w.salesforce.objects["Account"]}
     assert len(keys) == 7
-    assert len({r.key for r in w.hubspot.objects["deals"]} | {r.key for r in w.salesforce.objects["Opportunity"]}) == 3
+    assert (
+        len(
+            {r.key for r in w.hubspot.objects["deals"]} | {r.key for r in w.salesforce.objects["Opportunity"]}
+        )
+        == 3
+    )
     assert not w.hubspot.objects["tasks"] and not w.salesforce.objects["Task"]
 
 
@@ -65,7 +72,11 @@ def test_messy_cases_are_present(world):
     assert world.facts["test_people"]
     assert world.facts["duplicate_leads"]
     assert set(world.facts["rejected_by_salesforce"].values()) == {
-        "REQUIRED_FIELD_MISSING", "STRING_TOO_LONG", "INVALID_EMAIL_ADDRESS", "FIELD_CUSTOM_VALIDATION_EXCEPTION"}
+        "REQUIRED_FIELD_MISSING",
+        "STRING_TOO_LONG",
+        "INVALID_EMAIL_ADDRESS",
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+    }
     websites = [r.fields["Website"] for r in world.salesforce.objects["Account"]]
     assert any(w.startswith("https://") for w in websites) and any(w.startswith("www.") for w in websites)
     hs_names = {r.key: r.fields["name"] for r in world.hubspot.objects["companies"]}
@@ -76,8 +87,14 @@ def test_messy_cases_are_present(world):
 
 def test_deals_in_every_stage_and_references_resolve(world):
     assert {r.fields["dealstage"] for r in world.hubspot.objects["deals"]} == {
-        "appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
-        "contractsent", "closedwon", "closedlost"}
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    }
     assert len({r.fields["StageName"] for r in world.salesforce.objects["Opportunity"]}) == 11
     keys = {obj: {r.key for r in recs} for obj, recs in world.salesforce.objects.items()}
     keys["User"] = {u.key for u in world.salesforce.users}

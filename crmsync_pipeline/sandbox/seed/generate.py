@@ -153,15 +153,31 @@ class _Generator:
             suffix = self.rng.choice(v.COMPANY_SUFFIX_VARIANTS)
             industry = self.rng.choice(v.INDUSTRIES)
             sf_industry = industry[1] if self.rng.random() > 0.15 else self.rng.choice(v.INDUSTRIES)[1]
-            website = self.rng.choice((f"https://www.{domain}/", f"http://{domain}", f"www.{domain}", domain,
-                                       f"https://{domain}/about"))
-            self.world.companies.append(Company(
-                key=f"c{i}", name=base, salesforce_name=base + suffix, domain=domain,
-                salesforce_website=website, industry=industry, salesforce_industry=sf_industry,
-                employees=self.rng.choice((5, 12, 40, 120, 480, 2500, 12000)),
-                revenue=self.rng.randrange(1, 500) * 100_000, presence=self._pick(COMPANY_PRESENCE),
-                owner=self.rng.choice(self.world.owners)[0], created_at=self._when(),
-            ))
+            website = self.rng.choice(
+                (
+                    f"https://www.{domain}/",
+                    f"http://{domain}",
+                    f"www.{domain}",
+                    domain,
+                    f"https://{domain}/about",
+                )
+            )
+            self.world.companies.append(
+                Company(
+                    key=f"c{i}",
+                    name=base,
+                    salesforce_name=base + suffix,
+                    domain=domain,
+                    salesforce_website=website,
+                    industry=industry,
+                    salesforce_industry=sf_industry,
+                    employees=self.rng.choice((5, 12, 40, 120, 480, 2500, 12000)),
+                    revenue=self.rng.randrange(1, 500) * 100_000,
+                    presence=self._pick(COMPANY_PRESENCE),
+                    owner=self.rng.choice(self.world.owners)[0],
+                    created_at=self._when(),
+                )
+            )
 
     def _people(self) -> None:
         n = self.options.people
@@ -189,13 +205,23 @@ class _Generator:
         title = rng.choice(v.JOB_TITLES)
         phone = f"+1 {rng.randrange(200, 999)} 555 {rng.randrange(1000, 9999)}"
         person = Person(
-            key=f"p{i}", first=first, last=last, email=email, hubspot_email=hubspot_email,
-            salesforce_email=salesforce_email, company=company, title=title,
+            key=f"p{i}",
+            first=first,
+            last=last,
+            email=email,
+            hubspot_email=hubspot_email,
+            salesforce_email=salesforce_email,
+            company=company,
+            title=title,
             salesforce_title=title if rng.random() > 0.3 else rng.choice(v.JOB_TITLES),
-            phone=phone, salesforce_phone=phone if rng.random() > 0.2 else phone.replace(" ", "-"),
-            lifecycle=rng.choice(v.HUBSPOT_LIFECYCLE_STAGES), lead_status=rng.choice(v.HUBSPOT_LEAD_STATUSES),
-            source=rng.choice(v.LEAD_SOURCES), presence=presence,
-            owner=rng.choice(self.world.owners)[0], created_at=self._when(),
+            phone=phone,
+            salesforce_phone=phone if rng.random() > 0.2 else phone.replace(" ", "-"),
+            lifecycle=rng.choice(v.HUBSPOT_LIFECYCLE_STAGES),
+            lead_status=rng.choice(v.HUBSPOT_LEAD_STATUSES),
+            source=rng.choice(v.LEAD_SOURCES),
+            presence=presence,
+            owner=rng.choice(self.world.owners)[0],
+            created_at=self._when(),
         )
         if presence != "hubspot" and email and company.presence != "hubspot" and rng.random() < 0.03:
             person.also_lead = True
@@ -204,15 +230,23 @@ class _Generator:
         return person
 
     def _make_unacceptable_to_salesforce(self, person: Person) -> None:
-        kind = self.rng.choice(("REQUIRED_FIELD_MISSING", "STRING_TOO_LONG", "INVALID_EMAIL_ADDRESS",
-                                "FIELD_CUSTOM_VALIDATION_EXCEPTION"))
+        kind = self.rng.choice(
+            (
+                "REQUIRED_FIELD_MISSING",
+                "STRING_TOO_LONG",
+                "INVALID_EMAIL_ADDRESS",
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+            )
+        )
         person.rejected_by_salesforce = kind
         person.lifecycle = "salesqualifiedlead"  # inside the default inclusion rules, so it is pushed
         if kind == "REQUIRED_FIELD_MISSING":
             person.last = ""
         elif kind == "STRING_TOO_LONG":
-            person.title = ("Senior Vice President of Global Strategic Revenue Operations and "
-                            "Cross-Functional Go-To-Market Enablement, EMEA and APAC Regions (acting)")
+            person.title = (
+                "Senior Vice President of Global Strategic Revenue Operations and "
+                "Cross-Functional Go-To-Market Enablement, EMEA and APAC Regions (acting)"
+            )
         elif kind == "INVALID_EMAIL_ADDRESS":
             person.email = person.hubspot_email = f"{person.first}.{person.key}@localhost".lower()
         else:  # the sandbox org's default validation rule rejects phones shorter than 7 characters
@@ -225,18 +259,29 @@ class _Generator:
         for i in range(self.options.deal_count):
             company = self.rng.choice(self.world.companies)
             stage = v.HUBSPOT_DEAL_STAGES[i % len(v.HUBSPOT_DEAL_STAGES)]
-            contacts = self.rng.sample(people_by_company.get(company.key, []),
-                                       k=min(len(people_by_company.get(company.key, [])), self.rng.choice((0, 1, 1, 2))))
+            contacts = self.rng.sample(
+                people_by_company.get(company.key, []),
+                k=min(len(people_by_company.get(company.key, [])), self.rng.choice((0, 1, 1, 2))),
+            )
             amount = float(self.rng.randrange(5, 400) * 250)
             created = self._when()
-            self.world.deals.append(Deal(
-                key=f"d{i}", name=f"{company.name} - {self.rng.choice(('Expansion', 'New seats', 'Renewal', 'Pilot'))} {i}",
-                amount=amount, salesforce_amount=amount if self.rng.random() > 0.2 else amount + 500,
-                close=created + timedelta(days=self.rng.randrange(10, 200), hours=self.rng.randrange(0, 23)),
-                hubspot_stage=stage, salesforce_stage=v.SALESFORCE_STAGES[i % len(v.SALESFORCE_STAGES)],
-                company=company, contacts=contacts, presence=self._pick(DEAL_PRESENCE),
-                owner=self.rng.choice(self.world.owners)[0], created_at=created,
-            ))
+            self.world.deals.append(
+                Deal(
+                    key=f"d{i}",
+                    name=f"{company.name} - {self.rng.choice(('Expansion', 'New seats', 'Renewal', 'Pilot'))} {i}",
+                    amount=amount,
+                    salesforce_amount=amount if self.rng.random() > 0.2 else amount + 500,
+                    close=created
+                    + timedelta(days=self.rng.randrange(10, 200), hours=self.rng.randrange(0, 23)),
+                    hubspot_stage=stage,
+                    salesforce_stage=v.SALESFORCE_STAGES[i % len(v.SALESFORCE_STAGES)],
+                    company=company,
+                    contacts=contacts,
+                    presence=self._pick(DEAL_PRESENCE),
+                    owner=self.rng.choice(self.world.owners)[0],
+                    created_at=created,
+                )
+            )
 
     def _tasks(self) -> None:
         if not self.world.people:
@@ -245,26 +290,37 @@ class _Generator:
             person = self.rng.choice(self.world.people)
             deal = self.rng.choice(self.world.deals) if self.world.deals and self.rng.random() < 0.3 else None
             created = self._when()
-            self.world.tasks.append(Task(
-                key=f"t{i}", subject=self.rng.choice(v.TASK_SUBJECTS), status_index=self.rng.randrange(5),
-                priority=self.rng.randrange(3), due=created + timedelta(days=self.rng.randrange(1, 30)),
-                body=f"Notes for {person.first} {person.last}: {self.rng.choice(v.TASK_SUBJECTS).lower()}.",
-                person=person, deal=deal, presence=self._pick(TASK_PRESENCE),
-                owner=self.rng.choice(self.world.owners)[0], created_at=created,
-            ))
+            self.world.tasks.append(
+                Task(
+                    key=f"t{i}",
+                    subject=self.rng.choice(v.TASK_SUBJECTS),
+                    status_index=self.rng.randrange(5),
+                    priority=self.rng.randrange(3),
+                    due=created + timedelta(days=self.rng.randrange(1, 30)),
+                    body=f"Notes for {person.first} {person.last}: {self.rng.choice(v.TASK_SUBJECTS).lower()}.",
+                    person=person,
+                    deal=deal,
+                    presence=self._pick(TASK_PRESENCE),
+                    owner=self.rng.choice(self.world.owners)[0],
+                    created_at=created,
+                )
+            )
 
 
 def _facts(world: World) -> dict:
     return {
         "people_on_both_sides": sorted(p.key for p in world.people if p.presence == "both"),
         "people_without_email": sorted(p.key for p in world.people if p.email is None),
-        "test_people": sorted(p.key for p in world.people
-                              if p.email and p.email.endswith(("@test.com", "@example.com"))),
-        "email_variants": sorted(p.key for p in world.people if p.email and p.salesforce_email != p.email
-                                 and p.presence == "both"),
+        "test_people": sorted(
+            p.key for p in world.people if p.email and p.email.endswith(("@test.com", "@example.com"))
+        ),
+        "email_variants": sorted(
+            p.key for p in world.people if p.email and p.salesforce_email != p.email and p.presence == "both"
+        ),
         "duplicate_leads": sorted(p.key for p in world.people if p.also_lead),
-        "rejected_by_salesforce": {p.key: p.rejected_by_salesforce for p in world.people
-                                   if p.rejected_by_salesforce},
+        "rejected_by_salesforce": {
+            p.key: p.rejected_by_salesforce for p in world.people if p.rejected_by_salesforce
+        },
         "companies_on_both_sides": sorted(c.key for c in world.companies if c.presence == "both"),
         "deal_stages": sorted({d.hubspot_stage for d in world.deals}),
         "owners": [email for _, email, _, _ in world.owners],

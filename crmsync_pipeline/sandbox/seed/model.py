@@ -23,7 +23,9 @@ class SeedOptions(BaseModel):
 
     @property
     def company_count(self) -> int:
-        return self.companies if self.companies is not None else max(self.people // 5, 1 if self.people else 0)
+        return (
+            self.companies if self.companies is not None else max(self.people // 5, 1 if self.people else 0)
+        )
 
     @property
     def deal_count(self) -> int:

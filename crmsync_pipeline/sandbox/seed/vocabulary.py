@@ -1,30 +1,204 @@
 """Word lists the seed generator draws from. Small on purpose: variety comes from combining them."""
 
-FIRST_NAMES = (
-    "Ada Alan Alice Amir Ana Anders Aisha Ben Bianca Carlos Chen Chloe Dana David Diego Elena Emma Eric "
-    "Fatima Felix Grace Hana Hugo Ines Ivan Jade James Jana Jon Julia Kai Karen Kenji Lara Leo Lina Lucas "
-    "Maya Mia Marco Nadia Noah Nora Olga Omar Oscar Paula Priya Quinn Rafael Rosa Ryan Sara Sofia Tariq "
-    "Tom Uma Victor Wei Yara Yusuf Zoe"
-).split()
+FIRST_NAMES = [
+    "Ada",
+    "Alan",
+    "Alice",
+    "Amir",
+    "Ana",
+    "Anders",
+    "Aisha",
+    "Ben",
+    "Bianca",
+    "Carlos",
+    "Chen",
+    "Chloe",
+    "Dana",
+    "David",
+    "Diego",
+    "Elena",
+    "Emma",
+    "Eric",
+    "Fatima",
+    "Felix",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Ivan",
+    "Jade",
+    "James",
+    "Jana",
+    "Jon",
+    "Julia",
+    "Kai",
+    "Karen",
+    "Kenji",
+    "Lara",
+    "Leo",
+    "Lina",
+    "Lucas",
+    "Maya",
+    "Mia",
+    "Marco",
+    "Nadia",
+    "Noah",
+    "Nora",
+    "Olga",
+    "Omar",
+    "Oscar",
+    "Paula",
+    "Priya",
+    "Quinn",
+    "Rafael",
+    "Rosa",
+    "Ryan",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Tom",
+    "Uma",
+    "Victor",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zoe",
+]
 
-LAST_NAMES = (
-    "Abbott Alvarez Andersen Baker Banerjee Becker Brown Chen Costa Dubois Evans Fischer Garcia Gomez "
-    "Hansen Haddad Ito Jensen Johnson Kaur Khan Kim Kowalski Larsen Lee Lopez Martin Meyer Moreau Muller "
-    "Nakamura Nguyen Novak O'Brien Okafor Patel Perez Petrov Quinn Rossi Santos Schmidt Silva Smith "
-    "Svensson Tanaka Taylor Tremblay Walker Wang Weber Williams Wilson Yamamoto Zhang"
-).split()
+LAST_NAMES = [
+    "Abbott",
+    "Alvarez",
+    "Andersen",
+    "Baker",
+    "Banerjee",
+    "Becker",
+    "Brown",
+    "Chen",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Gomez",
+    "Hansen",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Johnson",
+    "Kaur",
+    "Khan",
+    "Kim",
+    "Kowalski",
+    "Larsen",
+    "Lee",
+    "Lopez",
+    "Martin",
+    "Meyer",
+    "Moreau",
+    "Muller",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "O'Brien",
+    "Okafor",
+    "Patel",
+    "Perez",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Smith",
+    "Svensson",
+    "Tanaka",
+    "Taylor",
+    "Tremblay",
+    "Walker",
+    "Wang",
+    "Weber",
+    "Williams",
+    "Wilson",
+    "Yamamoto",
+    "Zhang",
+]
 
-COMPANY_STEMS = (
-    "Acme Apex Atlas Aurora Beacon Bluebird Bolt Cascade Cedar Cobalt Comet Crescent Delta Ember Evergreen "
-    "Falcon Fjord Granite Harbor Helix Horizon Ion Juniper Keystone Lumen Maple Meridian Nimbus Northwind "
-    "Nova Oak Onyx Orbit Pinnacle Prairie Quantum Quartz Redwood Ridge Sable Sierra Solstice Summit Tidal "
-    "Titan Umbra Vantage Vertex Willow Zenith"
-).split()
+COMPANY_STEMS = [
+    "Acme",
+    "Apex",
+    "Atlas",
+    "Aurora",
+    "Beacon",
+    "Bluebird",
+    "Bolt",
+    "Cascade",
+    "Cedar",
+    "Cobalt",
+    "Comet",
+    "Crescent",
+    "Delta",
+    "Ember",
+    "Evergreen",
+    "Falcon",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Helix",
+    "Horizon",
+    "Ion",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Maple",
+    "Meridian",
+    "Nimbus",
+    "Northwind",
+    "Nova",
+    "Oak",
+    "Onyx",
+    "Orbit",
+    "Pinnacle",
+    "Prairie",
+    "Quantum",
+    "Quartz",
+    "Redwood",
+    "Ridge",
+    "Sable",
+    "Sierra",
+    "Solstice",
+    "Summit",
+    "Tidal",
+    "Titan",
+    "Umbra",
+    "Vantage",
+    "Vertex",
+    "Willow",
+    "Zenith",
+]
 
-COMPANY_QUALIFIERS = (
-    "Analytics Bio Cloud Data Dynamics Energy Foods Health Labs Logistics Media Motors Networks Partners "
-    "Robotics Security Software Solutions Systems Telecom Ventures"
-).split()
+COMPANY_QUALIFIERS = [
+    "Analytics",
+    "Bio",
+    "Cloud",
+    "Data",
+    "Dynamics",
+    "Energy",
+    "Foods",
+    "Health",
+    "Labs",
+    "Logistics",
+    "Media",
+    "Motors",
+    "Networks",
+    "Partners",
+    "Robotics",
+    "Security",
+    "Software",
+    "Solutions",
+    "Systems",
+    "Telecom",
+    "Ventures",
+]
 
 # The same company written three ways, as users type it.
 COMPANY_SUFFIX_VARIANTS = ("", " Corp", " Corporation", " Inc.", " Inc", " LLC", " Ltd")
@@ -52,10 +226,24 @@ INDUSTRIES = (
 )
 
 JOB_TITLES = (
-    "CEO CTO CFO COO VP Sales VP Marketing Head of RevOps Sales Manager Account Executive SDR "
-    "Marketing Manager Data Engineer Software Engineer Product Manager Office Manager Procurement Lead "
-    "Operations Analyst Customer Success Manager"
-).split(" ")
+    "CEO",
+    "CTO",
+    "CFO",
+    "VP Sales",
+    "VP Marketing",
+    "Head of RevOps",
+    "Sales Manager",
+    "Account Executive",
+    "SDR",
+    "Marketing Manager",
+    "Data Engineer",
+    "Software Engineer",
+    "Product Manager",
+    "Office Manager",
+    "Procurement Lead",
+    "Operations Analyst",
+    "Customer Success Manager",
+)
 
 HUBSPOT_LIFECYCLE_STAGES = (
     "subscriber",
@@ -67,7 +255,15 @@ HUBSPOT_LIFECYCLE_STAGES = (
     "evangelist",
     "other",
 )
-HUBSPOT_LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED")
+HUBSPOT_LEAD_STATUSES = (
+    "NEW",
+    "OPEN",
+    "IN_PROGRESS",
+    "OPEN_DEAL",
+    "UNQUALIFIED",
+    "ATTEMPTED_TO_CONTACT",
+    "CONNECTED",
+)
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 SALESFORCE_LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Not Converted")
 
