@@ -1,0 +1,87 @@
+"""Opening the state file: short-lived connections (one DuckDB file takes one writing process, so a
+connection is never held across API calls), owner-only permissions, and schema migrations.
+
+Migrations are the numbered files in `sql/schema/`; the applied version is kept in
+`crmsync_schema_version`, so a newer crmsync opens an older state file and carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = PROJECT_ROOT / "sql"
+SCHEMA_DIR = SQL_DIR / "schema"
+MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def default_state_path() -> Path:
+    if os.environ.get("CRMSYNC_STATE_DB"):
+        return Path(os.environ["CRMSYNC_STATE_DB"]).expanduser().resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / "dagster_home")
+    return home.resolve() / "crmsync.duckdb"
+
+
+def migrations() -> list[tuple[int, Path]]:
+    found = []
+    for path in sorted(SCHEMA_DIR.glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if not match:
+            raise RuntimeError(f"{path}: migration files are named NNN_description.sql")
+        found.append((int(match.group(1)), path))
+    return found
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute("CREATE TABLE IF NOT EXISTS crmsync_schema_version (version INTEGER, applied_at TIMESTAMPTZ)")
+    row = con.execute("SELECT max(version) FROM crmsync_schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the file's version, each in its own transaction."""
+    current = schema_version(con)
+    for version, path in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(path.read_text())
+            con.execute("INSERT INTO crmsync_schema_version VALUES (?, ?)", [version, datetime.now(UTC)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+@contextmanager
+def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one step; migrated when writable. Close it before calling a CRM."""
+    path = path or default_state_path()
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        con = duckdb.connect(str(path))
+        if created:
+            os.chmod(path, 0o600)  # the state holds personal data from both CRMs
+        migrate(con)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def sql(name: str) -> str:
+    """The text of a transformation in `sql/` (e.g. `match_links.sql`)."""
+    return (SQL_DIR / name).read_text()
