@@ -1,0 +1,1 @@
+"""The sync stages as plain functions over the state file; Dagster assets call them."""
