@@ -1,0 +1,18 @@
+-- One row per linked record x mapped field: both sides' canonical values, the base they last agreed
+-- on, when each side last changed, and the field's direction. Built by the plan stage each run.
+CREATE OR REPLACE TEMP TABLE field_state (
+    pair VARCHAR NOT NULL,
+    hubspot_id VARCHAR NOT NULL,
+    salesforce_object VARCHAR NOT NULL,
+    salesforce_id VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    direction VARCHAR NOT NULL,
+    preferred_side VARCHAR NOT NULL,      -- wins ties and clock-skew races
+    hubspot_value VARCHAR,
+    salesforce_value VARCHAR,
+    base_value VARCHAR,
+    has_base BOOLEAN NOT NULL,
+    hubspot_modified_at TIMESTAMPTZ,
+    hubspot_property_changed_at TIMESTAMPTZ,
+    salesforce_modified_at TIMESTAMPTZ
+);

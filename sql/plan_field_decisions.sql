@@ -1,0 +1,91 @@
+-- One row per linked record x mapped field: what the three-way merge decides, before any write is
+-- shaped. Input: the temp table `field_state` (one row per link x field with both sides' canonical
+-- values, the base, timestamps and the field's direction). Parameters: $skew_seconds.
+--
+-- decision:  in_sync        both sides agree (base is set to the agreed value)
+--            write_hubspot  Salesforce's value goes to HubSpot
+--            write_salesforce  HubSpot's value goes to Salesforce
+--            hold           a resolver or rule holds the field for review
+--            skip           nothing to do (direction none, create_only after creation, never-set empties)
+-- reason names the rule that decided, e.g. two_way:hubspot_changed, prefer_salesforce:first_link.
+WITH facts AS (
+    SELECT
+        *,
+        hubspot_value IS NOT DISTINCT FROM salesforce_value AS agree,
+        has_base AND hubspot_value IS DISTINCT FROM base_value AS hubspot_changed,
+        has_base AND salesforce_value IS DISTINCT FROM base_value AS salesforce_changed,
+        -- Salesforce only has record-level times; HubSpot's per-property time replaces the record's
+        -- when property history was fetched for this field.
+        coalesce(hubspot_property_changed_at, hubspot_modified_at) AS hubspot_at,
+        salesforce_modified_at AS salesforce_at
+    FROM field_state
+),
+newer AS (
+    SELECT
+        *,
+        CASE
+            WHEN hubspot_at IS NULL OR salesforce_at IS NULL THEN preferred_side
+            WHEN abs(epoch(hubspot_at) - epoch(salesforce_at)) <= $skew_seconds THEN preferred_side
+            WHEN hubspot_at > salesforce_at THEN 'hubspot'
+            ELSE 'salesforce'
+        END AS newer_side
+    FROM facts
+),
+decided AS (
+    SELECT
+        *,
+        CASE
+            WHEN direction = 'none' THEN 'skip:none'
+            WHEN direction = 'create_only' THEN 'skip:create_only'
+            WHEN agree THEN 'in_sync'
+            -- an empty value that was never set never overwrites data, whatever the direction
+            -- (and under always_<side>, that side's never-set empty does not pull the other's value in)
+            WHEN hubspot_value IS NULL AND NOT hubspot_changed THEN
+                CASE WHEN direction = 'always_hubspot' THEN 'skip:never_set_empty'
+                     ELSE 'write_hubspot:fill_empty' END
+            WHEN salesforce_value IS NULL AND NOT salesforce_changed THEN
+                CASE WHEN direction = 'always_salesforce' THEN 'skip:never_set_empty'
+                     ELSE 'write_salesforce:fill_empty' END
+            WHEN direction = 'always_hubspot' THEN
+                CASE WHEN salesforce_changed THEN 'write_salesforce:always_hubspot:overridden'
+                     ELSE 'write_salesforce:always_hubspot' END
+            WHEN direction = 'always_salesforce' THEN
+                CASE WHEN hubspot_changed THEN 'write_hubspot:always_salesforce:overridden'
+                     ELSE 'write_hubspot:always_salesforce' END
+            WHEN direction = 'resolver' THEN 'hold:resolver'
+            WHEN NOT has_base AND direction = 'prefer_hubspot' THEN 'write_salesforce:prefer_hubspot:first_link'
+            WHEN NOT has_base AND direction = 'prefer_salesforce' THEN 'write_hubspot:prefer_salesforce:first_link'
+            WHEN NOT has_base THEN
+                CASE WHEN newer_side = 'hubspot' THEN 'write_salesforce:' || direction || ':first_link_newer'
+                     ELSE 'write_hubspot:' || direction || ':first_link_newer' END
+            WHEN hubspot_changed AND NOT salesforce_changed THEN 'write_salesforce:' || direction || ':hubspot_changed'
+            WHEN salesforce_changed AND NOT hubspot_changed THEN 'write_hubspot:' || direction || ':salesforce_changed'
+            -- both changed (neither changed yet they differ cannot happen: both equal base would agree)
+            WHEN newer_side = 'hubspot' THEN 'write_salesforce:' || direction || ':both_changed_hubspot_newer'
+            ELSE 'write_hubspot:' || direction || ':both_changed_salesforce_newer'
+        END AS verdict
+    FROM newer
+)
+SELECT
+    pair,
+    hubspot_id,
+    salesforce_object,
+    salesforce_id,
+    field,
+    split_part(verdict, ':', 1) AS decision,
+    CASE WHEN verdict LIKE '%:%' THEN substr(verdict, length(split_part(verdict, ':', 1)) + 2)
+         ELSE 'agree' END AS reason,
+    hubspot_value,
+    salesforce_value,
+    base_value,
+    has_base,
+    hubspot_changed AND salesforce_changed AS is_conflict,
+    hubspot_at AS hubspot_changed_at,
+    salesforce_at AS salesforce_changed_at,
+    CASE split_part(verdict, ':', 1)
+        WHEN 'write_hubspot' THEN salesforce_value
+        WHEN 'write_salesforce' THEN hubspot_value
+        WHEN 'in_sync' THEN hubspot_value
+    END AS agreed_value
+FROM decided
+ORDER BY pair, hubspot_id, field
