@@ -23,10 +23,18 @@ class RollingWindow:
         self.window_s = window_s
         self._hits: deque[float] = deque()
 
-    def acquire(self, now: float | None = None) -> Verdict:
-        now = time.monotonic() if now is None else now
+    def _expire(self, now: float) -> None:
         while self._hits and now - self._hits[0] >= self.window_s:
             self._hits.popleft()
+
+    def used(self, now: float | None = None) -> int:
+        """Requests counted in the current window."""
+        self._expire(time.monotonic() if now is None else now)
+        return len(self._hits)
+
+    def acquire(self, now: float | None = None) -> Verdict:
+        now = time.monotonic() if now is None else now
+        self._expire(now)
         if self.limit <= 0:
             return Verdict(True, 0, 0)
         if len(self._hits) >= self.limit:

@@ -11,7 +11,9 @@ def options(*values: str | tuple[str, str]) -> list[dict[str, Any]]:
     out = []
     for order, value in enumerate(values):
         internal, label = value if isinstance(value, tuple) else (value, value.replace("_", " ").title())
-        out.append({"label": label, "value": internal, "hidden": False, "displayOrder": order, "description": ""})
+        out.append(
+            {"label": label, "value": internal, "hidden": False, "displayOrder": order, "description": ""}
+        )
     return out
 
 
@@ -30,16 +32,39 @@ def prop(
     referenced: str | None = None,
     order: int = -1,
 ) -> dict[str, Any]:
-    default_field = {"string": "text", "number": "number", "date": "date", "datetime": "date",
-                     "enumeration": "select", "bool": "booleancheckbox", "phone_number": "phonenumber"}
+    default_field = {
+        "string": "text",
+        "number": "number",
+        "date": "date",
+        "datetime": "date",
+        "enumeration": "select",
+        "bool": "booleancheckbox",
+        "phone_number": "phonenumber",
+    }
     definition = {
-        "updatedAt": INSTALLED_AT, "createdAt": INSTALLED_AT, "name": name, "label": label, "type": type_,
-        "fieldType": field_type or default_field[type_], "description": "", "groupName": group,
-        "options": opts or [], "displayOrder": order, "calculated": calculated, "externalOptions": False,
-        "hasUniqueValue": unique, "hidden": False, "hubspotDefined": hubspot_defined,
-        "modificationMetadata": {"archivable": not hubspot_defined, "readOnlyDefinition": hubspot_defined,
-                                 "readOnlyValue": read_only},
-        "formField": not read_only, "dataSensitivity": "non_sensitive", "archived": False,
+        "updatedAt": INSTALLED_AT,
+        "createdAt": INSTALLED_AT,
+        "name": name,
+        "label": label,
+        "type": type_,
+        "fieldType": field_type or default_field[type_],
+        "description": "",
+        "groupName": group,
+        "options": opts or [],
+        "displayOrder": order,
+        "calculated": calculated,
+        "externalOptions": False,
+        "hasUniqueValue": unique,
+        "hidden": False,
+        "hubspotDefined": hubspot_defined,
+        "modificationMetadata": {
+            "archivable": not hubspot_defined,
+            "readOnlyDefinition": hubspot_defined,
+            "readOnlyValue": read_only,
+        },
+        "formField": not read_only,
+        "dataSensitivity": "non_sensitive",
+        "archived": False,
     }
     if referenced:
         definition["referencedObjectType"] = referenced
@@ -56,16 +81,53 @@ def _common(group: str, created: str, modified: str) -> list[dict[str, Any]]:
     ]
 
 
-LIFECYCLE_STAGES = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
-                    "customer", "evangelist", "other")
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
 
-INDUSTRIES = ("ACCOUNTING", "AIRLINES_AVIATION", "APPAREL_FASHION", "AUTOMOTIVE", "BANKING", "BIOTECHNOLOGY",
-              "BROADCAST_MEDIA", "BUILDING_MATERIALS", "CHEMICALS", "COMPUTER_HARDWARE", "COMPUTER_SOFTWARE",
-              "CONSTRUCTION", "CONSUMER_GOODS", "EDUCATION_MANAGEMENT", "ENTERTAINMENT", "FINANCIAL_SERVICES",
-              "FOOD_BEVERAGES", "HEALTH_WELLNESS_AND_FITNESS", "HOSPITAL_HEALTH_CARE", "INFORMATION_TECHNOLOGY_AND_SERVICES",
-              "INSURANCE", "INTERNET", "LEGAL_SERVICES", "MANAGEMENT_CONSULTING", "MARKETING_AND_ADVERTISING",
-              "MEDICAL_DEVICES", "NONPROFIT_ORGANIZATION_MANAGEMENT", "OIL_ENERGY", "PHARMACEUTICALS", "REAL_ESTATE",
-              "RETAIL", "TELECOMMUNICATIONS", "TRANSPORTATION_TRUCKING_RAILROAD", "UTILITIES")
+INDUSTRIES = (
+    "ACCOUNTING",
+    "AIRLINES_AVIATION",
+    "APPAREL_FASHION",
+    "AUTOMOTIVE",
+    "BANKING",
+    "BIOTECHNOLOGY",
+    "BROADCAST_MEDIA",
+    "BUILDING_MATERIALS",
+    "CHEMICALS",
+    "COMPUTER_HARDWARE",
+    "COMPUTER_SOFTWARE",
+    "CONSTRUCTION",
+    "CONSUMER_GOODS",
+    "EDUCATION_MANAGEMENT",
+    "ENTERTAINMENT",
+    "FINANCIAL_SERVICES",
+    "FOOD_BEVERAGES",
+    "HEALTH_WELLNESS_AND_FITNESS",
+    "HOSPITAL_HEALTH_CARE",
+    "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    "INSURANCE",
+    "INTERNET",
+    "LEGAL_SERVICES",
+    "MANAGEMENT_CONSULTING",
+    "MARKETING_AND_ADVERTISING",
+    "MEDICAL_DEVICES",
+    "NONPROFIT_ORGANIZATION_MANAGEMENT",
+    "OIL_ENERGY",
+    "PHARMACEUTICALS",
+    "REAL_ESTATE",
+    "RETAIL",
+    "TELECOMMUNICATIONS",
+    "TRANSPORTATION_TRUCKING_RAILROAD",
+    "UTILITIES",
+)
 
 
 def contact_properties() -> list[dict[str, Any]]:
@@ -85,22 +147,79 @@ def contact_properties() -> list[dict[str, Any]]:
         prop("state", "State/Region", group=g),
         prop("zip", "Postal Code", group=g),
         prop("country", "Country/Region", group=g),
-        prop("hs_additional_emails", "Additional email addresses", "enumeration", "checkbox", g, read_only=True),
-        prop("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", g, options(
-            ("subscriber", "Subscriber"), ("lead", "Lead"), ("marketingqualifiedlead", "Marketing Qualified Lead"),
-            ("salesqualifiedlead", "Sales Qualified Lead"), ("opportunity", "Opportunity"),
-            ("customer", "Customer"), ("evangelist", "Evangelist"), ("other", "Other"))),
-        prop("hs_lead_status", "Lead Status", "enumeration", "radio", "sales_properties", options(
-            ("NEW", "New"), ("OPEN", "Open"), ("IN_PROGRESS", "In Progress"), ("OPEN_DEAL", "Open Deal"),
-            ("UNQUALIFIED", "Unqualified"), ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"),
-            ("CONNECTED", "Connected"), ("BAD_TIMING", "Bad Timing"))),
-        prop("hs_analytics_source", "Original Source", "enumeration", "select", "analyticsinformation", options(
-            "ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL_MARKETING", "SOCIAL_MEDIA", "REFERRALS", "OTHER_CAMPAIGNS",
-            "DIRECT_TRAFFIC", "OFFLINE", "PAID_SOCIAL"), read_only=True),
-        prop("lead_source", "Lead Source", "enumeration", "select", g, options(
-            "Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"), hubspot_defined=False),
-        prop("num_associated_deals", "Number of Associated Deals", "number", group="deal_information",
-             read_only=True, calculated=True),
+        prop(
+            "hs_additional_emails", "Additional email addresses", "enumeration", "checkbox", g, read_only=True
+        ),
+        prop(
+            "lifecyclestage",
+            "Lifecycle Stage",
+            "enumeration",
+            "radio",
+            g,
+            options(
+                ("subscriber", "Subscriber"),
+                ("lead", "Lead"),
+                ("marketingqualifiedlead", "Marketing Qualified Lead"),
+                ("salesqualifiedlead", "Sales Qualified Lead"),
+                ("opportunity", "Opportunity"),
+                ("customer", "Customer"),
+                ("evangelist", "Evangelist"),
+                ("other", "Other"),
+            ),
+        ),
+        prop(
+            "hs_lead_status",
+            "Lead Status",
+            "enumeration",
+            "radio",
+            "sales_properties",
+            options(
+                ("NEW", "New"),
+                ("OPEN", "Open"),
+                ("IN_PROGRESS", "In Progress"),
+                ("OPEN_DEAL", "Open Deal"),
+                ("UNQUALIFIED", "Unqualified"),
+                ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"),
+                ("CONNECTED", "Connected"),
+                ("BAD_TIMING", "Bad Timing"),
+            ),
+        ),
+        prop(
+            "hs_analytics_source",
+            "Original Source",
+            "enumeration",
+            "select",
+            "analyticsinformation",
+            options(
+                "ORGANIC_SEARCH",
+                "PAID_SEARCH",
+                "EMAIL_MARKETING",
+                "SOCIAL_MEDIA",
+                "REFERRALS",
+                "OTHER_CAMPAIGNS",
+                "DIRECT_TRAFFIC",
+                "OFFLINE",
+                "PAID_SOCIAL",
+            ),
+            read_only=True,
+        ),
+        prop(
+            "lead_source",
+            "Lead Source",
+            "enumeration",
+            "select",
+            g,
+            options("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"),
+            hubspot_defined=False,
+        ),
+        prop(
+            "num_associated_deals",
+            "Number of Associated Deals",
+            "number",
+            group="deal_information",
+            read_only=True,
+            calculated=True,
+        ),
         prop("hs_email_optout", "Unsubscribed from all email", "bool", group=g, read_only=True),
         prop("date_of_birth", "Date of birth", "date", group=g),
     ]
@@ -122,10 +241,22 @@ def company_properties() -> list[dict[str, Any]]:
         prop("zip", "Postal Code", group=g),
         prop("country", "Country/Region", group=g),
         prop("description", "Description", "string", "textarea", g),
-        prop("type", "Type", "enumeration", "select", g, options(
-            "PROSPECT", "PARTNER", "RESELLER", "VENDOR", "OTHER")),
-        prop("num_associated_contacts", "Number of Associated Contacts", "number", group=g,
-             read_only=True, calculated=True),
+        prop(
+            "type",
+            "Type",
+            "enumeration",
+            "select",
+            g,
+            options("PROSPECT", "PARTNER", "RESELLER", "VENDOR", "OTHER"),
+        ),
+        prop(
+            "num_associated_contacts",
+            "Number of Associated Contacts",
+            "number",
+            group=g,
+            read_only=True,
+            calculated=True,
+        ),
     ]
 
 
@@ -137,12 +268,24 @@ def deal_properties() -> list[dict[str, Any]]:
         prop("closedate", "Close Date", "datetime", group=g),
         prop("pipeline", "Pipeline", "enumeration", "select", g),
         prop("dealstage", "Deal Stage", "enumeration", "radio", g),
-        prop("dealtype", "Deal Type", "enumeration", "radio", g, options(
-            ("newbusiness", "New Business"), ("existingbusiness", "Existing Business"))),
+        prop(
+            "dealtype",
+            "Deal Type",
+            "enumeration",
+            "radio",
+            g,
+            options(("newbusiness", "New Business"), ("existingbusiness", "Existing Business")),
+        ),
         prop("description", "Deal Description", "string", "textarea", g),
         prop("hs_is_closed", "Is Deal Closed?", "bool", group=g, read_only=True, calculated=True),
-        prop("hs_deal_stage_probability", "Deal Stage Probability", "number", group=g, read_only=True,
-             calculated=True),
+        prop(
+            "hs_deal_stage_probability",
+            "Deal Stage Probability",
+            "number",
+            group=g,
+            read_only=True,
+            calculated=True,
+        ),
     ]
 
 
@@ -151,19 +294,47 @@ def task_properties() -> list[dict[str, Any]]:
     return _common(g, "hs_createdate", "hs_lastmodifieddate") + [
         prop("hs_task_subject", "Task Title", group=g),
         prop("hs_task_body", "Notes", "string", "html", g),
-        prop("hs_task_status", "Task Status", "enumeration", "select", g, options(
-            "NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")),
-        prop("hs_task_priority", "Priority", "enumeration", "select", g, options("NONE", "LOW", "MEDIUM", "HIGH")),
-        prop("hs_task_type", "Task Type", "enumeration", "select", g, options(
-            ("TODO", "To-do"), ("CALL", "Call"), ("EMAIL", "Email"))),
+        prop(
+            "hs_task_status",
+            "Task Status",
+            "enumeration",
+            "select",
+            g,
+            options("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED"),
+        ),
+        prop(
+            "hs_task_priority",
+            "Priority",
+            "enumeration",
+            "select",
+            g,
+            options("NONE", "LOW", "MEDIUM", "HIGH"),
+        ),
+        prop(
+            "hs_task_type",
+            "Task Type",
+            "enumeration",
+            "select",
+            g,
+            options(("TODO", "To-do"), ("CALL", "Call"), ("EMAIL", "Email")),
+        ),
         prop("hs_timestamp", "Due date", "datetime", group=g),
     ]
 
 
 def xref_property() -> dict[str, Any]:
-    return prop("crmsync_salesforce_id", "Salesforce ID (crmsync)", group="crmsync", unique=True,
-                hubspot_defined=False)
+    return prop(
+        "crmsync_salesforce_id",
+        "Salesforce ID (crmsync)",
+        group="crmsync",
+        unique=True,
+        hubspot_defined=False,
+    )
 
 
-DEFAULT_PROPERTIES = {"0-1": contact_properties, "0-2": company_properties, "0-3": deal_properties,
-                      "0-27": task_properties}
+DEFAULT_PROPERTIES = {
+    "0-1": contact_properties,
+    "0-2": company_properties,
+    "0-3": deal_properties,
+    "0-27": task_properties,
+}

@@ -44,12 +44,15 @@ async def json_body(request: web.Request, default: Any = None) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise errors.validation(f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise errors.validation(
+            f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(body, separators=(",", ":")), status=status,
-                        content_type="application/json")
+    return web.Response(
+        text=json.dumps(body, separators=(",", ":")), status=status, content_type="application/json"
+    )
 
 
 def no_content() -> web.Response:

@@ -28,8 +28,14 @@ class TypeRegistry:
         for t in STANDARD_TYPES:
             self._add(t)
         for schema in self.store.table("schemas").values():
-            self._add(custom_object_type(schema["objectTypeId"], schema["name"], self.portal_id,
-                                         schema.get("searchableProperties", [])))
+            self._add(
+                custom_object_type(
+                    schema["objectTypeId"],
+                    schema["name"],
+                    self.portal_id,
+                    schema.get("searchableProperties", []),
+                )
+            )
 
     def _add(self, t: ObjectType) -> None:
         self.types[t.type_id] = t
@@ -53,5 +59,9 @@ class TypeRegistry:
         return None if definition is None or definition.get("archived") else definition
 
     def unique_properties(self, type_id: str) -> list[str]:
-        names = [n for n, d in self.properties(type_id).items() if d.get("hasUniqueValue") and not d.get("archived")]
+        names = [
+            n
+            for n, d in self.properties(type_id).items()
+            if d.get("hasUniqueValue") and not d.get("archived")
+        ]
         return (["email"] if type_id == "0-1" else []) + names

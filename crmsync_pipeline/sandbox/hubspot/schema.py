@@ -37,10 +37,23 @@ CONTACTS = ObjectType(
     "contact",
     modified_prop="lastmodifieddate",
     default_props=("firstname", "lastname", "email"),
-    searchable=("firstname", "lastname", "email", "phone", "hs_additional_emails", "fax", "mobilephone", "company"),
+    searchable=(
+        "firstname",
+        "lastname",
+        "email",
+        "phone",
+        "hs_additional_emails",
+        "fax",
+        "mobilephone",
+        "company",
+    ),
 )
 COMPANIES = ObjectType(
-    "0-2", "companies", "company", default_props=("name", "domain"), searchable=("website", "phone", "name", "domain")
+    "0-2",
+    "companies",
+    "company",
+    default_props=("name", "domain"),
+    searchable=("website", "phone", "name", "domain"),
 )
 DEALS = ObjectType(
     "0-3",
@@ -89,8 +102,26 @@ def association_type_rows() -> list[dict[str, Any]]:
     """Both directions of every default type, as stored in the `association_types` meta value."""
     rows = []
     for a, b, type_id, inverse, label in DEFAULT_ASSOCIATION_TYPES:
-        rows.append({"from": a, "to": b, "typeId": type_id, "inverse": inverse, "label": label,
-                     "category": "HUBSPOT_DEFINED", "primary": label == "Primary"})
-        rows.append({"from": b, "to": a, "typeId": inverse, "inverse": type_id, "label": label,
-                     "category": "HUBSPOT_DEFINED", "primary": label == "Primary"})
+        rows.append(
+            {
+                "from": a,
+                "to": b,
+                "typeId": type_id,
+                "inverse": inverse,
+                "label": label,
+                "category": "HUBSPOT_DEFINED",
+                "primary": label == "Primary",
+            }
+        )
+        rows.append(
+            {
+                "from": b,
+                "to": a,
+                "typeId": inverse,
+                "inverse": type_id,
+                "label": label,
+                "category": "HUBSPOT_DEFINED",
+                "primary": label == "Primary",
+            }
+        )
     return rows

@@ -68,7 +68,10 @@ def coerce(definition: dict[str, Any], text: str, owner_ids: set[str]) -> str:
             if not text.isdigit():
                 raise Invalid("INVALID_INTEGER", f"{text} was not a valid integer (for owner ID).")
             if text not in owner_ids:
-                raise Invalid("INVALID_OPTION", f"{text} was not one of the allowed options: [{', '.join(sorted(owner_ids))}]")
+                raise Invalid(
+                    "INVALID_OPTION",
+                    f"{text} was not one of the allowed options: [{', '.join(sorted(owner_ids))}]",
+                )
             return text
         allowed = [o["value"] for o in definition.get("options", [])]
         if not allowed and definition.get("modificationMetadata", {}).get("readOnlyValue"):
@@ -76,7 +79,9 @@ def coerce(definition: dict[str, Any], text: str, owner_ids: set[str]) -> str:
         values = text.split(";") if definition.get("fieldType") == "checkbox" else [text]
         for value in values:
             if value not in allowed:
-                raise Invalid("INVALID_OPTION", f"{value} was not one of the allowed options: [{', '.join(allowed)}]")
+                raise Invalid(
+                    "INVALID_OPTION", f"{value} was not one of the allowed options: [{', '.join(allowed)}]"
+                )
         return text
     if name == "email" or definition.get("fieldType") == "email":
         text = text.strip()
@@ -103,16 +108,30 @@ def clean_properties(
     for name, value in raw.items():
         definition = registry.live_property(otype.type_id, name)
         if definition is None:
-            problems.append({"name": name, "error": "PROPERTY_DOESNT_EXIST", "message": f'Property "{name}" does not exist'})
+            problems.append(
+                {
+                    "name": name,
+                    "error": "PROPERTY_DOESNT_EXIST",
+                    "message": f'Property "{name}" does not exist',
+                }
+            )
             continue
         meta = definition.get("modificationMetadata", {})
         if meta.get("readOnlyValue") or definition.get("calculated"):
-            problems.append({"name": name, "error": "READ_ONLY_VALUE",
-                             "message": f'"{name}" is a read only property; its value cannot be set.'})
+            problems.append(
+                {
+                    "name": name,
+                    "error": "READ_ONLY_VALUE",
+                    "message": f'"{name}" is a read only property; its value cannot be set.',
+                }
+            )
             continue
         text = None if value is None else as_text(value)
         if text is None or text == "":
             clean[name] = None
+            continue
+        if otype.type_id == "0-3" and name in ("pipeline", "dealstage"):
+            clean[name] = text  # options are the pipelines and stages, checked below
             continue
         try:
             clean[name] = coerce(definition, text, owner_ids)
@@ -134,14 +153,24 @@ def _check_deal_stage(em: HubSpotEmulator, clean: dict, current: dict | None, pr
     pipeline_id = clean.get("pipeline") or (current or {}).get("pipeline") or "default"
     pipeline = pipelines.get(pipeline_id)
     if pipeline is None or pipeline.get("archived"):
-        problems.append({"name": "pipeline", "error": "INVALID_OPTION",
-                         "message": f"{pipeline_id} was not one of the allowed options: [{', '.join(pipelines)}]"})
+        problems.append(
+            {
+                "name": "pipeline",
+                "error": "INVALID_OPTION",
+                "message": f"{pipeline_id} was not one of the allowed options: [{', '.join(pipelines)}]",
+            }
+        )
         return
     stage = clean.get("dealstage") if "dealstage" in clean else (current or {}).get("dealstage")
     stage_ids = [s["id"] for s in pipeline["stages"] if not s.get("archived")]
     if stage is not None and stage not in stage_ids:
-        problems.append({"name": "dealstage", "error": "INVALID_OPTION",
-                         "message": f"{stage} was not one of the allowed options: [{', '.join(stage_ids)}]"})
+        problems.append(
+            {
+                "name": "dealstage",
+                "error": "INVALID_OPTION",
+                "message": f"{stage} was not one of the allowed options: [{', '.join(stage_ids)}]",
+            }
+        )
 
 
 def _apply_lifecycle_rule(em: HubSpotEmulator, clean: dict, current: dict | None, problems: list) -> None:
@@ -154,5 +183,10 @@ def _apply_lifecycle_rule(em: HubSpotEmulator, clean: dict, current: dict | None
     if em.settings.lifecycle_backward == "ignore":
         del clean["lifecyclestage"]
     else:
-        problems.append({"name": "lifecyclestage", "error": "INVALID_LIFECYCLE_STAGE",
-                         "message": f"lifecyclestage cannot move backward from {old} to {new}; clear it first"})
+        problems.append(
+            {
+                "name": "lifecyclestage",
+                "error": "INVALID_LIFECYCLE_STAGE",
+                "message": f"lifecyclestage cannot move backward from {old} to {new}; clear it first",
+            }
+        )

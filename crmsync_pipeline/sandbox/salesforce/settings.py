@@ -26,11 +26,10 @@ class DuplicateRule(BaseModel):
 
 
 def _default_rules() -> list[ValidationRule]:
-    # SOQL has no LENGTH(): "shorter than 7 characters" is "does not match seven `_` wildcards".
     return [
         ValidationRule(
             object="Lead",
-            error_condition="Phone != null AND (NOT Phone LIKE '_______%')",
+            error_condition="Phone != null AND LEN(Phone) < 7",
             message="Phone number must have at least 7 characters.",
             field="Phone",
         )
@@ -51,7 +50,11 @@ class SalesforceSettings(BaseModel):
     daily_api_limit: int = Field(100_000, description="0 disables the limit")
     query_page_size: int = 2000
     query_locator_ttl_s: float = 900.0
+    query_all_next_url_uses_query_all: bool = Field(False, description="queryAll nextRecordsUrl path [B]")
     bulk_processing_delay_s: float = 0.2
+    soql: dict[str, bool] = Field(
+        default_factory=dict, description="SoqlOptions overrides, e.g. desc_nulls_last"
+    )
     # metadata
     install_xref_fields: bool = True
     can_customize: bool = True
@@ -60,11 +63,15 @@ class SalesforceSettings(BaseModel):
     restricted_picklists: dict[str, list[str]] = Field(default_factory=lambda: {"Opportunity": ["StageName"]})
     validation_rules: list[ValidationRule] = Field(default_factory=_default_rules)
     duplicate_rules: list[DuplicateRule] = Field(
-        default_factory=lambda: [DuplicateRule(object="Lead", fields=["Email"], name="Standard_Lead_Duplicate_Rule")]
+        default_factory=lambda: [
+            DuplicateRule(object="Lead", fields=["Email"], name="Standard_Lead_Duplicate_Rule")
+        ]
     )
     read_only_fields: dict[str, list[str]] = Field(default_factory=dict)
     read_only_record_ids: list[str] = Field(default_factory=list)
     block_converted_lead_updates: bool = True
     upsert_update_returns_body: bool = Field(True, description="API >= 46: 200 + JSON; False: 204 (older)")
     insufficient_access_status: int = Field(400, description="HTTP status of INSUFFICIENT_ACCESS_OR_READONLY")
-    collection_create_failure_id: str = Field("omit", description="'omit' or 'null': id key on failed creates")
+    collection_create_failure_id: str = Field(
+        "omit", description="'omit' or 'null': id key on failed creates"
+    )

@@ -1,0 +1,99 @@
+"""Describe payloads: global (`/sobjects`), per object (`/sobjects/{Obj}/describe`) and basic info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .metadata import Schema
+from .schema import FieldDef, ObjectDef
+
+
+def object_urls(base: str, obj: ObjectDef) -> dict[str, str]:
+    root = f"{base}/sobjects/{obj.name}"
+    return {"sobject": root, "describe": f"{root}/describe", "rowTemplate": f"{root}/{{ID}}"}
+
+
+def object_summary(base: str, obj: ObjectDef) -> dict[str, Any]:
+    w = obj.writable
+    return {
+        "activateable": False, "createable": w, "custom": obj.custom, "customSetting": False,
+        "deepCloneable": False, "deletable": w, "deprecatedAndHidden": False, "feedEnabled": w,
+        "hasSubtypes": False, "isInterface": False, "isSubtype": False, "keyPrefix": obj.key_prefix,
+        "label": obj.label, "labelPlural": obj.label_plural, "layoutable": w, "mergeable": obj.mergeable,
+        "mruEnabled": w, "name": obj.name, "queryable": True, "replicateable": True, "retrieveable": True,
+        "searchable": w, "triggerable": w, "undeletable": w, "updateable": w,
+        "urls": object_urls(base, obj),
+    }  # fmt: skip
+
+
+def global_describe(base: str, schema: Schema) -> dict[str, Any]:
+    return {
+        "encoding": "UTF-8",
+        "maxBatchSize": 200,
+        "sobjects": [object_summary(base, o) for o in sorted(schema.objects.values(), key=lambda o: o.name)],
+    }
+
+
+def describe_object(base: str, schema: Schema, obj: ObjectDef, restricted: set[str]) -> dict[str, Any]:
+    out = object_summary(base, obj)
+    out.update({
+        "actionOverrides": [], "compactLayoutable": obj.writable, "defaultImplementation": None,
+        "extendedBy": None, "extendsInterfaces": None, "implementedBy": None, "implementsInterfaces": None,
+        "listviewable": None, "lookupLayoutable": None, "namedLayoutInfos": [], "networkScopeFieldName": None,
+        "searchLayoutable": obj.writable, "sobjectDescribeOption": "FULL", "supportedScopes": [],
+        "fields": [describe_field(f, f.name.lower() in restricted) for f in obj.fields.values()],
+        "childRelationships": [
+            {"cascadeDelete": False, "childSObject": rel["child"], "deprecatedAndHidden": False,
+             "field": rel["field"], "junctionIdListNames": [], "junctionReferenceTo": [],
+             "relationshipName": rel["relationship"], "restrictedDelete": False}
+            for rel in schema.child_relationships(obj.name)
+        ],
+        "recordTypeInfos": [
+            {"active": True, "available": True, "defaultRecordTypeMapping": rt.default or (rt.master and len(obj.record_types) == 1),
+             "developerName": rt.developer_name, "master": rt.master, "name": rt.name, "recordTypeId": rt.id,
+             "urls": {"layout": f"{base}/sobjects/{obj.name}/describe/layouts/{rt.id}"}}
+            for rt in obj.record_types
+        ],
+    })  # fmt: skip
+    out["urls"].update({"compactLayouts": f"{base}/sobjects/{obj.name}/describe/compactLayouts",
+                        "layouts": f"{base}/sobjects/{obj.name}/describe/layouts"})  # fmt: skip
+    return out
+
+
+def describe_field(f: FieldDef, restricted: bool) -> dict[str, Any]:
+    numeric = f.type in ("double", "currency", "percent")
+    text_like = f.is_text or f.type in ("id", "reference")
+    return {
+        "aggregatable": f.type not in ("textarea",), "aiPredictionField": False, "autoNumber": False,
+        "byteLength": f.length * 3 if text_like else 0, "calculated": f.calculated, "calculatedFormula": None,
+        "cascadeDelete": False, "caseSensitive": f.case_sensitive, "compoundFieldName": None,
+        "controllerName": None, "createable": f.createable, "custom": f.custom,
+        "defaultValue": f.picklist_default if f.picklist_default is not None else f.default_value,
+        "defaultValueFormula": None, "defaultedOnCreate": f.defaulted_on_create, "dependentPicklist": False,
+        "deprecatedAndHidden": False, "digits": f.digits, "displayLocationInDecimal": False, "encrypted": False,
+        "externalId": f.external_id, "extraTypeInfo": _extra_type(f), "filterable": f.type != "textarea",
+        "filteredLookupInfo": None, "formulaTreatNullNumberAsZero": False, "groupable": f.type not in ("textarea", "double", "currency", "percent", "datetime"),
+        "highScaleNumber": False, "htmlFormatted": False, "idLookup": f.id_lookup, "inlineHelpText": None,
+        "label": f.label, "length": f.length if text_like else 0, "mask": None, "maskType": None,
+        "name": f.name, "nameField": f.name_field, "namePointing": len(f.reference_to) > 1,
+        "nillable": f.nillable, "permissionable": f.nillable and f.createable,
+        "picklistValues": [
+            {"active": True, "defaultValue": v == f.picklist_default, "label": v, "validFor": None, "value": v}
+            for v in f.picklist
+        ],
+        "polymorphicForeignKey": len(f.reference_to) > 1, "precision": f.precision if numeric else 0,
+        "queryByDistance": False, "referenceTargetField": None, "referenceTo": list(f.reference_to),
+        "relationshipName": f.relationship_name, "relationshipOrder": None, "restrictedDelete": False,
+        "restrictedPicklist": restricted or f.restricted, "scale": f.scale if numeric else 0,
+        "searchPrefilterable": f.type == "reference", "soapType": f.soap_type,
+        "sortable": f.type != "textarea", "type": f.type, "unique": f.unique, "updateable": f.updateable,
+        "writeRequiresMasterRead": False,
+    }  # fmt: skip
+
+
+def _extra_type(f: FieldDef) -> str | None:
+    return "plaintextarea" if f.type == "textarea" else None
+
+
+def basic_info(base: str, obj: ObjectDef, recent: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"objectDescribe": object_summary(base, obj), "recentItems": recent}

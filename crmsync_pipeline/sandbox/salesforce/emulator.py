@@ -1,0 +1,165 @@
+"""The Salesforce sandbox: REST API v40.0-v62.0, Bulk API 2.0, Tooling, OAuth, over one store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from ..emulator import ApiError, Emulator
+from ..faults import Fault
+from ..seed import SeedWorld
+from .admin import AdminActions
+from .auth import Auth
+from .bulk2 import BulkJobs
+from .catalog import StoreCatalog
+from .collections import CollectionsResource
+from .composite import CompositeResource
+from .errors import render_rest
+from .limits import ApiAllocation, LimitsResource
+from .metadata import Schema
+from .org_data import API_USER_ID, ORG_ID, UI_USER_ID, install_org
+from .query import QueryResource
+from .records import Records
+from .rest import MAX_VERSION, MIN_VERSION, Call, RouteTable
+from .rules import OrgRules
+from .seed_loader import load_side
+from .settings import SalesforceSettings
+from .sobjects import SObjectResource
+from .tooling import ToolingResource
+
+FAULT_CODES = {
+    429: ("REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."),
+    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)"),
+    502: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
+    503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
+}  # fmt: skip
+
+
+def release_name(major: int) -> str:
+    season = ("Winter", "Spring", "Summer")[(major - 59) % 3]
+    return f"{season} '{(major - 59) // 3 + 24}"
+
+
+class SalesforceEmulator(Emulator):
+    """A Salesforce org as simple-salesforce sees it (see /work/shared/reference/salesforce_api.md)."""
+
+    name = "salesforce"
+    Settings = SalesforceSettings
+    org_id = ORG_ID
+    api_user_id = API_USER_ID
+    ui_user_id = UI_USER_ID
+
+    def __init__(self, data_dir: Any = None, *, fault_seed: int = 0):
+        self.auth = Auth(self)
+        self.routes = RouteTable()
+        self.query_resource = QueryResource(self)
+        self.bulk = BulkJobs(self)
+        self.admin = AdminActions(self)
+        super().__init__(data_dir, fault_seed=fault_seed)
+        self.allocation = ApiAllocation(self)
+        for resource in (SObjectResource(self), CollectionsResource(self), CompositeResource(self),
+                         self.query_resource, self.bulk, ToolingResource(self), LimitsResource(self)):  # fmt: skip
+            resource.register(self.routes)
+
+    # ---- schema and indexes ---------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self.schema = Schema(self.settings.install_xref_fields, self.store.meta("custom_objects", []),
+                             self.store.meta("custom_fields", []))  # fmt: skip
+        self.records = Records(self.store, self.schema, self.settings, self.clock)
+        self.catalog = StoreCatalog(self.records)
+        self.records.rule_check = OrgRules(self.records, self.settings, self.catalog)
+
+    def fill_columns(self) -> None:
+        """Give every stored row every field of its object (after fields were added)."""
+        for obj in self.schema.objects.values():
+            names = list(obj.fields)
+            for rid, row in self.store.table(obj.name).items():
+                if len(row) != len(names):
+                    for name in names:
+                        row.setdefault(name, False if obj.fields[name].type == "boolean" else None)
+                    self.store.touch(obj.name, rid)
+
+    def install_metadata(self) -> None:
+        self.rebuild()
+        install_org(self.records)
+
+    def load_seed(self, world: SeedWorld) -> None:
+        load_side(self, world.salesforce)
+
+    def on_loaded(self) -> None:
+        self.rebuild()
+        self.fill_columns()
+        self.query_resource.cursors.clear()
+        self.bulk.forget()
+        if hasattr(self, "allocation"):
+            self.allocation.reset()
+
+    def update_settings(self, changes: dict[str, Any]) -> Any:
+        settings = super().update_settings(changes)
+        self.on_loaded_keep_usage()
+        return settings
+
+    def on_loaded_keep_usage(self) -> None:
+        self.rebuild()
+        self.fill_columns()
+
+    # ---- SOQL -----------------------------------------------------------------------------------
+    def run_soql(self, text: str, include_deleted: bool, version: str) -> Any:
+        from .soql import SoqlError, SoqlOptions, execute, parse_soql
+
+        options = SoqlOptions(**self.settings.soql)
+        try:
+            return execute(parse_soql(text), self.catalog, include_deleted=include_deleted, api_version=version,
+                           options=options)  # fmt: skip
+        except SoqlError as exc:
+            raise ApiError(400, exc.code, exc.message) from None
+
+    # ---- HTTP -----------------------------------------------------------------------------------
+    def add_api_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/services/data", self.versions)
+        router.add_get("/services/data/", self.versions)
+        router.add_post("/services/oauth2/token", self.auth.token)
+        self.routes.add("GET", "/", self.resources)
+        self.routes.mount(router, lambda request, call: None)
+
+    async def versions(self, request: web.Request) -> web.Response:
+        return web.json_response([
+            {"label": release_name(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
+            for v in range(MIN_VERSION, MAX_VERSION + 1)
+        ])  # fmt: skip
+
+    def resources(self, call: Call) -> Any:
+        from .rest import Reply
+
+        names = [
+            "sobjects",
+            "query",
+            "queryAll",
+            "limits",
+            "composite",
+            "tooling",
+            "jobs",
+            "search",
+            "recent",
+        ]
+        return Reply(body={n: f"{call.base}/{n}" for n in names})
+
+    async def admit(self, request: web.Request) -> None:
+        if self.auth.needs_session(request.path):
+            self.auth.check(request)
+            self.allocation.acquire()
+
+    def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
+        if request.path.startswith("/services/data/v"):
+            response.headers["Sforce-Limit-Info"] = self.allocation.header()
+
+    def error_response(self, err: ApiError) -> web.Response:
+        return web.json_response(render_rest(err), status=err.status)
+
+    def fault_error(self, fault: Fault) -> ApiError:
+        code, message = FAULT_CODES.get(fault.status, ("UNKNOWN_EXCEPTION", f"HTTP {fault.status}"))
+        return ApiError(fault.status, code, message)
+
+    def add_admin_routes(self, router: web.UrlDispatcher) -> None:
+        self.admin.register(router)
