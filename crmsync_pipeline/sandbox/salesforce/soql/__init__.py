@@ -5,10 +5,11 @@ rows. `parse_soql` is syntax only (cached by text); `execute` resolves names and
 
 from .catalog import FieldMeta, SoqlCatalog
 from .errors import SoqlError
-from .executor import SoqlResult, compile_condition, execute
+from .executor import SoqlResult, execute
 from .nodes import SoqlQuery
 from .options import SoqlOptions
 from .parser import parse_soql
+from .validation import compile_condition
 
 __all__ = [
     "FieldMeta",

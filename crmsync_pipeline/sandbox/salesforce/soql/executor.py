@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -12,10 +12,12 @@ from .aggregates import AGGREGATE_FUNCTIONS, run_aggregate
 from .catalog import SoqlCatalog, category
 from .conditions import CompileContext, compile_where
 from .errors import (
+    EXCEEDED_ID_LIMIT,
     INVALID_QUERY_FILTER_OPERATOR,
     INVALID_TYPE,
     MALFORMED_QUERY,
     NUMBER_OUTSIDE_VALID_RANGE,
+    SoqlError,
     located,
     unknown_relationship,
     unsupported_object,
@@ -25,11 +27,11 @@ from .literals import decode_string, normalize_id
 from .nodes import And, Comparison, FieldPath, Paren, Query, SelectCall, SelectSubquery
 from .options import DEFAULT_OPTIONS, SoqlOptions
 from .ordering import sort_key, sort_rows
-from .parser import parse_condition
 from .paths import Resolver
 from .shaping import RecordShape, Renderer
 
 MAX_OFFSET = 2000
+MAX_AGGREGATE_ROWS = 2000
 
 
 @dataclass
@@ -44,7 +46,7 @@ class SoqlResult:
     child_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
-class _Run:
+class QueryRun:
     """State of one `execute` call (today, options, the catalog)."""
 
     def __init__(self, catalog: SoqlCatalog, include_deleted: bool, api_version: str, today: date, options):
@@ -146,9 +148,15 @@ class _Run:
                 pos = call.call.pos
                 raise located(MALFORMED_QUERY, query.text, pos, f"unexpected token: '{call.call.name}'")
         if calls or query.group_by:
-            records, columns = run_aggregate(
-                query, select, sobject, resolver, self.matching(query, sobject, resolver)
-            )
+            rows = self.matching(query, sobject, resolver)
+            records, columns = run_aggregate(query, select, sobject, resolver, rows)
+            if len(records) > MAX_AGGREGATE_ROWS:
+                # aggregate answers cannot be paged with queryMore, so they must fit one batch
+                reason = (
+                    "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a "
+                    "single batch"
+                )
+                raise SoqlError(EXCEEDED_ID_LIMIT, reason)
             return SoqlResult(records, len(records), False, columns, sobject, is_aggregate=True)
 
         shape, columns, child_columns = self.shape(query, select, sobject, resolver)
@@ -238,7 +246,7 @@ def execute(
 ) -> SoqlResult:
     """Runs a parsed query; raises SoqlError (INVALID_TYPE, INVALID_FIELD, ...) as Salesforce would."""
     today = (now or relative_dates.utc_now()).date()
-    run = _Run(catalog, include_deleted, api_version, today, options or DEFAULT_OPTIONS)
+    run = QueryRun(catalog, include_deleted, api_version, today, options or DEFAULT_OPTIONS)
     # A big answer allocates ~100k acyclic dicts; letting the cyclic GC walk the whole store several
     # times meanwhile doubles the cost, so it is paused for the duration of one query.
     paused = gc.isenabled()
@@ -248,22 +256,3 @@ def execute(
     finally:
         if paused:
             gc.enable()
-
-
-def compile_condition(
-    sobject: str,
-    condition: str,
-    catalog: SoqlCatalog,
-    *,
-    now: datetime | None = None,
-    options: SoqlOptions | None = None,
-) -> Callable[[dict], bool]:
-    """A WHERE condition (plus LEN/LENGTH/ISBLANK) as a predicate over one stored row of `sobject`."""
-    tree = parse_condition(condition)
-    canonical = catalog.object_name(sobject)
-    if canonical is None:
-        raise located(INVALID_TYPE, condition, None, unsupported_object(sobject))
-    today = (now or relative_dates.utc_now()).date()
-    run = _Run(catalog, False, "59.0", today, options or DEFAULT_OPTIONS)
-    resolver = Resolver(catalog, canonical, None, condition)
-    return compile_where(tree, run.context(resolver, allow_functions=True))

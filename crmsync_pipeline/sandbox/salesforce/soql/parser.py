@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from .errors import MALFORMED_QUERY, SoqlError, located
 from .literals import BadEscape, decode_string, like_pattern
+from .logic_rules import check_logic
 from .nodes import (
     And,
     BareCall,
@@ -238,38 +239,13 @@ def _parse(text: str, start: str):
         raise
 
 
-def _check_logic(cond: Condition | None, text: str) -> None:
-    """SOQL demands parentheses when AND and OR mix, and a NOT that follows AND/OR must open a group."""
-    if isinstance(cond, And | Or):
-        for index, item in enumerate(cond.items):
-            culprit = None
-            if isinstance(cond, Or) and isinstance(item, And):
-                culprit = cond.keywords[0] if index == 0 else item.keywords[0]
-            elif isinstance(item, Not) and index > 0:
-                culprit = item.keyword
-            if culprit is not None:
-                raise located(MALFORMED_QUERY, text, culprit.pos, f"unexpected token: '{culprit.text}'")
-            _check_logic(item, text)
-    elif isinstance(cond, Not | Paren):
-        _check_logic(cond.item, text)
-    elif isinstance(cond, Comparison) and cond.subquery is not None:
-        _check_query(cond.subquery)
-
-
-def _check_query(query: Query) -> None:
-    _check_logic(query.where, query.text)
-    for item in query.select:
-        if isinstance(item, SelectSubquery):
-            _check_query(item.query)
-
-
 @lru_cache(maxsize=512)
 def parse_soql(text: str) -> Query:
     """Parse one SOQL statement (syntax only); raises SoqlError(MALFORMED_QUERY)."""
     if not text or not text.strip():
         raise SoqlError(MALFORMED_QUERY, "unexpected token: '<EOF>'")
     query = _parse(text, "start")
-    _check_query(query)
+    check_logic(query)
     return query
 
 

@@ -272,3 +272,18 @@ def test_more_than_five_parent_levels_is_refused(soql_error, names):
 def test_functions_other_than_aggregates_are_refused_in_queries(soql_error):
     assert soql_error("SELECT Id FROM Contact WHERE LEN(Phone) < 7").code == "MALFORMED_QUERY"
     assert soql_error("SELECT UPPER(Name) FROM Account").code == "MALFORMED_QUERY"
+
+
+def test_aggregate_answer_must_fit_one_batch(fresh_org, soql, soql_error):
+    for i in range(2001):
+        fresh_org.add("Opportunity", Name=f"Deal {i}", StageName="Prospecting", Amount=i)
+    err = soql_error("SELECT Name, SUM(Amount) FROM Opportunity GROUP BY Name", fresh_org)
+    assert err.code == "EXCEEDED_ID_LIMIT"
+    result = soql(
+        "SELECT Name, SUM(Amount) FROM Opportunity GROUP BY Name ORDER BY SUM(Amount) DESC LIMIT 3", fresh_org
+    )
+    assert [(r["Name"], r["expr0"]) for r in result.records] == [
+        ("Deal 2000", 2000),
+        ("Deal 1999", 1999),
+        ("Deal 1998", 1998),
+    ]
