@@ -60,13 +60,15 @@ CREATE TABLE IF NOT EXISTS plan_rows (
     run_id VARCHAR NOT NULL,
     pair VARCHAR NOT NULL,
     target VARCHAR NOT NULL,              -- hubspot | salesforce
-    action VARCHAR NOT NULL,              -- create | update | clear
+    action VARCHAR NOT NULL,              -- create | update
+    record_ref VARCHAR NOT NULL,          -- the target id, or the source id for a create
     hubspot_id VARCHAR,
     salesforce_object VARCHAR,
     salesforce_id VARCHAR,
     field VARCHAR NOT NULL,
     old_value VARCHAR,
-    new_value VARCHAR,
+    new_value VARCHAR,                    -- in the target's own form
+    canonical_value VARCHAR,              -- becomes base once the target confirms the write
     reason VARCHAR NOT NULL,              -- which rule decided, e.g. two_way:hubspot_changed
     preflight_error VARCHAR,              -- the code the CRM would answer; such rows are never sent
     planned_at TIMESTAMPTZ NOT NULL

@@ -1,0 +1,55 @@
+-- Record what one batch's CRM call answered, for every record in `write_outcomes`: confirm or fail the
+-- audit intents, keep per-record results, keep the errors table (first/last seen, attempts; a record
+-- that synced leaves it), link created records, and move base to what the CRM confirmed, never further.
+-- Parameters: $run_id, $pair, $target, $now.
+
+UPDATE audit_log a
+SET outcome = CASE WHEN o.succeeded THEN 'confirmed' ELSE 'failed' END,
+    confirmed_at = CASE WHEN o.succeeded THEN $now END,
+    record_id = coalesce(a.record_id, o.record_id)
+FROM write_outcomes o
+WHERE a.run_id = $run_id AND a.pair = $pair AND a.target = $target
+  AND a.source_id = o.record_ref AND a.outcome = 'intended';
+
+INSERT INTO write_results
+SELECT $run_id, $pair, $target, o.record_ref,
+       (SELECT any_value(action) FROM plan_rows p
+        WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref),
+       o.succeeded, o.error_code, o.error_message, o.error_fields, $now
+FROM write_outcomes o;
+
+INSERT INTO sync_errors
+SELECT $pair, $target, o.record_ref, o.error_code, o.error_message, $now, $now, 1, $run_id
+FROM write_outcomes o
+WHERE NOT o.succeeded
+ON CONFLICT (pair, target, record_ref) DO UPDATE SET
+    error_code = excluded.error_code,
+    error_message = excluded.error_message,
+    last_seen = excluded.last_seen,
+    attempts = sync_errors.attempts + 1,
+    last_run_id = excluded.last_run_id;
+
+DELETE FROM sync_errors
+WHERE pair = $pair AND target = $target
+  AND record_ref IN (SELECT record_ref FROM write_outcomes WHERE succeeded);
+
+INSERT INTO links
+SELECT DISTINCT $pair,
+       CASE WHEN $target = 'hubspot' THEN o.record_id ELSE p.hubspot_id END,
+       p.salesforce_object,
+       CASE WHEN $target = 'salesforce' THEN o.record_id ELSE p.salesforce_id END,
+       'created', $now, $run_id
+FROM write_outcomes o
+JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
+WHERE o.succeeded AND o.created
+ON CONFLICT DO NOTHING;
+
+INSERT INTO base_values
+SELECT $pair,
+       CASE WHEN $target = 'hubspot' AND p.action = 'create' THEN o.record_id ELSE p.hubspot_id END,
+       p.field, p.canonical_value, $now, $run_id
+FROM write_outcomes o
+JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
+WHERE o.succeeded AND p.preflight_error IS NULL
+ON CONFLICT (pair, hubspot_id, field) DO UPDATE SET
+    value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id;

@@ -1,0 +1,10 @@
+-- One row per record a batch wrote (or tried to): what the CRM answered.
+CREATE OR REPLACE TEMP TABLE write_outcomes (
+    record_ref VARCHAR NOT NULL,
+    record_id VARCHAR,
+    succeeded BOOLEAN NOT NULL,
+    created BOOLEAN NOT NULL,
+    error_code VARCHAR,
+    error_message VARCHAR,
+    error_fields VARCHAR[]
+);
