@@ -8,8 +8,10 @@ CREATE OR REPLACE TEMP TABLE field_state (
     field VARCHAR NOT NULL,
     direction VARCHAR NOT NULL,
     preferred_side VARCHAR NOT NULL,      -- wins ties and clock-skew races
-    hubspot_value VARCHAR,
-    salesforce_value VARCHAR,
+    hubspot_value VARCHAR,                -- canonical
+    salesforce_value VARCHAR,             -- canonical
+    hubspot_raw VARCHAR,                  -- as the CRM holds it (the audit log's "before")
+    salesforce_raw VARCHAR,
     base_value VARCHAR,
     has_base BOOLEAN NOT NULL,
     hubspot_modified_at TIMESTAMPTZ,

@@ -45,6 +45,8 @@ FIELD_STATE_COLUMNS = (
     "preferred_side",
     "hubspot_value",
     "salesforce_value",
+    "hubspot_raw",
+    "salesforce_raw",
     "hubspot_modified_at",
     "salesforce_modified_at",
 )
@@ -98,13 +100,16 @@ def build_field_state(
             columns["preferred_side"].append(preferred_side(rule.direction))
             columns["hubspot_value"].append(rule.hubspot_to_canonical(hubspot_raw[i]))
             columns["salesforce_value"].append(rule.salesforce_to_canonical(salesforce_raw[sobject][i]))
+            columns["hubspot_raw"].append(hubspot_raw[i])
+            columns["salesforce_raw"].append(salesforce_raw[sobject][i])
             columns["hubspot_modified_at"].append(hubspot_times[i])
             columns["salesforce_modified_at"].append(salesforce_times[i])
     con.register("field_values", pa.table(columns, schema=_SCHEMA))
     con.execute(
         """INSERT INTO field_state
            SELECT v.pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
-                  v.preferred_side, v.hubspot_value, v.salesforce_value, b.value, b.field IS NOT NULL,
+                  v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
+                  b.value, b.field IS NOT NULL,
                   v.hubspot_modified_at, NULL, v.salesforce_modified_at
            FROM field_values v
            LEFT JOIN base_values b ON b.pair = v.pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field"""
@@ -114,7 +119,7 @@ def build_field_state(
 
 
 _SCHEMA = pa.schema(
-    [(name, pa.string()) for name in FIELD_STATE_COLUMNS[:9]]
+    [(name, pa.string()) for name in FIELD_STATE_COLUMNS[:11]]
     + [
         ("hubspot_modified_at", pa.timestamp("us", tz="UTC")),
         ("salesforce_modified_at", pa.timestamp("us", tz="UTC")),

@@ -17,10 +17,12 @@ def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesfor
     con = duckdb.connect()
     create_field_state(con)
     con.execute(
-        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
         [
             direction,
             preferred_side(direction),
+            hubspot,
+            salesforce,
             hubspot,
             salesforce,
             None if base is NO_BASE else base,
