@@ -77,6 +77,8 @@ SELECT
          ELSE 'agree' END AS reason,
     hubspot_value,
     salesforce_value,
+    hubspot_raw,
+    salesforce_raw,
     base_value,
     has_base,
     hubspot_changed AND salesforce_changed AS is_conflict,

@@ -38,6 +38,8 @@ class FieldDecision:
     reason: str
     hubspot_value: str | None
     salesforce_value: str | None
+    hubspot_raw: str | None
+    salesforce_raw: str | None
     base_value: str | None
     has_base: bool
     is_conflict: bool
