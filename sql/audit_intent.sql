@@ -6,7 +6,7 @@ SELECT
     run_id, pair, target,
     CASE WHEN action = 'update' THEN record_ref END AS record_id,
     record_ref AS source_id,
-    field, old_value, new_value,
+    target_field, old_value, new_value,
     action = 'create' AS created_record,
     $now AS intended_at,
     NULL AS confirmed_at,

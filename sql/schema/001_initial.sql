@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS plan_rows (
     hubspot_id VARCHAR,
     salesforce_object VARCHAR,
     salesforce_id VARCHAR,
-    field VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,               -- the mapping's name for the field (base is kept by it)
+    target_field VARCHAR NOT NULL,        -- the property or field written on the target
     old_value VARCHAR,
     new_value VARCHAR,                    -- in the target's own form
     canonical_value VARCHAR,              -- becomes base once the target confirms the write

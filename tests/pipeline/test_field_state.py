@@ -90,3 +90,32 @@ def test_archived_or_deleted_records_have_no_field_state(con):
     con.execute("UPDATE hubspot_deals_snapshot SET _archived = true WHERE id = '1'")
     con.execute("UPDATE salesforce_deals_snapshot SET _deleted = true WHERE id = '006B'")
     assert decisions(con) == {}
+
+
+def test_plan_writes_changes_records_conflicts_and_moves_base_for_agreement(con):
+    from crmsync_pipeline.pipeline.plan import plan_updates
+
+    add_deal(con, "1", "closedwon", "1200", "006A", "Negotiation/Review", "1200")  # HubSpot moved the stage
+    add_deal(con, "2", "contractsent", "900", "006B", "Negotiation/Review", "950")  # both changed the amount
+    con.execute(
+        "INSERT INTO base_values VALUES ('deals', '1', 'dealstage', 'Negotiation/Review', now(), 'r0')"
+    )
+    con.execute("INSERT INTO base_values VALUES ('deals', '2', 'amount', '800', now(), 'r0')")
+    con.execute(
+        "UPDATE salesforce_deals_snapshot SET _modified_at = _modified_at + INTERVAL 1 HOUR WHERE id = '006B'"
+    )
+    build_field_state(con, "deals", RULES, "hubspot_deals_snapshot", "salesforce_deals_snapshot")
+    summary = plan_updates(con, "r1", RULES, decide_fields(con), T0)
+    rows = con.execute(
+        "SELECT target, record_ref, target_field, old_value, new_value, reason FROM plan_rows ORDER BY target"
+    ).fetchall()
+    assert rows == [
+        ("hubspot", "2", "amount", "900", "950", "two_way:both_changed_salesforce_newer"),
+        ("salesforce", "006A", "StageName", "Negotiation/Review", "Closed Won", "two_way:hubspot_changed"),
+    ]
+    assert con.execute("SELECT field, hubspot_value, salesforce_value, winner FROM conflicts").fetchall() == [
+        ("amount", "900", "950", "salesforce")
+    ]
+    base = dict(con.execute("SELECT hubspot_id || ':' || field, value FROM base_values").fetchall())
+    assert base["1:amount"] == "1200" and base["2:dealstage"] == "Negotiation/Review"  # agreement recorded
+    assert summary.conflicts == 1 and summary.records == {"hubspot": 1, "salesforce": 1}

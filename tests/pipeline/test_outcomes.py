@@ -28,6 +28,7 @@ def con(tmp_path):
                 "Contact",
                 "003A",
                 "Title",
+                "Title",
                 "Old",
                 "CTO",
                 "CTO",
@@ -42,6 +43,7 @@ def con(tmp_path):
                 "2",
                 "Contact",
                 "003B",
+                "Title",
                 "Title",
                 "X",
                 "CEO",
@@ -58,6 +60,7 @@ def con(tmp_path):
                 "Lead",
                 None,
                 "LastName",
+                "LastName",
                 None,
                 "Lovelace",
                 "Lovelace",
@@ -73,6 +76,7 @@ def con(tmp_path):
                 "Contact",
                 "003C",
                 "email",
+                "email",
                 None,
                 "c@x.org",
                 "c@x.org",
@@ -81,8 +85,8 @@ def con(tmp_path):
         ]
         con.executemany(
             "INSERT INTO plan_rows (run_id, pair, target, action, record_ref, hubspot_id, salesforce_object, "
-            "salesforce_id, field, old_value, new_value, canonical_value, reason, planned_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            "salesforce_id, field, target_field, old_value, new_value, canonical_value, reason, planned_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             rows,
         )
         yield con

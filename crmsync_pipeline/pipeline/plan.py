@@ -1,0 +1,147 @@
+"""Turn merge decisions into the plan: one `plan_rows` row per record x field x target to write (the
+dry-run output), a `conflicts` row wherever both sides changed, held fields in review, and base moved
+at once where both sides already agree (so a re-run after a crash converges instead of writing)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from .field_state import FieldRule
+from .merge import FieldDecision
+
+
+@dataclass
+class PlanSummary:
+    updates: Counter[str] = field(default_factory=Counter)  # target -> field writes planned
+    records: Counter[str] = field(default_factory=Counter)  # target -> records to update
+    in_sync: int = 0
+    conflicts: int = 0
+    held: int = 0
+
+
+def plan_updates(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    rules: Iterable[FieldRule],
+    decisions: Iterable[FieldDecision],
+    now: datetime,
+) -> PlanSummary:
+    by_field = {r.field: r for r in rules}
+    summary = PlanSummary()
+    plan, agreed, conflicts, held = [], [], [], []
+    touched: dict[str, set[str]] = {"hubspot": set(), "salesforce": set()}
+    for d in decisions:
+        rule = by_field[d.field]
+        if d.decision == "in_sync":
+            summary.in_sync += 1
+            if not d.has_base or d.base_value != d.agreed_value:
+                agreed.append((d.pair, d.hubspot_id, d.field, d.agreed_value, now, run_id))
+        elif d.decision == "write_salesforce":
+            plan.append(
+                (
+                    run_id,
+                    d.pair,
+                    "salesforce",
+                    "update",
+                    d.salesforce_id,
+                    d.hubspot_id,
+                    d.salesforce_object,
+                    d.salesforce_id,
+                    d.field,
+                    rule.salesforce_fields[d.salesforce_object],
+                    d.salesforce_raw,
+                    rule.canonical_to_salesforce(d.agreed_value),
+                    d.agreed_value,
+                    d.reason,
+                    None,
+                    now,
+                )
+            )
+            touched["salesforce"].add(d.salesforce_id)
+        elif d.decision == "write_hubspot":
+            plan.append(
+                (
+                    run_id,
+                    d.pair,
+                    "hubspot",
+                    "update",
+                    d.hubspot_id,
+                    d.hubspot_id,
+                    d.salesforce_object,
+                    d.salesforce_id,
+                    d.field,
+                    rule.hubspot_property,
+                    d.hubspot_raw,
+                    rule.canonical_to_hubspot(d.agreed_value),
+                    d.agreed_value,
+                    d.reason,
+                    None,
+                    now,
+                )
+            )
+            touched["hubspot"].add(d.hubspot_id)
+        elif d.decision == "hold":
+            held.append(_held_item(d, run_id, now))
+        if d.is_conflict:
+            winner = {"write_salesforce": "hubspot", "write_hubspot": "salesforce"}.get(d.decision, "review")
+            conflicts.append(
+                (
+                    run_id,
+                    d.pair,
+                    d.hubspot_id,
+                    d.salesforce_id,
+                    d.field,
+                    d.base_value,
+                    d.hubspot_value,
+                    d.salesforce_value,
+                    d.hubspot_changed_at,
+                    d.salesforce_changed_at,
+                    winner,
+                    d.reason,
+                    now if winner != "review" else None,
+                )
+            )
+    if plan:
+        con.executemany(f"INSERT INTO plan_rows VALUES ({', '.join('?' * 16)})", plan)
+    if agreed:
+        con.executemany(
+            "INSERT INTO base_values VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pair, hubspot_id, field) DO UPDATE "
+            "SET value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id",
+            agreed,
+        )
+    if conflicts:
+        con.executemany(f"INSERT INTO conflicts VALUES ({', '.join('?' * 13)})", conflicts)
+    if held:
+        con.executemany("INSERT OR IGNORE INTO review_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", held)
+    for target, records in touched.items():
+        summary.records[target] = len(records)
+    summary.updates.update(row[2] for row in plan)
+    summary.conflicts, summary.held = len(conflicts), len(held)
+    return summary
+
+
+def _held_item(d: FieldDecision, run_id: str, now: datetime) -> tuple:
+    detail = {
+        "field": d.field,
+        "hubspot": d.hubspot_value,
+        "salesforce": d.salesforce_value,
+        "base": d.base_value,
+    }
+    return (
+        f"held:{d.pair}:{d.hubspot_id}:{d.field}",
+        "held_conflict",
+        d.pair,
+        d.hubspot_id,
+        [d.salesforce_id],
+        json.dumps(detail),
+        now,
+        run_id,
+        None,
+        None,
+    )
