@@ -293,7 +293,8 @@ DEAL_TYPES = ("newbusiness", "existingbusiness")
 
 HUBSPOT_TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")
 HUBSPOT_TASK_PRIORITIES = ("NONE", "LOW", "MEDIUM", "HIGH")
-SALESFORCE_TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
+# In the same order as HUBSPOT_TASK_STATUSES: a task on both sides starts in the same status.
+SALESFORCE_TASK_STATUSES = ("Not Started", "In Progress", "Waiting on someone else", "Completed", "Deferred")
 SALESFORCE_TASK_PRIORITIES = ("High", "Normal", "Low")
 TASK_SUBJECTS = (
     "Follow up on proposal",
