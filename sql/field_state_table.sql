@@ -12,6 +12,7 @@ CREATE OR REPLACE TEMP TABLE field_state (
     salesforce_value VARCHAR,             -- canonical
     hubspot_raw VARCHAR,                  -- as the CRM holds it (the audit log's "before")
     salesforce_raw VARCHAR,
+    pipeline VARCHAR,                     -- the HubSpot deal's pipeline, for stage maps
     base_value VARCHAR,
     has_base BOOLEAN NOT NULL,
     hubspot_modified_at TIMESTAMPTZ,

@@ -79,6 +79,7 @@ SELECT
     salesforce_value,
     hubspot_raw,
     salesforce_raw,
+    pipeline,
     base_value,
     has_base,
     hubspot_changed AND salesforce_changed AS is_conflict,

@@ -1,41 +1,61 @@
 """Build `field_state`: for every linked record and mapped field, both sides' values in canonical form
-next to the base they last agreed on. Canonical transforms are plain Python functions from the mapping
-(stage map, URL -> domain, datetime -> date, "17" -> 17 ...), applied column by column to the linked
-rows; the comparison itself then happens in SQL (merge.py)."""
+next to the base they last agreed on. The mapping's transforms (stage map, URL -> domain, datetime ->
+date, "17" -> 17, owners by email ...) run column by column over the linked rows; the comparison
+itself happens in SQL (merge.py). A value a transform cannot place (an unmapped picklist value, an
+owner with no email on the other side) leaves that field out for that record and is reported."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 import pyarrow as pa
 
+from crmsync_pipeline.config import (
+    Direction,
+    FieldMapping,
+    ObjectPair,
+    OwnerDirectory,
+    Side,
+    TransformContext,
+    TransformError,
+    TransformKind,
+    canonical_text,
+    to_bool,
+    to_number,
+)
+
 from .match import quoted
-from .merge import create_field_state, preferred_side
-
-Transform = Callable[[str | None], str | None]
-
-
-def identity(value: str | None) -> str | None:
-    return value
+from .merge import create_field_state
 
 
 @dataclass(frozen=True)
-class FieldRule:
-    """One mapped field of an object pair, as the merge needs it."""
+class SnapshotTables:
+    hubspot: str
+    salesforce: str
 
-    field: str  # the name base and plan rows use
-    hubspot_property: str
-    salesforce_fields: Mapping[str, str]  # sObject -> field; an sObject without the field is not mapped
-    direction: str
-    hubspot_to_canonical: Transform = identity
-    salesforce_to_canonical: Transform = identity
-    canonical_to_hubspot: Transform = identity
-    canonical_to_salesforce: Transform = identity
+    @classmethod
+    def of(cls, pair: str) -> SnapshotTables:
+        return cls(f"hubspot_{pair}_snapshot", f"salesforce_{pair}_snapshot")
 
 
-FIELD_STATE_COLUMNS = (
+@dataclass(frozen=True)
+class ValueIssue:
+    side: str
+    record_id: str
+    field: str
+    value: str | None
+    problem: str
+
+
+@dataclass
+class FieldStateResult:
+    rows: int = 0
+    issues: list[ValueIssue] = field(default_factory=list)
+
+
+COLUMNS = (
     "pair",
     "hubspot_id",
     "salesforce_object",
@@ -47,22 +67,52 @@ FIELD_STATE_COLUMNS = (
     "salesforce_value",
     "hubspot_raw",
     "salesforce_raw",
-    "hubspot_modified_at",
-    "salesforce_modified_at",
+    "pipeline",
 )
+_SCHEMA = pa.schema(
+    [(name, pa.string()) for name in COLUMNS]
+    + [
+        ("hubspot_modified_at", pa.timestamp("us", tz="UTC")),
+        ("salesforce_modified_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def transform_context(pair: ObjectPair, owners: OwnerDirectory, pipeline: str | None) -> TransformContext:
+    return TransformContext(owners=owners, pipeline=pipeline if pair.deal_stages is not None else None)
+
+
+def pipeline_property(pair: ObjectPair) -> str | None:
+    return pair.deal_stages.pipeline_property if pair.deal_stages is not None else None
+
+
+def from_canonical_text(mapped: FieldMapping, side: Side, text: str | None, ctx: TransformContext) -> object:
+    """A canonical value as stored in base/plan (text) written in `side`'s own form."""
+    kind = mapped.transform.kind
+    value: object = text
+    if text is not None and kind is TransformKind.NUMBER:
+        value = to_number(text)
+    elif text is not None and kind is TransformKind.BOOL:
+        value = to_bool(text)
+    elif text is not None and kind is TransformKind.DATE:
+        value = date.fromisoformat(text)
+    return mapped.transformer.from_canonical(side, value, ctx)
 
 
 def build_field_state(
     con: duckdb.DuckDBPyConnection,
-    pair: str,
-    rules: list[FieldRule],
-    hubspot_table: str,
-    salesforce_table: str,
-) -> int:
-    """Fill the temp table `field_state` for every live link of `pair`; returns its row count."""
+    pair_name: str,
+    pair: ObjectPair,
+    owners: OwnerDirectory,
+    tables: SnapshotTables | None = None,
+) -> FieldStateResult:
+    """Fill the temp table `field_state` for every live link of the pair."""
+    tables = tables or SnapshotTables.of(pair_name)
     create_field_state(con)
-    hubspot_columns = sorted({r.hubspot_property for r in rules})
-    salesforce_columns = sorted({f for r in rules for f in r.salesforce_fields.values()})
+    rules = [f for f in pair.fields if f.direction is not Direction.NONE]
+    pipeline_column = pipeline_property(pair)
+    hubspot_columns = sorted({r.hubspot for r in rules} | ({pipeline_column} if pipeline_column else set()))
+    salesforce_columns = sorted({r.salesforce for r in rules})
     select = ", ".join(
         [f"h.{quoted(c)} AS {quoted('h__' + c)}" for c in hubspot_columns]
         + [f"s.{quoted(c)} AS {quoted('s__' + c)}" for c in salesforce_columns]
@@ -71,57 +121,78 @@ def build_field_state(
         f"""SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id,
                    h._modified_at AS hubspot_modified_at, s._modified_at AS salesforce_modified_at, {select}
             FROM links l
-            JOIN {quoted(hubspot_table)} h ON h.id = l.hubspot_id
-            JOIN {quoted(salesforce_table)} s ON s.id = l.salesforce_id
+            JOIN {quoted(tables.hubspot)} h ON h.id = l.hubspot_id
+            JOIN {quoted(tables.salesforce)} s ON s.id = l.salesforce_id
             WHERE l.pair = $pair AND NOT coalesce(h._archived, false) AND NOT coalesce(s._deleted, false)""",
-        params={"pair": pair},
+        params={"pair": pair_name},
     ).to_arrow_table()
-    columns: dict[str, list] = {name: [] for name in FIELD_STATE_COLUMNS}
-    hubspot_ids = linked.column("hubspot_id").to_pylist()
-    sobjects = linked.column("salesforce_object").to_pylist()
-    salesforce_ids = linked.column("salesforce_id").to_pylist()
-    hubspot_times = linked.column("hubspot_modified_at").to_pylist()
-    salesforce_times = linked.column("salesforce_modified_at").to_pylist()
+    ids = {
+        name: linked.column(name).to_pylist()
+        for name in (
+            "hubspot_id",
+            "salesforce_object",
+            "salesforce_id",
+            "hubspot_modified_at",
+            "salesforce_modified_at",
+        )
+    }
+    pipelines = (
+        linked.column("h__" + pipeline_column).to_pylist() if pipeline_column else [None] * linked.num_rows
+    )
+    contexts = [transform_context(pair, owners, p) for p in pipelines]
+    out: dict[str, list] = {name: [] for name in _SCHEMA.names}
+    result = FieldStateResult()
     for rule in rules:
-        hubspot_raw = linked.column("h__" + rule.hubspot_property).to_pylist()
-        salesforce_raw = {
-            sobject: linked.column("s__" + name).to_pylist()
-            for sobject, name in rule.salesforce_fields.items()
-        }
-        for i, sobject in enumerate(sobjects):
-            if sobject not in salesforce_raw:
+        hubspot_raw = linked.column("h__" + rule.hubspot).to_pylist()
+        salesforce_raw = linked.column("s__" + rule.salesforce).to_pylist()
+        for i, sobject in enumerate(ids["salesforce_object"]):
+            if not rule.applies_to(sobject):
                 continue
-            columns["pair"].append(pair)
-            columns["hubspot_id"].append(hubspot_ids[i])
-            columns["salesforce_object"].append(sobject)
-            columns["salesforce_id"].append(salesforce_ids[i])
-            columns["field"].append(rule.field)
-            columns["direction"].append(rule.direction)
-            columns["preferred_side"].append(preferred_side(rule.direction))
-            columns["hubspot_value"].append(rule.hubspot_to_canonical(hubspot_raw[i]))
-            columns["salesforce_value"].append(rule.salesforce_to_canonical(salesforce_raw[sobject][i]))
-            columns["hubspot_raw"].append(hubspot_raw[i])
-            columns["salesforce_raw"].append(salesforce_raw[sobject][i])
-            columns["hubspot_modified_at"].append(hubspot_times[i])
-            columns["salesforce_modified_at"].append(salesforce_times[i])
-    con.register("field_values", pa.table(columns, schema=_SCHEMA))
+            try:
+                hubspot_value = canonical_text(
+                    rule.transformer.to_canonical(Side.HUBSPOT, hubspot_raw[i], contexts[i])
+                )
+            except TransformError as err:
+                result.issues.append(
+                    ValueIssue("hubspot", ids["hubspot_id"][i], rule.name, hubspot_raw[i], str(err))
+                )
+                continue
+            try:
+                salesforce_value = canonical_text(
+                    rule.transformer.to_canonical(Side.SALESFORCE, salesforce_raw[i], contexts[i])
+                )
+            except TransformError as err:
+                result.issues.append(
+                    ValueIssue("salesforce", ids["salesforce_id"][i], rule.name, salesforce_raw[i], str(err))
+                )
+                continue
+            row = (
+                pair_name,
+                ids["hubspot_id"][i],
+                sobject,
+                ids["salesforce_id"][i],
+                rule.name,
+                rule.direction.value,
+                rule.direction.preferred_side.value,
+                hubspot_value,
+                salesforce_value,
+                hubspot_raw[i],
+                salesforce_raw[i],
+                pipelines[i],
+                ids["hubspot_modified_at"][i],
+                ids["salesforce_modified_at"][i],
+            )
+            for name, value in zip(_SCHEMA.names, row, strict=True):
+                out[name].append(value)
+    con.register("field_values", pa.table(out, schema=_SCHEMA))
     con.execute(
         """INSERT INTO field_state
            SELECT v.pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
                   v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
-                  b.value, b.field IS NOT NULL,
-                  v.hubspot_modified_at, NULL, v.salesforce_modified_at
+                  v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL, v.salesforce_modified_at
            FROM field_values v
            LEFT JOIN base_values b ON b.pair = v.pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field"""
     )
     con.unregister("field_values")
-    return len(columns["pair"])
-
-
-_SCHEMA = pa.schema(
-    [(name, pa.string()) for name in FIELD_STATE_COLUMNS[:11]]
-    + [
-        ("hubspot_modified_at", pa.timestamp("us", tz="UTC")),
-        ("salesforce_modified_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
+    result.rows = len(out["pair"])
+    return result

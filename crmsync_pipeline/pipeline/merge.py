@@ -13,18 +13,6 @@ import duckdb
 from crmsync_pipeline.state.db import sql
 
 CLOCK_SKEW_SECONDS = 2.0
-DIRECTIONS = frozenset(
-    {
-        "prefer_salesforce",
-        "prefer_hubspot",
-        "two_way",
-        "always_salesforce",
-        "always_hubspot",
-        "create_only",
-        "none",
-        "resolver",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -40,17 +28,13 @@ class FieldDecision:
     salesforce_value: str | None
     hubspot_raw: str | None
     salesforce_raw: str | None
+    pipeline: str | None
     base_value: str | None
     has_base: bool
     is_conflict: bool
     hubspot_changed_at: object
     salesforce_changed_at: object
     agreed_value: str | None
-
-
-def preferred_side(direction: str) -> str:
-    """Who wins a tie: the named side, else Salesforce (DESIGN.md, for two_way)."""
-    return "hubspot" if direction.endswith("hubspot") else "salesforce"
 
 
 def create_field_state(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,8 +12,12 @@ from datetime import datetime
 
 import duckdb
 
-from .field_state import FieldRule
+from crmsync_pipeline.config import FieldMapping, ObjectPair, OwnerDirectory, Side, canonical_text
+
+from .field_state import from_canonical_text, transform_context
 from .merge import FieldDecision
+
+WRITES = {"write_salesforce": Side.SALESFORCE, "write_hubspot": Side.HUBSPOT}
 
 
 @dataclass
@@ -28,64 +32,24 @@ class PlanSummary:
 def plan_updates(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    rules: Iterable[FieldRule],
+    pair: ObjectPair,
+    owners: OwnerDirectory,
     decisions: Iterable[FieldDecision],
     now: datetime,
 ) -> PlanSummary:
-    by_field = {r.field: r for r in rules}
+    by_name = {f.name: f for f in pair.fields}
     summary = PlanSummary()
     plan, agreed, conflicts, held = [], [], [], []
     touched: dict[str, set[str]] = {"hubspot": set(), "salesforce": set()}
     for d in decisions:
-        rule = by_field[d.field]
         if d.decision == "in_sync":
             summary.in_sync += 1
             if not d.has_base or d.base_value != d.agreed_value:
                 agreed.append((d.pair, d.hubspot_id, d.field, d.agreed_value, now, run_id))
-        elif d.decision == "write_salesforce":
-            plan.append(
-                (
-                    run_id,
-                    d.pair,
-                    "salesforce",
-                    "update",
-                    d.salesforce_id,
-                    d.hubspot_id,
-                    d.salesforce_object,
-                    d.salesforce_id,
-                    d.field,
-                    rule.salesforce_fields[d.salesforce_object],
-                    d.salesforce_raw,
-                    rule.canonical_to_salesforce(d.agreed_value),
-                    d.agreed_value,
-                    d.reason,
-                    None,
-                    now,
-                )
-            )
-            touched["salesforce"].add(d.salesforce_id)
-        elif d.decision == "write_hubspot":
-            plan.append(
-                (
-                    run_id,
-                    d.pair,
-                    "hubspot",
-                    "update",
-                    d.hubspot_id,
-                    d.hubspot_id,
-                    d.salesforce_object,
-                    d.salesforce_id,
-                    d.field,
-                    rule.hubspot_property,
-                    d.hubspot_raw,
-                    rule.canonical_to_hubspot(d.agreed_value),
-                    d.agreed_value,
-                    d.reason,
-                    None,
-                    now,
-                )
-            )
-            touched["hubspot"].add(d.hubspot_id)
+        elif d.decision in WRITES:
+            target = WRITES[d.decision]
+            plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
+            touched[target.value].add(d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id)
         elif d.decision == "hold":
             held.append(_held_item(d, run_id, now))
         if d.is_conflict:
@@ -124,6 +88,46 @@ def plan_updates(
     summary.updates.update(row[2] for row in plan)
     summary.conflicts, summary.held = len(conflicts), len(held)
     return summary
+
+
+def _update_row(
+    run_id: str,
+    pair: ObjectPair,
+    owners: OwnerDirectory,
+    mapped: FieldMapping,
+    d: FieldDecision,
+    target: Side,
+    now: datetime,
+) -> tuple:
+    ctx = transform_context(pair, owners, d.pipeline)
+    new_value = _text(from_canonical_text(mapped, target, d.agreed_value, ctx))
+    if target is Side.SALESFORCE:
+        ref, target_field, old_value = d.salesforce_id, mapped.salesforce, d.salesforce_raw
+    else:
+        ref, target_field, old_value = d.hubspot_id, mapped.hubspot, d.hubspot_raw
+    return (
+        run_id,
+        d.pair,
+        target.value,
+        "update",
+        ref,
+        d.hubspot_id,
+        d.salesforce_object,
+        d.salesforce_id,
+        d.field,
+        target_field,
+        old_value,
+        new_value,
+        d.agreed_value,
+        d.reason,
+        None,
+        now,
+    )
+
+
+def _text(value: object) -> str | None:
+    """Target-form values are kept as text; the writers give them the target field's type."""
+    return value if isinstance(value, str) or value is None else canonical_text(value)
 
 
 def _held_item(d: FieldDecision, run_id: str, now: datetime) -> tuple:

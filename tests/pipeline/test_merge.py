@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from crmsync_pipeline.pipeline.merge import create_field_state, decide_fields, preferred_side
+from crmsync_pipeline.config import Direction
+from crmsync_pipeline.pipeline.merge import create_field_state, decide_fields
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NO_BASE = object()
@@ -17,14 +18,15 @@ def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesfor
     con = duckdb.connect()
     create_field_state(con)
     con.execute(
-        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
         [
             direction,
-            preferred_side(direction),
+            Direction(direction).preferred_side.value,
             hubspot,
             salesforce,
             hubspot,
             salesforce,
+            None,
             None if base is NO_BASE else base,
             base is not NO_BASE,
             hubspot_at,
