@@ -1,11 +1,12 @@
 """Match: link each HubSpot record to its Salesforce record, never guessing.
 
 Order (DESIGN.md): an existing link, then the cross-reference ids each side stores of the other, then
-normalised email, then the configured fallbacks (domain or company name for companies; name at
-company for people without email). Each key runs as one SQL statement over the records still unlinked.
-A value shared by several records on a side is ambiguous: those records go to review, not to a create.
-Where a person is both a Contact and a Lead, the link goes to the preferred sObject (the Contact) and
-the Lead is reported as a duplicate.
+the mapping's match keys in file order (email; domain or company name for companies; name at company
+for people without email). Key values are normalised by the mapping's own normalisers, then each key
+is one SQL statement over the records still unlinked. A value shared by several records on a side is
+ambiguous: those records go to review, not to a create. Where a person is both a Contact and a Lead,
+the link goes to the pair's first Salesforce object (the Contact) and the Lead is reported as a
+duplicate.
 """
 
 from __future__ import annotations
@@ -13,36 +14,45 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.state.db import sql
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
-# Salesforce ids compare on their case-sensitive 15-character form; HubSpot may hold either length.
-SALESFORCE_ID_15 = "left(trim({}), 15)"
+Record = Mapping[str, Any]
+KeyOf = Callable[[Record], str | None]
+
+
+def quoted(name: str) -> str:
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"not a valid field name: {name!r}")
+    return '"' + name + '"'
+
+
+def salesforce_id_15(value: Any) -> str | None:
+    """Salesforce ids compare on their case-sensitive 15-character form; HubSpot may hold either."""
+    text = str(value).strip() if value is not None else ""
+    return text[:15] if len(text) in (15, 18) else None
 
 
 @dataclass(frozen=True)
-class MatchKey:
-    """One way to recognise the same record on both sides: SQL expressions over snapshot columns
-    (built from the mapping; normalisation macros live in sql/macros.sql)."""
+class Key:
+    """One way to recognise the same record on both sides, as a function per side and sObject."""
 
     kind: str
-    hubspot: str
-    salesforce: dict[str, str]  # sObject -> expression
-
-
-@dataclass(frozen=True)
-class PairMatching:
-    pair: str
-    hubspot_table: str
-    salesforce_table: str
-    sobjects: tuple[str, ...]  # in order of preference: a Contact before a Lead
-    keys: tuple[MatchKey, ...]  # in order; cross-reference keys first
+    hubspot: KeyOf
+    salesforce: Mapping[str, KeyOf]
+    hubspot_fields: tuple[str, ...]
+    salesforce_fields: Mapping[str, tuple[str, ...]]
+    only_when_missing: tuple[str, ...] = ()
 
 
 @dataclass
@@ -56,72 +66,172 @@ class MatchResult:
         return sum(self.linked_by.values())
 
 
-def quoted(name: str) -> str:
-    if not IDENTIFIER.match(name):
-        raise ValueError(f"not a valid field name: {name!r}")
-    return '"' + name + '"'
-
-
-def cross_reference_keys(
-    hubspot_property: str, salesforce_field: str, sobjects: tuple[str, ...]
-) -> tuple[MatchKey, ...]:
-    """HubSpot records carry their Salesforce id; Salesforce records carry their HubSpot id."""
-    return (
-        MatchKey(
+def keys_for(pair: ObjectPair) -> list[Key]:
+    """The cross-reference keys, then the mapping's match keys in order."""
+    xref = pair.xref
+    keys = [
+        Key(
             "salesforce_id_in_hubspot",
-            SALESFORCE_ID_15.format(quoted(hubspot_property)),
-            {s: SALESFORCE_ID_15.format("id") for s in sobjects},
+            lambda r: salesforce_id_15(r.get(xref.hubspot_property)),
+            {s: (lambda r: salesforce_id_15(r.get("id"))) for s in pair.salesforce},
+            (xref.hubspot_property,),
+            {s: () for s in pair.salesforce},
         ),
-        MatchKey(
-            "hubspot_id_in_salesforce", "trim(id)", {s: f"trim({quoted(salesforce_field)})" for s in sobjects}
+        Key(
+            "hubspot_id_in_salesforce",
+            lambda r: r.get("id"),
+            {s: (lambda r: _text(r.get(xref.salesforce_field))) for s in pair.salesforce},
+            (),
+            {s: (xref.salesforce_field,) for s in pair.salesforce},
         ),
-    )
+    ]
+    for key in pair.match:
+        per_object = {s: key.salesforce_fields(s) for s in pair.salesforce}
+        keys.append(
+            Key(
+                key.name,
+                lambda r, k=key: _joined(k.hubspot_value(r)),
+                {
+                    s: (lambda r, k=key, s=s: _joined(k.salesforce_value(s, r)))
+                    for s, f in per_object.items()
+                    if f
+                },
+                tuple(key.hubspot),
+                {s: tuple(f) for s, f in per_object.items() if f},
+                tuple(key.only_when_missing),
+            )
+        )
+    return keys
 
 
 def match_links(
-    con: duckdb.DuckDBPyConnection, matching: PairMatching, run_id: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    pair: ObjectPair,
+    run_id: str,
+    now: datetime,
+    hubspot_table: str | None = None,
+    salesforce_table: str | None = None,
 ) -> MatchResult:
     """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent."""
-    con.execute(sql("macros.sql"))
-    _build_match_keys(con, matching)
+    keys = keys_for(pair)
+    _build_match_keys(
+        con,
+        pair,
+        keys,
+        hubspot_table or f"hubspot_{pair_name}_snapshot",
+        salesforce_table or f"salesforce_{pair_name}_snapshot",
+    )
     result = MatchResult()
-    for key in matching.keys:
-        rows = con.execute(sql("match_by_key.sql"), {"pair": matching.pair, "key_kind": key.kind}).fetchall()
+    for key in keys:
+        rows = con.execute(sql("match_by_key.sql"), {"pair": pair_name, "key_kind": key.kind}).fetchall()
         links = [
-            (matching.pair, h, so, s, key.kind, now, run_id)
-            for h, s, so, _, outcome in rows
-            if outcome == "link"
+            (pair_name, h, so, s, key.kind, now, run_id) for h, s, so, _, outcome in rows if outcome == "link"
         ]
         if links:
             con.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
             result.linked_by[key.kind] += len(links)
-        result.ambiguous += _open_ambiguities(con, matching.pair, key.kind, rows, run_id, now)
-    result.duplicates = _open_duplicates(con, matching.pair, run_id, now)
+        result.ambiguous += _open_ambiguities(con, pair_name, key.kind, rows, run_id, now)
+    result.duplicates = _open_duplicates(con, pair_name, run_id, now)
     return result
 
 
-def _build_match_keys(con: duckdb.DuckDBPyConnection, matching: PairMatching) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE match_keys (side VARCHAR, record_id VARCHAR, sobject VARCHAR, "
-        "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER)"
+def _build_match_keys(
+    con: duckdb.DuckDBPyConnection,
+    pair: ObjectPair,
+    keys: list[Key],
+    hubspot_table: str,
+    salesforce_table: str,
+) -> None:
+    columns: dict[str, list] = {
+        n: [] for n in ("side", "record_id", "sobject", "key_kind", "key_value", "sobject_rank")
+    }
+
+    def add(side: str, records: list[dict], sobject: str | None, rank: int, key_of: dict[str, KeyOf]) -> None:
+        for record in records:
+            values: dict[str, str | None] = {}
+            for key in keys:
+                if key.kind not in key_of:
+                    continue
+                value = key_of[key.kind](record)
+                values[key.kind] = value
+                if value is None or any(values.get(k) for k in key.only_when_missing):
+                    continue
+                for name, item in zip(
+                    columns, (side, record["id"], sobject, key.kind, value, rank), strict=True
+                ):
+                    columns[name].append(item)
+
+    hubspot_fields = {f for k in keys for f in k.hubspot_fields}
+    add(
+        "hubspot",
+        _rows(con, hubspot_table, hubspot_fields, "NOT coalesce(_archived, false)"),
+        None,
+        0,
+        {k.kind: k.hubspot for k in keys},
     )
-    hubspot, salesforce = quoted(matching.hubspot_table), quoted(matching.salesforce_table)
-    for key in matching.keys:
-        con.execute(
-            f"INSERT INTO match_keys SELECT 'hubspot', id, NULL, $kind, k, 0 FROM "
-            f"(SELECT id, {key.hubspot} AS k FROM {hubspot} WHERE NOT coalesce(_archived, false)) WHERE k IS NOT NULL",
-            {"kind": key.kind},
+    for rank, sobject in enumerate(pair.salesforce):
+        fields = {f for k in keys for f in k.salesforce_fields.get(sobject, ())}
+        records = _rows(
+            con,
+            salesforce_table,
+            fields,
+            "_sobject = $sobject AND NOT coalesce(_deleted, false)",
+            {"sobject": sobject},
         )
-        for rank, sobject in enumerate(matching.sobjects):
-            expression = key.salesforce.get(sobject)
-            if expression is None:
-                continue
-            con.execute(
-                f"INSERT INTO match_keys SELECT 'salesforce', id, _sobject, $kind, k, $rank FROM "
-                f"(SELECT id, _sobject, {expression} AS k FROM {salesforce} "
-                f"WHERE _sobject = $sobject AND NOT coalesce(_deleted, false)) WHERE k IS NOT NULL",
-                {"kind": key.kind, "rank": rank, "sobject": sobject},
-            )
+        add(
+            "salesforce",
+            records,
+            sobject,
+            rank,
+            {k.kind: k.salesforce[sobject] for k in keys if sobject in k.salesforce},
+        )
+    con.register("match_key_rows", pa.table(columns, schema=_KEY_SCHEMA))
+    con.execute("CREATE OR REPLACE TEMP TABLE match_keys AS SELECT * FROM match_key_rows")
+    con.unregister("match_key_rows")
+
+
+_KEY_SCHEMA = pa.schema(
+    [
+        ("side", pa.string()),
+        ("record_id", pa.string()),
+        ("sobject", pa.string()),
+        ("key_kind", pa.string()),
+        ("key_value", pa.string()),
+        ("sobject_rank", pa.int32()),
+    ]
+)
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fields: set[str],
+    where: str,
+    params: dict[str, Any] | None = None,
+) -> list[dict]:
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
+    wanted = sorted(f for f in fields if f in existing)  # a field never extracted has no values yet
+    select = ", ".join(["id", *(quoted(f) for f in wanted)])
+    return (
+        con.sql(f"SELECT {select} FROM {quoted(table)} WHERE {where}", params=params or {})
+        .to_arrow_table()
+        .to_pylist()
+    )
+
+
+def _joined(parts: tuple[str, ...] | None) -> str | None:
+    return None if parts is None else "\x1f".join(parts)
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 def _open_ambiguities(
@@ -140,7 +250,7 @@ def _open_ambiguities(
             pair,
             h,
             sorted(ids),
-            json.dumps({"key": key_kind, "value": values[h]}),
+            json.dumps({"key": key_kind, "value": values[h].replace("\x1f", " | ")}),
             now,
             run_id,
             None,

@@ -1,4 +1,4 @@
-"""Matching on hand-built snapshots: the order of keys, normalisation, ambiguity and duplicate Leads."""
+"""Matching on hand-built snapshots: key order, normalisation, ambiguity and duplicate Leads."""
 
 from __future__ import annotations
 
@@ -6,29 +6,27 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crmsync_pipeline.pipeline.match import MatchKey, PairMatching, cross_reference_keys, match_links
+from crmsync_pipeline.config import parse_mapping
+from crmsync_pipeline.pipeline.match import match_links
 from crmsync_pipeline.state import db
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
-SOBJECTS = ("Contact", "Lead")
-CONTACTS = PairMatching(
-    pair="contacts",
-    hubspot_table="hubspot_contacts_snapshot",
-    salesforce_table="salesforce_contacts_snapshot",
-    sobjects=SOBJECTS,
-    keys=(
-        *cross_reference_keys("crmsync_salesforce_id", "CrmSync_HubSpot_Id__c", SOBJECTS),
-        MatchKey("email", 'crmsync_email("email")', {s: 'crmsync_email("Email")' for s in SOBJECTS}),
-        MatchKey(
-            "name_at_company",
-            'crmsync_person_at_company("firstname", "lastname", "company")',
-            {
-                "Contact": 'crmsync_person_at_company("FirstName", "LastName", "Account.Name")',
-                "Lead": 'crmsync_person_at_company("FirstName", "LastName", "Company")',
-            },
-        ),
-    ),
-)
+CONTACTS = parse_mapping("""
+version: 1
+objects:
+  contacts:
+    hubspot: contacts
+    salesforce: [Contact, Lead]
+    fields:
+      - {hubspot: email, salesforce: Email, direction: two_way, transform: email}
+    match:
+      - {name: email, hubspot: email, salesforce: Email, normalize: email}
+      - name: name_and_company
+        hubspot: [firstname, lastname, company]
+        salesforce: {Contact: [FirstName, LastName, Account.Name], Lead: [FirstName, LastName, Company]}
+        normalize: [name, name, company_name]
+        only_when_missing: [email]
+""").pair("contacts")
 
 
 @pytest.fixture
@@ -58,6 +56,10 @@ def salesforce(
     )
 
 
+def run(con):
+    return match_links(con, "contacts", CONTACTS, "run1", NOW)
+
+
 def links(con):
     return dict(con.execute("SELECT hubspot_id, salesforce_id || ':' || matched_by FROM links").fetchall())
 
@@ -66,7 +68,7 @@ def test_email_matches_across_case_and_whitespace_and_prefers_the_contact(con):
     hubspot(con, "1", email="Ada.Lovelace@Example.org")
     salesforce(con, "003A", "Contact", email="  ada.lovelace@example.org\t")
     salesforce(con, "00QA", "Lead", email="ADA.LOVELACE@EXAMPLE.ORG")
-    result = match_links(con, CONTACTS, "run1", NOW)
+    result = run(con)
     assert links(con) == {"1": "003A:email"}
     assert result.duplicates == 1
     kind, ids = con.execute("SELECT kind, salesforce_ids FROM review_items").fetchone()
@@ -76,7 +78,7 @@ def test_email_matches_across_case_and_whitespace_and_prefers_the_contact(con):
 def test_different_mailboxes_stay_different(con):
     hubspot(con, "1", email="ada+billing@example.org")
     salesforce(con, "003A", "Contact", email="ada@example.org")
-    assert match_links(con, CONTACTS, "run1", NOW).linked == 0
+    assert run(con).linked == 0
 
 
 def test_cross_reference_wins_over_email_and_accepts_15_char_ids(con):
@@ -85,7 +87,7 @@ def test_cross_reference_wins_over_email_and_accepts_15_char_ids(con):
     salesforce(con, "003C00000000001AAA", "Contact", email="grace@example.org")
     hubspot(con, "2", email="other@example.org")
     salesforce(con, "003D00000000001AAA", "Contact", email="nobody@example.org", xref="2")
-    result = match_links(con, CONTACTS, "run1", NOW)
+    result = run(con)
     assert links(con) == {
         "1": "003B00000000001AAA:salesforce_id_in_hubspot",
         "2": "003D00000000001AAA:hubspot_id_in_salesforce",
@@ -97,20 +99,28 @@ def test_shared_email_goes_to_review_not_to_a_link(con):
     hubspot(con, "1", email="team@example.org")
     hubspot(con, "2", email="TEAM@example.org")
     salesforce(con, "003A", "Contact", email="team@example.org")
-    result = match_links(con, CONTACTS, "run1", NOW)
+    result = run(con)
     assert links(con) == {} and result.ambiguous == 2
-    assert {
-        r[0]
-        for r in con.execute("SELECT hubspot_id FROM review_items WHERE kind='ambiguous_match'").fetchall()
-    } == {"1", "2"}
+    reviewed = con.execute("SELECT hubspot_id FROM review_items WHERE kind = 'ambiguous_match'").fetchall()
+    assert {r[0] for r in reviewed} == {"1", "2"}
 
 
-def test_people_without_email_match_by_name_at_company(con):
+def test_people_without_email_match_by_name_at_company_and_only_they_do(con):
     hubspot(con, "1", first="Alan", last="Turing", company="Bletchley Park Ltd")
     salesforce(con, "003A", "Contact", first="alan", last="TURING", account="Bletchley Park")
     hubspot(con, "2", first="Alan", last="Turing", company="Other Co")
-    match_links(con, CONTACTS, "run1", NOW)
-    assert links(con) == {"1": "003A:name_at_company"}
+    hubspot(con, "3", email="joan@example.org", first="Joan", last="Clarke", company="Bletchley Park")
+    salesforce(
+        con,
+        "00QB",
+        "Lead",
+        email="joan.clarke@example.org",
+        first="Joan",
+        last="Clarke",
+        company="Bletchley Park",
+    )
+    run(con)
+    assert links(con) == {"1": "003A:name_and_company"}  # Joan has an email: no name fallback for her
 
 
 def test_archived_and_deleted_records_are_not_matched_and_rerun_is_idempotent(con):
@@ -120,6 +130,6 @@ def test_archived_and_deleted_records_are_not_matched_and_rerun_is_idempotent(co
     salesforce(con, "003B", "Contact", email="b@example.org", deleted=True)
     hubspot(con, "3", email="c@example.org")
     salesforce(con, "003C", "Contact", email="c@example.org")
-    match_links(con, CONTACTS, "run1", NOW)
-    again = match_links(con, CONTACTS, "run2", NOW)
+    run(con)
+    again = match_links(con, "contacts", CONTACTS, "run2", NOW)
     assert links(con) == {"3": "003C:email"} and again.linked == 0
