@@ -100,7 +100,7 @@ def _update_row(
     now: datetime,
 ) -> tuple:
     ctx = transform_context(pair, owners, d.pipeline)
-    new_value = _text(from_canonical_text(mapped, target, d.agreed_value, ctx))
+    new_value = as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
     if target is Side.SALESFORCE:
         ref, target_field, old_value = d.salesforce_id, mapped.salesforce, d.salesforce_raw
     else:
@@ -125,7 +125,7 @@ def _update_row(
     )
 
 
-def _text(value: object) -> str | None:
+def as_text(value: object) -> str | None:
     """Target-form values are kept as text; the writers give them the target field's type."""
     return value if isinstance(value, str) or value is None else canonical_text(value)
 

@@ -41,7 +41,7 @@ def migrations() -> list[tuple[int, Path]]:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("CREATE TABLE IF NOT EXISTS crmsync_schema_version (version INTEGER, applied_at TIMESTAMPTZ)")
-    row = con.execute("SELECT max(version) FROM crmsync_schema_version").fetchone()
+    row = con.execute("SELECT max(version) FROM crmsync_schema_version").fetchall()[0]
     return int(row[0]) if row and row[0] is not None else 0
 
 

@@ -1,0 +1,247 @@
+"""Plan the records to create on the other side: unlinked, live, admitted by their side's inclusion
+rule, not waiting in review, not a duplicate Lead and not a converted Lead. Each becomes plan rows with
+action 'create' (one per field) keyed by the source record's id; the writers create them as upserts on
+the cross-reference field, so a create repeated after a crash finds its record instead of making a
+second one. Lookups to other pairs (Contact.AccountId, Task.WhoId ...) are filled from their links."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from crmsync_pipeline.config import (
+    Direction,
+    FieldMapping,
+    Mapping,
+    ObjectPair,
+    OwnerDirectory,
+    Side,
+    TransformError,
+    canonical_text,
+)
+
+from .field_state import pipeline_property, transform_context
+from .inclusion import table_exists
+from .match import quoted
+from .plan import as_text
+
+ASSOCIATION_FIELD = "@association:"  # plan rows that carry a lookup to another pair's record
+
+
+def plan_creates(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    mapping: Mapping,
+    pair_name: str,
+    owners: OwnerDirectory,
+    included: dict[Side, set[str]],
+    now: datetime,
+) -> Counter[str]:
+    """Insert create rows into plan_rows; returns records planned per target."""
+    pair = mapping.pair(pair_name)
+    planned: Counter[str] = Counter()
+    rows: list[tuple] = []
+    if pair.create.in_salesforce:
+        for record in _unlinked(con, pair_name, Side.HUBSPOT, included[Side.HUBSPOT]):
+            sobject = pair.salesforce_object_to_create(_company_linked(con, mapping, pair, record["id"]))
+            rows += _create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
+            rows += _lookup_rows(con, run_id, mapping, pair_name, pair, record["id"], sobject, now)
+            planned["salesforce"] += 1
+    if pair.create.in_hubspot:
+        for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE]):
+            rows += _create_rows(
+                run_id, pair_name, pair, owners, record, Side.SALESFORCE, record["_sobject"], now
+            )
+            planned["hubspot"] += 1
+    if rows:
+        con.executemany(f"INSERT INTO plan_rows VALUES ({', '.join('?' * 16)})", rows)
+    return planned
+
+
+def _unlinked(
+    con: duckdb.DuckDBPyConnection, pair_name: str, side: Side, included: set[str]
+) -> list[dict[str, Any]]:
+    table = f"{side.value}_{pair_name}_snapshot"
+    if not table_exists(con, table):
+        return []
+    if side is Side.HUBSPOT:
+        query = f"""SELECT * FROM {quoted(table)} WHERE NOT coalesce(_archived, false)
+            AND id NOT IN (SELECT hubspot_id FROM links WHERE pair = $pair)
+            AND id NOT IN (SELECT hubspot_id FROM review_items
+                           WHERE pair = $pair AND settled_at IS NULL AND hubspot_id IS NOT NULL)"""
+    else:
+        converted = (
+            "AND coalesce(\"IsConverted\", 'false') <> 'true'"
+            if _has_column(con, table, "IsConverted")
+            else ""
+        )
+        query = f"""SELECT * FROM {quoted(table)} WHERE NOT coalesce(_deleted, false) {converted}
+            AND id NOT IN (SELECT salesforce_id FROM links WHERE pair = $pair)
+            AND id NOT IN (SELECT unnest(salesforce_ids) FROM review_items
+                           WHERE pair = $pair AND settled_at IS NULL)"""
+    records = con.sql(query, params={"pair": pair_name}).to_arrow_table().to_pylist()
+    return [r for r in records if r["id"] in included]
+
+
+def _create_rows(
+    run_id: str,
+    pair_name: str,
+    pair: ObjectPair,
+    owners: OwnerDirectory,
+    record: dict[str, Any],
+    source: Side,
+    sobject: str,
+    now: datetime,
+) -> list[tuple]:
+    target = Side.SALESFORCE if source is Side.HUBSPOT else Side.HUBSPOT
+    pipeline = record.get(pipeline_property(pair) or "") if source is Side.HUBSPOT else None
+    if pair.deal_stages is not None and pipeline is None:
+        pipeline = pair.deal_stages.default_pipeline
+    ctx = transform_context(pair, owners, pipeline)
+    hubspot_id = record["id"] if source is Side.HUBSPOT else None
+    salesforce_id = record["id"] if source is Side.SALESFORCE else None
+    rows = []
+    for mapped in pair.fields_for(sobject):
+        if mapped.direction is Direction.NONE:
+            continue
+        value, canonical = _converted(mapped, record, source, target, ctx)
+        if value in (None, "") and mapped.default.for_side(target) is not None:
+            value = mapped.default.for_side(target)
+        if value in (None, ""):
+            continue
+        rows.append(
+            (
+                run_id,
+                pair_name,
+                target.value,
+                "create",
+                record["id"],
+                hubspot_id,
+                sobject,
+                salesforce_id,
+                mapped.name,
+                mapped.side_field(target),
+                None,
+                as_text(value),
+                canonical,
+                "create",
+                None,
+                now,
+            )
+        )
+    if target is Side.HUBSPOT and pair.deal_stages is not None:
+        prop = pair.deal_stages.pipeline_property
+        rows.append(
+            (
+                run_id,
+                pair_name,
+                "hubspot",
+                "create",
+                record["id"],
+                None,
+                sobject,
+                salesforce_id,
+                "@pipeline",
+                prop,
+                None,
+                pipeline,
+                None,
+                "create:default_pipeline",
+                None,
+                now,
+            )
+        )
+    return rows
+
+
+def _converted(
+    mapped: FieldMapping, record: dict[str, Any], source: Side, target: Side, ctx: Any
+) -> tuple[object, str | None]:
+    try:
+        canonical = mapped.transformer.to_canonical(source, record.get(mapped.side_field(source)), ctx)
+        return mapped.transformer.from_canonical(target, canonical, ctx), canonical_text(canonical)
+    except TransformError:
+        return None, None  # reported by the field-state issues of the next run, once linked
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+            [table, column],
+        ).fetchall()[0][0]
+    )
+
+
+def _associated_links(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, to_pair: str, hubspot_id: str
+) -> list[str]:
+    """Salesforce ids of the other pair's records linked to what this HubSpot record is associated with."""
+    if not table_exists(con, "hubspot_associations"):
+        return []
+    other = mapping.pair(to_pair).hubspot
+    rows = con.execute(
+        """SELECT l.salesforce_id FROM hubspot_associations a
+           JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.to_id
+           WHERE a.from_object = $mine AND a.from_id = $id AND a.to_object = $other
+           UNION
+           SELECT l.salesforce_id FROM hubspot_associations a
+           JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.from_id
+           WHERE a.to_object = $mine AND a.to_id = $id AND a.from_object = $other
+           ORDER BY 1""",
+        {"to_pair": to_pair, "mine": pair.hubspot, "id": hubspot_id, "other": other},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _company_linked(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, hubspot_id: str
+) -> bool:
+    return any(
+        a.salesforce_field == "AccountId" and _associated_links(con, mapping, pair, a.to, hubspot_id)
+        for a in pair.associations
+    )
+
+
+def _lookup_rows(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    mapping: Mapping,
+    pair_name: str,
+    pair: ObjectPair,
+    hubspot_id: str,
+    sobject: str,
+    now: datetime,
+) -> list[tuple]:
+    rows = []
+    for association in pair.associations:
+        if association.salesforce_field is None:
+            continue  # junction objects (OpportunityContactRole) are written after both records exist
+        if association.salesforce_objects and sobject not in association.salesforce_objects:
+            continue
+        targets = _associated_links(con, mapping, pair, association.to, hubspot_id)
+        if targets:
+            rows.append(
+                (
+                    run_id,
+                    pair_name,
+                    "salesforce",
+                    "create",
+                    hubspot_id,
+                    hubspot_id,
+                    sobject,
+                    None,
+                    ASSOCIATION_FIELD + association.to,
+                    association.salesforce_field,
+                    None,
+                    targets[0],
+                    None,
+                    "create:association",
+                    None,
+                    now,
+                )
+            )
+    return rows
