@@ -109,3 +109,31 @@ def test_excluded_linked_reviewed_duplicate_and_converted_records_are_not_create
     assert planned == {"hubspot": 1}
     assert {r[1] for r in rows} == {"003N"}
     assert ("hubspot", "003N", "Contact", "email", "new@acme.com") in rows
+
+
+def test_links_without_cross_references_get_them_written_on_both_sides(con):
+    from crmsync_pipeline.pipeline.xrefs import plan_cross_references
+
+    con.execute("ALTER TABLE hubspot_contacts_snapshot ADD COLUMN crmsync_salesforce_id VARCHAR")
+    con.execute('ALTER TABLE salesforce_contacts_snapshot ADD COLUMN "CrmSync_HubSpot_Id__c" VARCHAR')
+    con.execute(
+        "INSERT INTO hubspot_contacts_snapshot (id, email, _archived, crmsync_salesforce_id) VALUES "
+        "('1', 'a@acme.com', false, NULL), ('2', 'b@acme.com', false, '003B')"
+    )
+    con.execute(
+        'INSERT INTO salesforce_contacts_snapshot (id, _sobject, "Email", _deleted, "CrmSync_HubSpot_Id__c") '
+        "VALUES ('003A', 'Contact', 'a@acme.com', false, '1'), ('003B', 'Contact', 'b@acme.com', false, NULL)"
+    )
+    con.execute(
+        "INSERT INTO links VALUES ('contacts', '1', 'Contact', '003A', 'email', now(), 'r0'), "
+        "('contacts', '2', 'Contact', '003B', 'email', now(), 'r0')"
+    )
+    pair = MAPPING.pair("contacts")
+    assert plan_cross_references(con, "r1", "contacts", pair, NOW) == 2
+    assert plan_cross_references(con, "r1", "contacts", pair, NOW) == 0  # planned once per run
+    assert con.execute(
+        "SELECT target, record_ref, target_field, new_value FROM plan_rows ORDER BY target"
+    ).fetchall() == [
+        ("hubspot", "1", "crmsync_salesforce_id", "003A"),
+        ("salesforce", "003B", "CrmSync_HubSpot_Id__c", "2"),
+    ]
