@@ -1,0 +1,39 @@
+"""What the extract must fetch for one object pair: every field the mapping writes, matches on,
+includes by, or needs as context (cross-references, deal pipeline, lead conversion)."""
+
+from __future__ import annotations
+
+from crmsync_pipeline.config import ObjectPair
+
+# Salesforce fields that tell the merge about lead conversion and record merges.
+SALESFORCE_SYSTEM_FIELDS = {"Lead": ("IsConverted", "ConvertedContactId", "ConvertedAccountId")}
+
+
+def hubspot_properties(pair: ObjectPair) -> list[str]:
+    wanted = {f.hubspot for f in pair.fields}
+    wanted |= {p for key in pair.match for p in key.hubspot}
+    if pair.include.hubspot is not None:
+        wanted |= pair.include.hubspot.fields()
+        if any(c.owner_known is not None for c in pair.include.hubspot.walk()):
+            wanted.add("hubspot_owner_id")
+    wanted.add(pair.xref.hubspot_property)
+    if pair.deal_stages is not None:
+        wanted.add(pair.deal_stages.pipeline_property)
+    return sorted(wanted)
+
+
+def salesforce_fields(pair: ObjectPair) -> dict[str, list[str]]:
+    """Per Salesforce object; lookups such as Account.Name are fetched as parent fields."""
+    out: dict[str, list[str]] = {}
+    for sobject in pair.salesforce:
+        wanted = {f.salesforce for f in pair.fields if f.applies_to(sobject)}
+        for key in pair.match:
+            wanted |= set(key.salesforce_fields(sobject) or [])
+        if pair.include.salesforce is not None:
+            wanted |= pair.include.salesforce.fields()
+        wanted |= {a.salesforce_field for a in pair.associations
+                   if a.salesforce_field and (not a.salesforce_objects or sobject in a.salesforce_objects)}
+        wanted.add(pair.xref.salesforce_field)
+        wanted |= set(SALESFORCE_SYSTEM_FIELDS.get(sobject, ()))
+        out[sobject] = sorted(wanted)
+    return out
