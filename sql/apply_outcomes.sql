@@ -41,7 +41,7 @@ SELECT DISTINCT $pair,
        'created', $now, $run_id
 FROM write_outcomes o
 JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
-WHERE o.succeeded AND o.created
+WHERE o.succeeded AND p.action = 'create'
 ON CONFLICT DO NOTHING;
 
 INSERT INTO base_values

@@ -31,8 +31,11 @@ def salesforce_fields(pair: ObjectPair) -> dict[str, list[str]]:
             wanted |= set(key.salesforce_fields(sobject) or [])
         if pair.include.salesforce is not None:
             wanted |= pair.include.salesforce.fields()
-        wanted |= {a.salesforce_field for a in pair.associations
-                   if a.salesforce_field and (not a.salesforce_objects or sobject in a.salesforce_objects)}
+        wanted |= {
+            a.salesforce_field
+            for a in pair.associations
+            if a.salesforce_field and (not a.salesforce_objects or sobject in a.salesforce_objects)
+        }
         wanted.add(pair.xref.salesforce_field)
         wanted |= set(SALESFORCE_SYSTEM_FIELDS.get(sobject, ()))
         out[sobject] = sorted(wanted)
