@@ -170,3 +170,16 @@ CREATE TABLE IF NOT EXISTS schema_cache (
     fetched_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (crm, object)
 );
+
+-- A value one side holds that the mapping cannot carry (an unmapped picklist value, an owner unknown
+-- on the other side): reported by the plan, and that field is not synced for that record.
+CREATE TABLE IF NOT EXISTS value_issues (
+    run_id VARCHAR NOT NULL,
+    pair VARCHAR NOT NULL,
+    side VARCHAR NOT NULL,
+    record_id VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    value VARCHAR,
+    problem VARCHAR NOT NULL,
+    seen_at TIMESTAMPTZ NOT NULL
+);

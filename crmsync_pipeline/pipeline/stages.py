@@ -1,0 +1,97 @@
+"""The stages that need only the state file: match and plan, for one object pair. Each opens its own
+connection; the Dagster assets and the CLI call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crmsync_pipeline.config import Mapping, OwnerDirectory, Side
+from crmsync_pipeline.state import db
+
+from .creates import plan_creates
+from .field_state import build_field_state
+from .inclusion import included_ids, table_exists
+from .match import MatchResult, match_links
+from .merge import decide_fields
+from .plan import PlanSummary, plan_updates
+from .xrefs import plan_cross_references
+
+
+@dataclass
+class PlanReport:
+    updates: PlanSummary
+    creates: dict[str, int] = field(default_factory=dict)
+    cross_references: int = 0
+    value_issues: int = 0
+    linked: int = 0
+
+
+def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
+    hubspot = (
+        dict(con.execute("SELECT id, email FROM hubspot_owners").fetchall())
+        if table_exists(con, "hubspot_owners")
+        else {}
+    )
+    salesforce = (
+        dict(con.execute("SELECT id, email FROM salesforce_users").fetchall())
+        if table_exists(con, "salesforce_users")
+        else {}
+    )
+    return OwnerDirectory(
+        hubspot={str(k): v for k, v in hubspot.items() if v},
+        salesforce={str(k): v for k, v in salesforce.items() if v},
+    )
+
+
+def match_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str) -> MatchResult:
+    with db.connect(state_path) as con:
+        return match_links(con, pair_name, mapping.pair(pair_name), run_id, datetime.now(UTC))
+
+
+def plan_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str) -> PlanReport:
+    """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it."""
+    pair = mapping.pair(pair_name)
+    now = datetime.now(UTC)
+    with db.connect(state_path) as con:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
+        owners = owner_directory(con)
+        included = {side: included_ids(con, mapping, pair_name, side, owners) for side in Side}
+        state = build_field_state(con, pair_name, pair, owners)
+        decisions = [
+            d for d in decide_fields(con) if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
+        ]
+        summary = plan_updates(con, run_id, pair, owners, decisions, now)
+        creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
+        xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
+        if state.issues:
+            con.executemany(
+                "INSERT INTO value_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        pair_name,
+                        i.side,
+                        i.record_id,
+                        i.field,
+                        None if i.value is None else str(i.value),
+                        i.problem,
+                        now,
+                    )
+                    for i in state.issues
+                ],
+            )
+        linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
+        con.execute("COMMIT")
+    return PlanReport(summary, dict(creates), xrefs, len(state.issues), linked)
+
+
+def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict[Side, set[str]]) -> bool:
+    """A side sends its values only while its inclusion rule admits the record (agreement is always kept)."""
+    if decision == "write_salesforce":
+        return hubspot_id in included[Side.HUBSPOT]
+    if decision == "write_hubspot":
+        return salesforce_id in included[Side.SALESFORCE]
+    return True
