@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import duckdb
 
 from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.connectors.outcome import WriteResult
 
 from .outcomes import WriteOutcome, record_intent, record_outcomes
 from .xrefs import plan_cross_references
@@ -30,9 +31,9 @@ class CrmWriter(Protocol):
 
     def create(
         self, object_name: str, key_field: str, records: list[dict[str, Any]]
-    ) -> list[WriteOutcome]: ...
+    ) -> list[WriteResult]: ...
 
-    def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteOutcome]: ...
+    def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]: ...
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _write(
     pair_name: str,
     target: str,
     batch: list[PendingRecord],
-    call: Callable[[], list[WriteOutcome]],
+    call: Callable[[], list[WriteResult]],
 ) -> list[WriteOutcome]:
     refs = [r.ref for r in batch]
     with connect() as con:

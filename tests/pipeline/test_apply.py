@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from crmsync_pipeline.config import load_mapping
+from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.pipeline.apply import apply_plan
-from crmsync_pipeline.pipeline.outcomes import WriteOutcome
 from crmsync_pipeline.state import db
 
 MAPPING = load_mapping(Path(__file__).parents[2] / "crmsync.yaml")
@@ -31,15 +31,15 @@ class RecordingWriter:
     def create(self, object_name, key_field, records):
         self.calls.append(("create", object_name, records))
         return [
-            WriteOutcome("", None, False, error_code="REQUIRED_FIELD_MISSING", error_message="LastName")
+            WriteResult(None, False, error_code="REQUIRED_FIELD_MISSING", error_message="LastName")
             if r[key_field] in self.fail_refs
-            else WriteOutcome("", f"00Q{r[key_field]}", True, created=True)
+            else WriteResult(f"00Q{r[key_field]}", True, created=True)
             for r in records
         ]
 
     def update(self, object_name, records):
         self.calls.append(("update", object_name, records))
-        return [WriteOutcome("", r["id"], True) for r in records]
+        return [WriteResult(r["id"], True) for r in records]
 
 
 @pytest.fixture
