@@ -11,7 +11,6 @@ duplicate.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -24,6 +23,8 @@ import pyarrow as pa
 
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.state.db import sql
+
+from .review import ReviewItem, open_review_items
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
@@ -133,6 +134,7 @@ def match_links(
             result.linked_by[key.kind] += len(links)
         result.ambiguous += _open_ambiguities(con, pair_name, key.kind, rows, run_id, now)
     result.duplicates = _open_duplicates(con, pair_name, run_id, now)
+    result.duplicates += _hold_unlinked_duplicates(con, pair_name, run_id, now)
     return result
 
 
@@ -243,43 +245,62 @@ def _open_ambiguities(
         if outcome == "ambiguous":
             candidates.setdefault(hubspot_id, []).append(salesforce_id)
             values[hubspot_id] = key_value
-    items = [
-        (
-            f"ambiguous_match:{pair}:{h}",
-            "ambiguous_match",
-            pair,
-            h,
-            sorted(ids),
-            json.dumps({"key": key_kind, "value": values[h].replace("\x1f", " | ")}),
-            now,
-            run_id,
-            None,
-            None,
-        )
-        for h, ids in candidates.items()
-    ]
-    if items:
-        con.executemany("INSERT OR IGNORE INTO review_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
-    return len(items)
+    return open_review_items(
+        con,
+        [
+            ReviewItem(
+                f"ambiguous_match:{pair}:{h}",
+                "ambiguous_match",
+                pair,
+                h,
+                sorted(ids),
+                {"key": key_kind, "value": values[h].replace("\x1f", " | ")},
+            )
+            for h, ids in candidates.items()
+        ],
+        run_id,
+        now,
+    )
 
 
 def _open_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now: datetime) -> int:
+    """Salesforce records that share a key with a linked record of a preferred sObject (its Lead)."""
     rows = con.execute(sql("duplicate_leads.sql"), {"pair": pair}).fetchall()
-    items = [
-        (
-            f"duplicate:{pair}:{dup}",
-            "duplicate_lead",
-            pair,
-            hubspot_id,
-            [linked, dup],
-            json.dumps({"duplicate": dup, "duplicate_object": dup_object, "linked": linked, "key": key_kind}),
-            now,
-            run_id,
-            None,
-            None,
-        )
-        for dup, dup_object, hubspot_id, linked, key_kind in rows
-    ]
-    if items:
-        con.executemany("INSERT OR IGNORE INTO review_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
-    return len({item[0] for item in items})
+    return open_review_items(
+        con,
+        [
+            ReviewItem(
+                f"duplicate:{pair}:{dup}",
+                "duplicate_lead",
+                pair,
+                hubspot_id,
+                [dup],
+                {"duplicate_object": dup_object, "kept": linked, "key": key_kind},
+            )
+            for dup, dup_object, hubspot_id, linked, key_kind in rows
+        ],
+        run_id,
+        now,
+    )
+
+
+def _hold_unlinked_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now: datetime) -> int:
+    """Unlinked Salesforce records sharing a key: one may be created in HubSpot, the others wait in review
+    (HubSpot would refuse a second contact with the same email anyway)."""
+    rows = con.execute(sql("unlinked_salesforce_duplicates.sql"), {"pair": pair}).fetchall()
+    return open_review_items(
+        con,
+        [
+            ReviewItem(
+                f"duplicate:{pair}:{record_id}",
+                "duplicate_lead" if kept else "ambiguous_match",
+                pair,
+                None,
+                [record_id],
+                {"duplicate_object": sobject, "kept": kept, "key": key_kind},
+            )
+            for record_id, sobject, key_kind, kept in rows
+        ],
+        run_id,
+        now,
+    )

@@ -4,7 +4,6 @@ at once where both sides already agree (so a re-run after a crash converges inst
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from crmsync_pipeline.config import FieldMapping, ObjectPair, OwnerDirectory, Si
 
 from .field_state import from_canonical_text, transform_context
 from .merge import FieldDecision
+from .review import ReviewItem, open_review_items
 
 WRITES = {"write_salesforce": Side.SALESFORCE, "write_hubspot": Side.HUBSPOT}
 
@@ -51,7 +51,7 @@ def plan_updates(
             plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
             touched[target.value].add(d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id)
         elif d.decision == "hold":
-            held.append(_held_item(d, run_id, now))
+            held.append(_held_item(d))
         if d.is_conflict:
             winner = {"write_salesforce": "hubspot", "write_hubspot": "salesforce"}.get(d.decision, "review")
             conflicts.append(
@@ -81,8 +81,7 @@ def plan_updates(
         )
     if conflicts:
         con.executemany(f"INSERT INTO conflicts VALUES ({', '.join('?' * 13)})", conflicts)
-    if held:
-        con.executemany("INSERT OR IGNORE INTO review_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", held)
+    open_review_items(con, held, run_id, now)
     for target, records in touched.items():
         summary.records[target] = len(records)
     summary.updates.update(row[2] for row in plan)
@@ -130,22 +129,17 @@ def as_text(value: object) -> str | None:
     return value if isinstance(value, str) or value is None else canonical_text(value)
 
 
-def _held_item(d: FieldDecision, run_id: str, now: datetime) -> tuple:
-    detail = {
-        "field": d.field,
-        "hubspot": d.hubspot_value,
-        "salesforce": d.salesforce_value,
-        "base": d.base_value,
-    }
-    return (
+def _held_item(d: FieldDecision) -> ReviewItem:
+    return ReviewItem(
         f"held:{d.pair}:{d.hubspot_id}:{d.field}",
         "held_conflict",
         d.pair,
         d.hubspot_id,
         [d.salesforce_id],
-        json.dumps(detail),
-        now,
-        run_id,
-        None,
-        None,
+        {
+            "field": d.field,
+            "hubspot": d.hubspot_value,
+            "salesforce": d.salesforce_value,
+            "base": d.base_value,
+        },
     )

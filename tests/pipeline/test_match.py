@@ -72,7 +72,7 @@ def test_email_matches_across_case_and_whitespace_and_prefers_the_contact(con):
     assert links(con) == {"1": "003A:email"}
     assert result.duplicates == 1
     kind, ids = con.execute("SELECT kind, salesforce_ids FROM review_items").fetchone()
-    assert kind == "duplicate_lead" and ids == ["003A", "00QA"]
+    assert kind == "duplicate_lead" and ids == ["00QA"]
 
 
 def test_different_mailboxes_stay_different(con):
@@ -133,3 +133,14 @@ def test_archived_and_deleted_records_are_not_matched_and_rerun_is_idempotent(co
     run(con)
     again = match_links(con, "contacts", CONTACTS, "run2", NOW)
     assert links(con) == {"3": "003C:email"} and again.linked == 0
+
+
+def test_unlinked_contact_and_lead_of_one_person_become_one_create_and_one_review(con):
+    salesforce(con, "003A", "Contact", email="grace@example.org")
+    salesforce(con, "00QA", "Lead", email="Grace@Example.org ")
+    salesforce(con, "003B", "Contact", email="twin@example.org")
+    salesforce(con, "003C", "Contact", email="twin@example.org")
+    result = run(con)
+    held = dict(con.execute("SELECT unnest(salesforce_ids), kind FROM review_items").fetchall())
+    assert held == {"00QA": "duplicate_lead", "003B": "ambiguous_match", "003C": "ambiguous_match"}
+    assert result.duplicates == 3

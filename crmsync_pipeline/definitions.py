@@ -1,0 +1,7 @@
+"""Entry point for `dagster dev` / `dagster definitions validate`."""
+
+from pathlib import Path
+
+import dagster as dg
+
+defs = dg.load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)

@@ -1,0 +1,133 @@
+"""Assemble crmsync's Dagster definitions from the mapping file. A broken mapping never takes the UI
+down: the definitions still load, with the mapping's own asset whose check fails naming each entry."""
+
+from typing import Any
+
+import dagster as dg
+
+from crmsync_pipeline.config import Mapping, MappingError, load_mapping
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.pipeline.extract import extract_owners
+from crmsync_pipeline.state import db
+
+from .pair_assets import pair_assets
+from .resources import CrmsyncResource, default_mapping_path
+from .run_log import finish_run, note_run, record_calls
+
+SYNC_JOB = "sync"
+
+
+@dg.asset(
+    group_name="config",
+    kinds={"yaml"},
+    description="The mapping file (crmsync.yaml): object pairs, field directions, transforms, inclusion rules.",
+)
+def crmsync_mapping(crmsync: CrmsyncResource) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"path": str(crmsync.mapping_path)})
+
+
+@dg.asset_check(asset=crmsync_mapping, blocking=True, description="The mapping file loads and validates.")
+def mapping_is_valid(crmsync: CrmsyncResource) -> dg.AssetCheckResult:
+    try:
+        mapping = crmsync.mapping()
+    except MappingError as err:
+        return dg.AssetCheckResult(
+            passed=False,
+            metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in str(err).splitlines()))},
+        )
+    except FileNotFoundError as err:
+        return dg.AssetCheckResult(passed=False, metadata={"problem": str(err)})
+    return dg.AssetCheckResult(passed=True, metadata={"pairs": ", ".join(mapping.active_pairs())})
+
+
+@dg.asset(
+    group_name="extract",
+    kinds={"hubspot", "salesforce"},
+    deps=[crmsync_mapping],
+    description="HubSpot owners and Salesforce users (tables hubspot_owners, salesforce_users): owners are "
+    "matched by email.",
+)
+def crm_owners(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+    meter = CallMeter()
+    note_run(crmsync.state_path, context.run.run_id)
+    hubspot, salesforce = crmsync.connectors(meter)
+    owners, users = extract_owners(crmsync.state_path, hubspot, salesforce)
+    record_calls(crmsync.state_path, context.run.run_id, meter)
+    return dg.MaterializeResult(
+        metadata={"hubspot owners": owners, "salesforce users": users, "api calls": meter.total()}
+    )
+
+
+def summary_asset(mapping: Mapping) -> Any:
+    writes = [
+        dg.AssetKey(f"{side}_{p}_writes")
+        for p in mapping.active_pairs()
+        for side in ("salesforce", "hubspot")
+    ]
+
+    @dg.asset(
+        group_name="report",
+        kinds={"duckdb"},
+        deps=writes,
+        description="What this run read and wrote per pair and side (table runs, column summary), and its API "
+        "calls per CRM (table api_calls).",
+    )
+    def sync_summary(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+        summary = run_summary(crmsync, context.run.run_id)
+        finish_run(crmsync.state_path, context.run.run_id, "succeeded", summary)
+        return dg.MaterializeResult(
+            metadata={"api calls": summary["api_calls"], "summary": dg.MetadataValue.json(summary)}
+        )
+
+    return sync_summary
+
+
+def run_summary(crmsync: CrmsyncResource, run_id: str) -> dict[str, Any]:
+    with db.connect(crmsync.state_path) as con:
+        written = con.execute(
+            """SELECT pair, target, operation, count(*) FILTER (WHERE succeeded), count(*) FILTER (WHERE NOT succeeded)
+               FROM write_results WHERE run_id = ? GROUP BY ALL ORDER BY ALL""",
+            [run_id],
+        ).fetchall()
+        calls = dict(
+            con.execute(
+                "SELECT crm, sum(calls) FROM api_calls WHERE run_id = ? GROUP BY crm", [run_id]
+            ).fetchall()
+        )
+        conflicts = con.execute("SELECT count(*) FROM conflicts WHERE run_id = ?", [run_id]).fetchall()[0][0]
+    return {
+        "writes": [
+            {"pair": p, "target": t, "operation": o, "succeeded": ok, "failed": bad}
+            for p, t, o, ok, bad in written
+        ],
+        "api_calls": {k: int(v) for k, v in calls.items()},
+        "conflicts": conflicts,
+    }
+
+
+def build_definitions(mapping_path: str | None = None) -> dg.Definitions:
+    resource = CrmsyncResource(mapping_file=mapping_path or default_mapping_path())
+    try:
+        mapping = load_mapping(resource.mapping_path)
+    except (MappingError, FileNotFoundError):
+        job = dg.define_asset_job(
+            SYNC_JOB, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor
+        )
+        return dg.Definitions(
+            assets=[crmsync_mapping],
+            asset_checks=[mapping_is_valid],
+            jobs=[job],
+            resources={"crmsync": resource},
+        )
+    assets: list[Any] = [crmsync_mapping, crm_owners, summary_asset(mapping)]
+    checks: list[Any] = [mapping_is_valid]
+    for pair_name in mapping.active_pairs():
+        for item in pair_assets(mapping, pair_name):
+            (checks if isinstance(item, dg.AssetChecksDefinition) else assets).append(item)
+    job = dg.define_asset_job(
+        SYNC_JOB,
+        selection=dg.AssetSelection.all(),
+        executor_def=dg.in_process_executor,
+        description="A full sync cycle: extract both CRMs, match, plan, write back.",
+    )
+    return dg.Definitions(assets=assets, asset_checks=checks, jobs=[job], resources={"crmsync": resource})

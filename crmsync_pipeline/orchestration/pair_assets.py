@@ -1,0 +1,203 @@
+"""The assets of one object pair: both snapshots, links, plan (guarded by a threshold check), writes.
+Asset bodies are short: each calls one stage function and reports what it did."""
+
+from typing import Any
+
+import dagster as dg
+
+from crmsync_pipeline.config import Mapping
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.pipeline.apply import apply_plan
+from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
+from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
+from crmsync_pipeline.pipeline.stages import match_stage, plan_stage
+from crmsync_pipeline.pipeline.writers import HubSpotWriter, SalesforceWriter
+from crmsync_pipeline.state import db
+
+from .resources import CrmsyncResource
+from .run_log import note_run, record_calls
+
+
+def associated_objects(mapping: Mapping, pair_name: str) -> list[str]:
+    """HubSpot object types whose associations this pair's records need (lookups and inclusion rules)."""
+    pair = mapping.pair(pair_name)
+    others = {a.to for a in pair.associations}
+    rule = pair.include.hubspot
+    if rule is not None:
+        others |= {p for c in rule.walk() for p in (c.associated_with_synced or [])}
+    return sorted(mapping.pair(o).hubspot for o in others)
+
+
+def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
+    pair = mapping.pair(pair_name)
+    upstream = [
+        dg.AssetKey(f"{side}_{dep}_writes") for dep in pair.depends_on for side in ("salesforce", "hubspot")
+    ]
+
+    @dg.asset(
+        name=f"hubspot_{pair_name}_snapshot",
+        group_name="extract",
+        kinds={"hubspot", "duckdb"},
+        description=f"HubSpot {pair.hubspot}, mirrored incrementally into table hubspot_{pair_name}_snapshot "
+        "(first load lists every record; later loads search what changed since the cursor).",
+    )
+    def hubspot_snapshot(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+        meter, run_id = CallMeter(), context.run.run_id
+        note_run(crmsync.state_path, run_id)
+        hubspot, _ = crmsync.connectors(meter)
+        stats, ids = extract_hubspot(
+            crmsync.state_path, hubspot, pair_name, pair.hubspot, hubspot_properties(pair), run_id
+        )
+        associations = sum(
+            extract_associations(crmsync.state_path, hubspot, pair.hubspot, other, ids)
+            for other in associated_objects(mapping, pair_name)
+        )
+        record_calls(crmsync.state_path, run_id, meter)
+        return dg.MaterializeResult(
+            metadata={
+                "records read": stats.records,
+                "full load": stats.full,
+                "associations read": associations,
+                "api calls": meter.total(),
+            }
+        )
+
+    @dg.asset(
+        name=f"salesforce_{pair_name}_snapshot",
+        group_name="extract",
+        kinds={"salesforce", "duckdb"},
+        description=f"Salesforce {', '.join(pair.salesforce)}, mirrored incrementally into table "
+        f"salesforce_{pair_name}_snapshot (queryAll on SystemModstamp: deletes and merges included).",
+    )
+    def salesforce_snapshot(
+        context: dg.AssetExecutionContext, crmsync: CrmsyncResource
+    ) -> dg.MaterializeResult:
+        meter, run_id = CallMeter(), context.run.run_id
+        note_run(crmsync.state_path, run_id)
+        _, salesforce = crmsync.connectors(meter)
+        records = sum(
+            extract_salesforce(crmsync.state_path, salesforce, pair_name, sobject, fields, run_id).records
+            for sobject, fields in salesforce_fields(pair).items()
+        )
+        record_calls(crmsync.state_path, run_id, meter)
+        return dg.MaterializeResult(metadata={"records read": records, "api calls": meter.total()})
+
+    @dg.asset(
+        name=f"{pair_name}_links",
+        group_name="match",
+        kinds={"duckdb"},
+        deps=[hubspot_snapshot, salesforce_snapshot, *upstream],
+        description="Which HubSpot record is which Salesforce record (table links), matched by cross-reference "
+        "ids, then the mapping's keys; ambiguity and duplicate Leads go to review_items.",
+    )
+    def links(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+        result = match_stage(crmsync.state_path, mapping, pair_name, context.run.run_id)
+        return dg.MaterializeResult(
+            metadata={
+                "linked this run": result.linked,
+                "ambiguous": result.ambiguous,
+                "duplicate leads": result.duplicates,
+                **{f"linked by {k}": v for k, v in result.linked_by.items()},
+            }
+        )
+
+    @dg.asset(
+        name=f"{pair_name}_plan",
+        group_name="plan",
+        kinds={"duckdb"},
+        deps=[links, dg.AssetKey("crm_owners")],
+        description="What the next apply will write (table plan_rows, one row per record x field x target, with "
+        "old and new values and the deciding rule); conflicts in table conflicts.",
+    )
+    def plan(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+        report = plan_stage(crmsync.state_path, mapping, pair_name, context.run.run_id)
+        return dg.MaterializeResult(
+            metadata={
+                "linked records": report.linked,
+                "field updates": dict(report.updates.updates),
+                "records to update": dict(report.updates.records),
+                "records to create": report.creates,
+                "cross-references to write": report.cross_references,
+                "conflicts": report.updates.conflicts,
+                "held for review": report.updates.held,
+                "value issues": report.value_issues,
+                "preview": dg.MetadataValue.md(_plan_preview(crmsync, context.run.run_id, pair_name)),
+            }
+        )
+
+    @dg.asset_check(
+        asset=plan,
+        blocking=True,
+        name="plan_within_threshold",
+        description="Stops the run before writing when it would update more than the configured share of "
+        "records linked before this run (creates and first links are exempt).",
+    )
+    def plan_within_threshold(
+        context: dg.AssetCheckExecutionContext, crmsync: CrmsyncResource
+    ) -> dg.AssetCheckResult:
+        with db.connect(crmsync.state_path) as con:
+            linked, updated = con.execute(
+                """SELECT (SELECT count(*) FROM links WHERE pair = $pair AND run_id <> $run),
+                          (SELECT count(DISTINCT p.target || p.record_ref) FROM plan_rows p
+                           JOIN links l ON l.pair = p.pair AND l.hubspot_id = p.hubspot_id AND l.run_id <> $run
+                           WHERE p.run_id = $run AND p.pair = $pair AND p.action = 'update' AND p.field <> '@xref')""",
+                {"pair": pair_name, "run": context.run.run_id},
+            ).fetchall()[0]
+        held = pair.thresholds.needs_approval(linked, updated, 0)
+        return dg.AssetCheckResult(
+            passed=not held, metadata={"linked before this run": linked, "records to update": updated}
+        )
+
+    @dg.multi_asset(
+        name=f"{pair_name}_writes",
+        group_name="write",
+        specs=[
+            dg.AssetSpec(f"salesforce_{pair_name}_writes", deps=[plan], kinds={"salesforce"}),
+            dg.AssetSpec(f"hubspot_{pair_name}_writes", deps=[plan], kinds={"hubspot"}),
+        ],
+        description="Applies the plan: Salesforce first, then HubSpot, then the cross-references the "
+        "creates made necessary. Results in write_results, failures in sync_errors.",
+    )
+    def writes(context: dg.AssetExecutionContext, crmsync: CrmsyncResource):  # type: ignore[no-untyped-def]
+        meter, run_id = CallMeter(), context.run.run_id
+        hubspot, salesforce = crmsync.connectors(meter)
+
+        def connect():  # type: ignore[no-untyped-def]
+            return db.connect(crmsync.state_path)
+
+        sf_writer, hs_writer = SalesforceWriter(salesforce), HubSpotWriter(hubspot)
+        to_salesforce = apply_plan(connect, sf_writer, run_id, pair_name, pair)
+        to_hubspot = apply_plan(connect, hs_writer, run_id, pair_name, pair)
+        late = apply_plan(connect, sf_writer, run_id, pair_name, pair)  # cross-references of HubSpot creates
+        record_calls(crmsync.state_path, run_id, meter)
+        for key, summary in (
+            (f"salesforce_{pair_name}_writes", to_salesforce),
+            (f"hubspot_{pair_name}_writes", to_hubspot),
+        ):
+            extra = late.updated if key.startswith("salesforce") else 0
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={
+                    "created": summary.created,
+                    "updated": summary.updated + extra,
+                    "failed": summary.failed,
+                    "errors by code": dict(summary.errors),
+                },
+            )
+
+    return [hubspot_snapshot, salesforce_snapshot, links, plan, plan_within_threshold, writes]
+
+
+def _plan_preview(crmsync: CrmsyncResource, run_id: str, pair_name: str) -> str:
+    with db.connect(crmsync.state_path) as con:
+        rows = con.execute(
+            """SELECT target, action, record_ref, target_field, old_value, new_value, reason FROM plan_rows
+               WHERE run_id = ? AND pair = ? ORDER BY target, action, record_ref LIMIT 20""",
+            [run_id, pair_name],
+        ).fetchall()
+    lines = ["| target | action | record | field | old | new | reason |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "| " + " | ".join("" if v is None else str(v).replace("|", "/")[:40] for v in row) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)

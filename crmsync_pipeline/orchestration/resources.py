@@ -1,0 +1,42 @@
+"""The one Dagster resource: where the state file and the mapping file are, and how to reach the CRMs.
+Connection secrets are read from the environment when a run needs them, never stored in config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from crmsync_pipeline.config import Mapping, load_mapping
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.salesforce import SalesforceConnector
+from crmsync_pipeline.connectors.settings import ConnectionSettings
+from crmsync_pipeline.state.db import PROJECT_ROOT, default_state_path
+
+
+def default_mapping_path() -> str:
+    return os.environ.get("CRMSYNC_CONFIG") or str(PROJECT_ROOT / "crmsync.yaml")
+
+
+class CrmsyncResource(dg.ConfigurableResource):
+    """crmsync's state file (DuckDB), mapping file (YAML), and CRM connections (environment)."""
+
+    state_db: str = ""
+    mapping_file: str = ""
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state_db) if self.state_db else default_state_path()
+
+    @property
+    def mapping_path(self) -> Path:
+        return Path(self.mapping_file or default_mapping_path())
+
+    def mapping(self) -> Mapping:
+        return load_mapping(self.mapping_path)
+
+    def connectors(self, meter: CallMeter) -> tuple[HubSpotConnector, SalesforceConnector]:
+        settings = ConnectionSettings.from_env()
+        return HubSpotConnector(settings.hubspot, meter), SalesforceConnector(settings.salesforce, meter)

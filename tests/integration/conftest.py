@@ -1,0 +1,81 @@
+"""Both sandbox CRMs served over HTTP in this process, seeded, with crmsync pointed at them through the
+environment exactly as a user's sync would be."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+import requests
+
+from crmsync_pipeline.config import load_mapping
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.salesforce import SalesforceConnector
+from crmsync_pipeline.connectors.settings import ConnectionSettings
+from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
+from crmsync_pipeline.orchestration.resources import default_mapping_path
+from crmsync_pipeline.pipeline.setup import setup_fields
+from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
+from crmsync_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
+from crmsync_pipeline.sandbox.seed import SeedOptions, generate_world
+from crmsync_pipeline.sandbox.server import EmulatorThread
+
+
+class Sandbox:
+    def __init__(self, people: int, seed: int):
+        options = SeedOptions(records=people, seed=seed)
+        world = generate_world(options)
+        self.hubspot = EmulatorThread(HubSpotEmulator(None)).start()
+        self.salesforce = EmulatorThread(SalesforceEmulator(None)).start()
+        for thread in (self.hubspot, self.salesforce):
+            thread.call(lambda t=thread: t.emulator.reset(options, world))
+        self.hubspot.call(lambda: self.hubspot.emulator.update_settings({"search_lag_seconds": 0}))
+        self.world = world
+
+    def calls(self) -> dict[str, int]:
+        return {
+            name: requests.get(f"{t.url}/_sandbox/stats", timeout=10).json()["api_calls"]
+            for name, t in (("hubspot", self.hubspot), ("salesforce", self.salesforce))
+        }
+
+    def stop(self) -> None:
+        self.hubspot.stop()
+        self.salesforce.stop()
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    box = Sandbox(people=300, seed=11)
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="module")
+def crm_env(sandbox, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRMSYNC_SANDBOX_HUBSPOT_URL", sandbox.hubspot.url)
+    mp.setenv("CRMSYNC_SANDBOX_SALESFORCE_URL", sandbox.salesforce.url)
+    mp.setenv("CRMSYNC_STATE_DB", str(tmp_path_factory.mktemp("state") / "crmsync.duckdb"))
+    for name in ("HUBSPOT_ACCESS_TOKEN", "SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN"):
+        mp.delenv(name, raising=False)
+    settings = ConnectionSettings.from_env()
+    meter = CallMeter()
+    report = setup_fields(
+        load_mapping(default_mapping_path()),
+        HubSpotConnector(settings.hubspot, meter),
+        SalesforceConnector(settings.salesforce, meter),
+    )
+    assert report.complete, report.for_an_admin
+    yield settings
+    mp.undo()
+
+
+def run_sync() -> dg.ExecuteInProcessResult:
+    job = build_definitions().get_job_def(SYNC_JOB)
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+@pytest.fixture(scope="module")
+def sync(crm_env):
+    """Runs the sync job once per call, as `crmsync sync` does."""
+    return run_sync
