@@ -4,7 +4,7 @@ given each field's type from describe; per-record failures keep Salesforce's sta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,8 +22,16 @@ NUMBER_TYPES = {"int": int, "double": float, "currency": float, "percent": float
 class SalesforceConnector:
     crm = "salesforce"
 
-    def __init__(self, settings: SalesforceSettings, meter: CallMeter, **caller_options: Any):
+    def __init__(
+        self,
+        settings: SalesforceSettings,
+        meter: CallMeter,
+        describe_cache: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]] | None = None,
+        **caller_options: Any,
+    ):
+        """`describe_cache(sobject, fetch)` may answer describes from a cache instead of calling fetch."""
         self.settings = settings
+        self.describe_cache = describe_cache
         self.sf = self._login()
         self.call = CrmCaller(
             "salesforce",
@@ -56,7 +64,11 @@ class SalesforceConnector:
     # reads -------------------------------------------------------------------------------------
     def describe(self, sobject: str) -> dict[str, Any]:
         if sobject not in self._describes:
-            self._describes[sobject] = self.call(f"{sobject}.describe", getattr(self.sf, sobject).describe)
+
+            def fetch() -> dict[str, Any]:
+                return self.call(f"{sobject}.describe", getattr(self.sf, sobject).describe)
+
+            self._describes[sobject] = self.describe_cache(sobject, fetch) if self.describe_cache else fetch()
         return self._describes[sobject]
 
     def field_types(self, sobject: str) -> dict[str, str]:

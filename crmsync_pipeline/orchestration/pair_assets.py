@@ -1,6 +1,7 @@
 """The assets of one object pair: both snapshots, links, plan (guarded by a threshold check), writes.
 Asset bodies are short: each calls one stage function and reports what it did."""
 
+from collections import Counter
 from typing import Any
 
 import dagster as dg
@@ -10,6 +11,9 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.pipeline.apply import apply_plan
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
+from crmsync_pipeline.pipeline.preflight import preflight
+from crmsync_pipeline.pipeline.schema_cache import hubspot_properties as hubspot_schema
+from crmsync_pipeline.pipeline.schema_cache import salesforce_fields as salesforce_schema
 from crmsync_pipeline.pipeline.stages import match_stage, plan_stage
 from crmsync_pipeline.pipeline.writers import HubSpotWriter, SalesforceWriter
 from crmsync_pipeline.state import db
@@ -110,7 +114,24 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         "old and new values and the deciding rule); conflicts in table conflicts.",
     )
     def plan(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        report = plan_stage(crmsync.state_path, mapping, pair_name, context.run.run_id)
+        run_id, meter = context.run.run_id, CallMeter()
+        hubspot, salesforce = crmsync.connectors(meter)
+        schemas = {
+            "salesforce": {s: salesforce_schema(crmsync.state_path, salesforce, s) for s in pair.salesforce},
+            "hubspot": {pair.hubspot: hubspot_schema(crmsync.state_path, hubspot, pair.hubspot)},
+        }
+        report = plan_stage(
+            crmsync.state_path, mapping, pair_name, run_id, cut_lengths(pair, schemas["salesforce"])
+        )
+        with db.connect(crmsync.state_path) as con:
+            rejected = sum(
+                (
+                    preflight(con, run_id, pair_name, pair, target, schemas[target])
+                    for target in ("salesforce", "hubspot")
+                ),
+                Counter(),
+            )
+        record_calls(crmsync.state_path, run_id, meter)
         return dg.MaterializeResult(
             metadata={
                 "linked records": report.linked,
@@ -121,7 +142,9 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                 "conflicts": report.updates.conflicts,
                 "held for review": report.updates.held,
                 "value issues": report.value_issues,
-                "preview": dg.MetadataValue.md(_plan_preview(crmsync, context.run.run_id, pair_name)),
+                "rejected by preflight": dict(rejected),
+                "api calls": meter.total(),
+                "preview": dg.MetadataValue.md(_plan_preview(crmsync, run_id, pair_name)),
             }
         )
 
@@ -186,6 +209,17 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             )
 
     return [hubspot_snapshot, salesforce_snapshot, links, plan, plan_within_threshold, writes]
+
+
+def cut_lengths(pair, salesforce_schemas) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """For fields marked truncate: the Salesforce length their values are cut to."""
+    out = {}
+    for mapped in pair.fields:
+        for sobject, fields in salesforce_schemas.items():
+            length = (fields.get(mapped.salesforce) or {}).get("length") if mapped.truncate else None
+            if length and mapped.applies_to(sobject):
+                out[mapped.name] = min(int(length), out.get(mapped.name, int(length)))
+    return out
 
 
 def _plan_preview(crmsync: CrmsyncResource, run_id: str, pair_name: str) -> str:

@@ -13,6 +13,7 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
+from crmsync_pipeline.pipeline.schema_cache import cached_schema
 from crmsync_pipeline.state.db import PROJECT_ROOT, default_state_path
 
 
@@ -39,4 +40,12 @@ class CrmsyncResource(dg.ConfigurableResource):
 
     def connectors(self, meter: CallMeter) -> tuple[HubSpotConnector, SalesforceConnector]:
         settings = ConnectionSettings.from_env()
-        return HubSpotConnector(settings.hubspot, meter), SalesforceConnector(settings.salesforce, meter)
+        state = self.state_path
+
+        def describes(sobject, fetch):  # type: ignore[no-untyped-def]
+            return cached_schema(state, "salesforce", sobject, fetch)
+
+        return (
+            HubSpotConnector(settings.hubspot, meter),
+            SalesforceConnector(settings.salesforce, meter, describe_cache=describes),
+        )

@@ -6,6 +6,7 @@ owner with no email on the other side) leaves that field out for that record and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -105,8 +106,12 @@ def build_field_state(
     pair: ObjectPair,
     owners: OwnerDirectory,
     tables: SnapshotTables | None = None,
+    cut_lengths: Mapping[str, int] | None = None,
 ) -> FieldStateResult:
-    """Fill the temp table `field_state` for every live link of the pair."""
+    """Fill the temp table `field_state` for every live link of the pair. `cut_lengths` gives, for fields
+    marked `truncate`, the Salesforce length their values were cut to: a cut value is in sync with its
+    full form, so the cut never flows back to HubSpot."""
+    cut_lengths = cut_lengths or {}
     tables = tables or SnapshotTables.of(pair_name)
     create_field_state(con)
     rules = [f for f in pair.fields if f.direction is not Direction.NONE]
@@ -166,6 +171,15 @@ def build_field_state(
                     ValueIssue("salesforce", ids["salesforce_id"][i], rule.name, salesforce_raw[i], str(err))
                 )
                 continue
+            cut = cut_lengths.get(rule.name)
+            if (
+                cut
+                and hubspot_value
+                and salesforce_value
+                and len(hubspot_value) > cut == len(salesforce_value)
+                and hubspot_value[:cut] == salesforce_value
+            ):
+                salesforce_value = hubspot_value
             row = (
                 pair_name,
                 ids["hubspot_id"][i],

@@ -9,14 +9,34 @@ from pathlib import Path
 
 from crmsync_pipeline.config import Mapping, OwnerDirectory, Side
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.db import sql
 
 from .creates import plan_creates
-from .field_state import build_field_state
+from .field_state import SnapshotTables, build_field_state
 from .inclusion import included_ids, table_exists
-from .match import MatchResult, match_links
+from .match import MatchResult, match_links, quoted
 from .merge import decide_fields
 from .plan import PlanSummary, plan_updates
 from .xrefs import plan_cross_references
+
+# Failures that may pass on a second try with the same data.
+TRANSIENT_CODES = frozenset(
+    {
+        "UNABLE_TO_LOCK_ROW",
+        "CONNECTION_ERROR",
+        "RATE_LIMIT",
+        "DAILY_LIMIT",
+        "REQUEST_LIMIT_EXCEEDED",
+        "SERVER_UNAVAILABLE",
+        "UNKNOWN_EXCEPTION",
+        "INTERNAL_ERROR",
+        "MISSING_RESULT",
+        "HTTP_500",
+        "HTTP_502",
+        "HTTP_503",
+        "HTTP_504",
+    }
+)
 
 
 @dataclass
@@ -50,7 +70,9 @@ def match_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str)
         return match_links(con, pair_name, mapping.pair(pair_name), run_id, datetime.now(UTC))
 
 
-def plan_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str) -> PlanReport:
+def plan_stage(
+    state_path: Path, mapping: Mapping, pair_name: str, run_id: str, cut_lengths: dict[str, int] | None = None
+) -> PlanReport:
     """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
@@ -59,13 +81,20 @@ def plan_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str) 
         con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
         owners = owner_directory(con)
         included = {side: included_ids(con, mapping, pair_name, side, owners) for side in Side}
-        state = build_field_state(con, pair_name, pair, owners)
+        state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
         decisions = [
             d for d in decide_fields(con) if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
         ]
         summary = plan_updates(con, run_id, pair, owners, decisions, now)
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
         xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
+        tables = SnapshotTables.of(pair_name)
+        con.execute(
+            sql("skip_unchanged_failures.sql").format(
+                hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+            ),
+            {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES)},
+        )
         if state.issues:
             con.executemany(
                 "INSERT INTO value_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

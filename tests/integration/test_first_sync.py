@@ -1,45 +1,62 @@
-"""A first sync of a seeded sandbox, through the Dagster job, against both emulators over HTTP."""
+"""A seeded sandbox synced through the Dagster job, against both emulators over HTTP: the first sync,
+then cycles with no edits that must write nothing."""
 
 from __future__ import annotations
 
 import os
 
 import duckdb
+import pytest
 
 
-def state():
-    return duckdb.connect(os.environ["CRMSYNC_STATE_DB"], read_only=True)
-
-
-def test_first_sync_runs_and_records_what_it_did(sandbox, sync):
-    result = sync()
-    failures = [e.message for e in result.all_events if e.is_failure]
-    assert result.success, failures
-    con = state()
+def query(sql: str, *params):
+    con = duckdb.connect(os.environ["CRMSYNC_STATE_DB"], read_only=True)
     try:
-        print(
-            con.execute("SELECT pair, matched_by, count(*) FROM links GROUP BY ALL ORDER BY ALL").fetchall()
-        )
-        print(
-            con.execute(
-                "SELECT pair, target, operation, succeeded, count(*) FROM write_results GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-        )
-        print(
-            con.execute(
-                "SELECT target, error_code, count(*) FROM sync_errors GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-        )
-        print(con.execute("SELECT crm, sum(calls) FROM api_calls GROUP BY ALL").fetchall())
-        print(
-            con.execute(
-                "SELECT pair, side, field, count(*), any_value(problem) FROM value_issues GROUP BY ALL"
-            ).fetchall()
-        )
-        print(
-            con.execute(
-                "SELECT e.record_ref, e.error_message, s.\"Email\", s._sobject FROM sync_errors e JOIN salesforce_contacts_snapshot s ON s.id = e.record_ref WHERE e.target = 'hubspot'"
-            ).fetchall()
-        )
+        return con.execute(sql, list(params)).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def first_sync(sandbox, sync):
+    before = sandbox.calls()
+    result = sync()
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    after = sandbox.calls()
+    return result, {crm: after[crm] - before[crm] for crm in after}
+
+
+def test_first_sync_links_creates_and_reports_rejections_with_codes(first_sync):
+    print(query("SELECT pair, matched_by, count(*) FROM links GROUP BY ALL ORDER BY ALL"))
+    errors = dict(query("SELECT error_code, count(*) FROM sync_errors GROUP BY ALL"))
+    assert set(errors) <= {
+        "REQUIRED_FIELD_MISSING",
+        "STRING_TOO_LONG",
+        "INVALID_EMAIL_ADDRESS",
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+    }
+
+
+@pytest.mark.parametrize("cycle", [2, 3])
+def test_cycles_without_edits_write_nothing(first_sync, sandbox, sync, cycle):
+    before = sandbox.calls()
+    result = sync()
+    assert result.success
+    run_id = result.run_id
+    writes = query(
+        "SELECT pair, target, operation, record_ref FROM write_results WHERE run_id = ? LIMIT 10", run_id
+    )
+    planned = query(
+        "SELECT pair, target, action, record_ref, target_field, old_value, new_value, reason FROM plan_rows "
+        "WHERE run_id = ? LIMIT 10",
+        run_id,
+    )
+    print(
+        query(
+            "SELECT pair, target, action, target_field, reason, count(*) FROM plan_rows WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
+            run_id,
+        )
+    )
+    print(planned)
+    assert planned == [] and writes == []
+    print(cycle, {crm: n - before[crm] for crm, n in sandbox.calls().items()})
