@@ -1,87 +1,89 @@
-"""`crmsync demo`: start seeded sandbox CRMs and show them serving through the official clients.
-
-Until the sync pipeline lands, the demo reads every record of each synced object back through both
-official clients (with paging) and reports what each CRM holds and the API calls that took.
-"""
+"""`crmsync demo`: seed fresh sandbox CRMs, run `setup` and a full sync against them, show what happened,
+then a second sync to show that a cycle with no edits writes nothing."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
-from pathlib import Path
 
 import click
 import requests
 from rich.console import Console
-from rich.table import Table
 
-HUBSPOT_OBJECTS = ("companies", "contacts", "deals", "tasks")
-SALESFORCE_OBJECTS = ("Account", "Contact", "Lead", "Opportunity", "Task")
+from crmsync_pipeline.state.db import PROJECT_ROOT
+
+DEMO_DIR = PROJECT_ROOT / "dagster_home" / "demo"
 
 
 @click.command()
 @click.option("--records", default=2000, show_default=True, help="about N people per side")
 @click.option("--seed", default=42, show_default=True)
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dagster_home/demo_sandbox"),
-    show_default=True,
-)
-def demo(records: int, seed: int, data_dir: Path) -> None:
-    """Seed fresh sandbox CRMs and read every record back through both official clients."""
-    from crmsync_pipeline.connectors.clients import hubspot_client, salesforce_client
-    from crmsync_pipeline.sandbox.run import SANDBOX_TOKEN, SandboxOptions, build_emulators
+@click.option("--hubspot-port", default=8765, show_default=True)
+@click.option("--salesforce-port", default=8766, show_default=True)
+def demo(records: int, seed: int, hubspot_port: int, salesforce_port: int) -> None:
+    """Seed fresh sandbox CRMs, set them up and sync them, twice, printing what each run did."""
+    from crmsync_pipeline.sandbox.run import SandboxOptions, build_emulators
     from crmsync_pipeline.sandbox.seed import SeedOptions
     from crmsync_pipeline.sandbox.server import EmulatorThread
 
     console = Console()
-    console.print(f"[bold]crmsync demo[/bold]: seeding sandbox CRMs with about {records} people per side")
-    options = SandboxOptions(data_dir=data_dir, seed=SeedOptions(records=records, seed=seed), reset=True)
-    threads = [EmulatorThread(e).start() for e in build_emulators(options, say=console.print)]
-    hubspot_url, salesforce_url = threads[0].url, threads[1].url
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    DEMO_DIR.mkdir(parents=True)
+    os.environ["CRMSYNC_STATE_DB"] = str(DEMO_DIR / "crmsync.duckdb")
+    console.print(
+        f"[bold]crmsync demo[/bold]: sandbox CRMs with about {records} people per side (seed {seed})"
+    )
+    options = SandboxOptions(
+        data_dir=DEMO_DIR / "sandbox", seed=SeedOptions(records=records, seed=seed), reset=True
+    )
+    emulators = build_emulators(options, say=console.print)
+    threads = [
+        EmulatorThread(e, port).start()
+        for e, port in zip(emulators, (hubspot_port, salesforce_port), strict=True)
+    ]
+    os.environ["CRMSYNC_SANDBOX_HUBSPOT_URL"], os.environ["CRMSYNC_SANDBOX_SALESFORCE_URL"] = (
+        t.url for t in threads
+    )
     try:
-        for url in (hubspot_url, salesforce_url):
-            requests.post(f"{url}/_sandbox/stats/reset", timeout=10)
-        table = Table(title="What the sandbox CRMs hold, read back through the official clients")
-        for column in ("CRM", "object", "records", "API calls", "seconds"):
-            table.add_column(
-                column, justify="right" if column in ("records", "API calls", "seconds") else "left"
-            )
-
-        hubspot = hubspot_client(SANDBOX_TOKEN, hubspot_url)
-        for name in HUBSPOT_OBJECTS:
-            before, started = _calls(hubspot_url), time.monotonic()
-            count = len(hubspot.crm.objects.get_all(name))
-            table.add_row(
-                "HubSpot",
-                name,
-                str(count),
-                str(_calls(hubspot_url) - before),
-                f"{time.monotonic() - started:.2f}",
-            )
-
-        sf = salesforce_client(salesforce_url, SANDBOX_TOKEN)
-        for name in SALESFORCE_OBJECTS:
-            before, started = _calls(salesforce_url), time.monotonic()
-            count = sum(1 for _ in sf.query_all_iter(f"SELECT Id, LastModifiedDate FROM {name}"))
-            table.add_row(
-                "Salesforce",
-                name,
-                str(count),
-                str(_calls(salesforce_url) - before),
-                f"{time.monotonic() - started:.2f}",
-            )
-        console.print(table)
-        console.print(
-            "The sync pipeline is not built yet (next issue). To keep the sandbox serving:\n"
-            "  .venv/bin/crmsync sandbox --records 5000\n"
-            "then point the clients at http://127.0.0.1:8765 (HubSpot) and http://127.0.0.1:8766 "
-            f"(Salesforce) with the token {SANDBOX_TOKEN}."
-        )
+        _run(console, threads)
     finally:
         for thread in threads:
             thread.stop()
 
 
-def _calls(url: str) -> int:
-    return int(requests.get(f"{url}/_sandbox/stats", timeout=10).json()["api_calls"])
+def _run(console: Console, threads: list) -> None:  # type: ignore[type-arg]
+    from crmsync_pipeline.cli.run_commands import _report
+    from crmsync_pipeline.cli.setup_commands import setup
+
+    console.rule("crmsync setup: cross-reference and custom fields")
+    try:
+        setup.main(args=[], standalone_mode=False)
+    except SystemExit as stop:
+        if stop.code:
+            raise
+    for title in ("First sync", "Second sync, no edits in between"):
+        console.rule(title)
+        before = _calls(threads)
+        started = time.monotonic()
+        _report(console, "sync", title)
+        used = {name: _calls(threads)[name] - count for name, count in before.items()}
+        console.print(
+            f"took {time.monotonic() - started:.1f}s; API calls: HubSpot {used['hubspot']}, "
+            f"Salesforce {used['salesforce']}"
+        )
+    console.rule("Next")
+    console.print(
+        f"Open the state file: duckdb {os.environ['CRMSYNC_STATE_DB']} (tables links, plan_rows, conflicts, "
+        "write_results, sync_errors, audit_log, review_items, value_issues, api_calls, runs).\n"
+        "Keep the sandbox serving with `.venv/bin/crmsync sandbox` and open the Dagster UI with\n"
+        "`DAGSTER_HOME=$PWD/dagster_home .venv/bin/dagster dev -m crmsync_pipeline.definitions` "
+        "(the runs above are in its history)."
+    )
+
+
+def _calls(threads: list) -> dict[str, int]:  # type: ignore[type-arg]
+    return {
+        t.emulator.name: requests.get(f"{t.url}/_sandbox/stats", timeout=10).json()["api_calls"]
+        for t in threads
+    }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from .demo_command import demo
+from .run_commands import plan, sync
 from .sandbox_command import sandbox
+from .setup_commands import check, setup
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,5 +16,5 @@ def cli() -> None:
     """Two-way HubSpot <-> Salesforce sync, run as a Dagster pipeline over DuckDB."""
 
 
-cli.add_command(sandbox)
-cli.add_command(demo)
+for command in (sandbox, setup, check, plan, sync, demo):
+    cli.add_command(command)

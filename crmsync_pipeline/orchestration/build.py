@@ -15,6 +15,7 @@ from .resources import CrmsyncResource, default_mapping_path
 from .run_log import finish_run, note_run, record_calls
 
 SYNC_JOB = "sync"
+PLAN_JOB = "plan"
 
 
 @dg.asset(
@@ -110,13 +111,14 @@ def build_definitions(mapping_path: str | None = None) -> dg.Definitions:
     try:
         mapping = load_mapping(resource.mapping_path)
     except (MappingError, FileNotFoundError):
-        job = dg.define_asset_job(
-            SYNC_JOB, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor
-        )
+        jobs = [
+            dg.define_asset_job(name, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor)
+            for name in (SYNC_JOB, PLAN_JOB)
+        ]
         return dg.Definitions(
             assets=[crmsync_mapping],
             asset_checks=[mapping_is_valid],
-            jobs=[job],
+            jobs=jobs,
             resources={"crmsync": resource},
         )
     assets: list[Any] = [crmsync_mapping, crm_owners, summary_asset(mapping)]
@@ -124,10 +126,18 @@ def build_definitions(mapping_path: str | None = None) -> dg.Definitions:
     for pair_name in mapping.active_pairs():
         for item in pair_assets(mapping, pair_name):
             (checks if isinstance(item, dg.AssetChecksDefinition) else assets).append(item)
+    plan_job = dg.define_asset_job(
+        PLAN_JOB,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("write", "report"),
+        executor_def=dg.in_process_executor,
+        description="A dry run: extract, match and plan; nothing is written to either CRM. The plan is in plan_rows.",
+    )
     job = dg.define_asset_job(
         SYNC_JOB,
         selection=dg.AssetSelection.all(),
         executor_def=dg.in_process_executor,
         description="A full sync cycle: extract both CRMs, match, plan, write back.",
     )
-    return dg.Definitions(assets=assets, asset_checks=checks, jobs=[job], resources={"crmsync": resource})
+    return dg.Definitions(
+        assets=assets, asset_checks=checks, jobs=[job, plan_job], resources={"crmsync": resource}
+    )

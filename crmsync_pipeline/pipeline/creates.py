@@ -22,6 +22,7 @@ from crmsync_pipeline.config import (
     TransformError,
     canonical_text,
 )
+from crmsync_pipeline.state.bulk import insert_rows
 
 from .field_state import pipeline_property, transform_context
 from .inclusion import table_exists
@@ -45,10 +46,17 @@ def plan_creates(
     planned: Counter[str] = Counter()
     rows: list[tuple] = []
     if pair.create.in_salesforce:
+        lookups = {
+            a.to: linked_associations(con, mapping, pair, a.to)
+            for a in pair.associations
+            if a.salesforce_field
+        }
+        accounts = [a.to for a in pair.associations if a.salesforce_field == "AccountId"]
         for record in _unlinked(con, pair_name, Side.HUBSPOT, included[Side.HUBSPOT]):
-            sobject = pair.salesforce_object_to_create(_company_linked(con, mapping, pair, record["id"]))
+            company_linked = any(lookups[to].get(record["id"]) for to in accounts)
+            sobject = pair.salesforce_object_to_create(company_linked)
             rows += _create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
-            rows += _lookup_rows(con, run_id, mapping, pair_name, pair, record["id"], sobject, now)
+            rows += _lookup_rows(run_id, pair_name, pair, record["id"], sobject, lookups, now)
             planned["salesforce"] += 1
     if pair.create.in_hubspot:
         for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE]):
@@ -57,7 +65,7 @@ def plan_creates(
             )
             planned["hubspot"] += 1
     if rows:
-        con.executemany(f"INSERT INTO plan_rows VALUES ({', '.join('?' * 16)})", rows)
+        insert_rows(con, "plan_rows", rows)
     return planned
 
 
@@ -176,44 +184,33 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
     )
 
 
-def _associated_links(
-    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, to_pair: str, hubspot_id: str
-) -> list[str]:
-    """Salesforce ids of the other pair's records linked to what this HubSpot record is associated with."""
+def linked_associations(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, to_pair: str
+) -> dict[str, list[str]]:
+    """For each HubSpot record of `pair`: the Salesforce ids of the `to_pair` records it is associated with
+    that are linked (one query for the whole pair, not one per record)."""
     if not table_exists(con, "hubspot_associations"):
-        return []
-    other = mapping.pair(to_pair).hubspot
+        return {}
     rows = con.execute(
-        """SELECT l.salesforce_id FROM hubspot_associations a
-           JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.to_id
-           WHERE a.from_object = $mine AND a.from_id = $id AND a.to_object = $other
-           UNION
-           SELECT l.salesforce_id FROM hubspot_associations a
-           JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.from_id
-           WHERE a.to_object = $mine AND a.to_id = $id AND a.from_object = $other
-           ORDER BY 1""",
-        {"to_pair": to_pair, "mine": pair.hubspot, "id": hubspot_id, "other": other},
+        """SELECT mine, list(DISTINCT l.salesforce_id ORDER BY l.salesforce_id) FROM (
+               SELECT from_id AS mine, to_id AS theirs FROM hubspot_associations
+               WHERE from_object = $mine AND to_object = $other
+               UNION
+               SELECT to_id, from_id FROM hubspot_associations WHERE to_object = $mine AND from_object = $other
+           ) a JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.theirs
+           GROUP BY mine""",
+        {"to_pair": to_pair, "mine": pair.hubspot, "other": mapping.pair(to_pair).hubspot},
     ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _company_linked(
-    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, hubspot_id: str
-) -> bool:
-    return any(
-        a.salesforce_field == "AccountId" and _associated_links(con, mapping, pair, a.to, hubspot_id)
-        for a in pair.associations
-    )
+    return dict(rows)
 
 
 def _lookup_rows(
-    con: duckdb.DuckDBPyConnection,
     run_id: str,
-    mapping: Mapping,
     pair_name: str,
     pair: ObjectPair,
     hubspot_id: str,
     sobject: str,
+    lookups: dict[str, dict[str, list[str]]],
     now: datetime,
 ) -> list[tuple]:
     rows = []
@@ -222,7 +219,7 @@ def _lookup_rows(
             continue  # junction objects (OpportunityContactRole) are written after both records exist
         if association.salesforce_objects and sobject not in association.salesforce_objects:
             continue
-        targets = _associated_links(con, mapping, pair, association.to, hubspot_id)
+        targets = lookups[association.to].get(hubspot_id)
         if targets:
             rows.append(
                 (

@@ -17,6 +17,7 @@ import pyarrow as pa
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.bulk import insert_rows
 
 from .match import quoted
 from .snapshots import ensure_snapshot, upsert_rows
@@ -246,4 +247,4 @@ def extract_owners(
 def _insert(con: Any, table: str, rows: Iterable[tuple]) -> None:
     rows = list(rows)
     if rows:
-        con.executemany(f"INSERT INTO {quoted(table)} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+        insert_rows(con, quoted(table), rows)

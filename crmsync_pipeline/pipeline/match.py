@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 
 from .review import ReviewItem, open_review_items
@@ -130,7 +131,7 @@ def match_links(
             (pair_name, h, so, s, key.kind, now, run_id) for h, s, so, _, outcome in rows if outcome == "link"
         ]
         if links:
-            con.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?)", links)
+            insert_rows(con, "links", links)
             result.linked_by[key.kind] += len(links)
         result.ambiguous += _open_ambiguities(con, pair_name, key.kind, rows, run_id, now)
     result.duplicates = _open_duplicates(con, pair_name, run_id, now)

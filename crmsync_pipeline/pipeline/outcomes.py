@@ -10,6 +10,7 @@ from datetime import datetime
 
 import duckdb
 
+from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 
 
@@ -47,8 +48,9 @@ def record_outcomes(
     now: datetime,
 ) -> None:
     con.execute(sql("outcomes_table.sql"))
-    con.executemany(
-        "INSERT INTO write_outcomes VALUES (?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        con,
+        "write_outcomes",
         [
             (
                 o.record_ref,

@@ -12,6 +12,7 @@ from datetime import datetime
 import duckdb
 
 from crmsync_pipeline.config import FieldMapping, ObjectPair, OwnerDirectory, Side, canonical_text
+from crmsync_pipeline.state.bulk import insert_rows
 
 from .field_state import from_canonical_text, transform_context
 from .merge import FieldDecision
@@ -72,15 +73,17 @@ def plan_updates(
                 )
             )
     if plan:
-        con.executemany(f"INSERT INTO plan_rows VALUES ({', '.join('?' * 16)})", plan)
+        insert_rows(con, "plan_rows", plan)
     if agreed:
-        con.executemany(
-            "INSERT INTO base_values VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pair, hubspot_id, field) DO UPDATE "
-            "SET value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id",
+        insert_rows(
+            con,
+            "base_values",
             agreed,
+            "ON CONFLICT (pair, hubspot_id, field) DO UPDATE SET "
+            "value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id",
         )
     if conflicts:
-        con.executemany(f"INSERT INTO conflicts VALUES ({', '.join('?' * 13)})", conflicts)
+        insert_rows(con, "conflicts", conflicts)
     open_review_items(con, held, run_id, now)
     for target, records in touched.items():
         summary.records[target] = len(records)

@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from crmsync_pipeline.state.bulk import insert_rows
+
 
 @dataclass(frozen=True)
 class ReviewItem:
@@ -41,5 +43,5 @@ def open_review_items(
         for i in items
     ]
     if rows:
-        con.executemany("INSERT OR IGNORE INTO review_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_rows(con, "review_items", rows, "ON CONFLICT DO NOTHING")
     return len({row[0] for row in rows})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from crmsync_pipeline.config import Mapping, OwnerDirectory, Side
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 
 from .creates import plan_creates
@@ -96,8 +97,9 @@ def plan_stage(
             {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES)},
         )
         if state.issues:
-            con.executemany(
-                "INSERT INTO value_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_rows(
+                con,
+                "value_issues",
                 [
                     (
                         run_id,

@@ -71,7 +71,7 @@ def crm_env(sandbox, tmp_path_factory):
 
 
 def run_sync() -> dg.ExecuteInProcessResult:
-    job = build_definitions().get_job_def(SYNC_JOB)
+    job = build_definitions().resolve_job_def(SYNC_JOB)
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 

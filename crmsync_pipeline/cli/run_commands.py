@@ -1,0 +1,76 @@
+"""`crmsync plan` and `crmsync sync`: Dagster runs of the plan and sync jobs (the same runs, ids and
+history the UI shows), followed by what they did."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.console import Console
+
+from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_definitions
+from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.state.db import PROJECT_ROOT
+
+from .run_report import error_codes, plan_table, run_table
+
+
+def execute(job_name: str):  # type: ignore[no-untyped-def]
+    """Run a job in this process, recorded in the Dagster instance of DAGSTER_HOME."""
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
+    job = build_definitions().resolve_job_def(job_name)
+    with dg.DagsterInstance.get() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def _failure(result) -> str:  # type: ignore[no-untyped-def]
+    steps = [e.step_key or "" for e in result.all_events if e.is_step_failure]
+    messages = [
+        e.message
+        for e in result.all_events
+        if e.is_step_failure
+        or e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.event_specific_data.asset_check_evaluation.passed
+    ]  # type: ignore[union-attr]
+    return f"failed steps: {', '.join(steps) or 'none'}\n" + "\n".join(f"  {m}" for m in messages[:10])
+
+
+def _report(console: Console, job_name: str, title: str) -> None:
+    resource = CrmsyncResource(mapping_file=default_mapping_path())
+    result = execute(job_name)
+    try:
+        pairs = resource.mapping().active_pairs()
+    except Exception:  # a broken mapping: the failed check below says why
+        pairs = []
+    heading = f"{title} (run {result.run_id})"
+    if job_name == PLAN_JOB:
+        console.print(plan_table(resource.state_path, result.run_id, heading))
+    else:
+        console.print(run_table(resource.state_path, result.run_id, pairs, heading))
+    for target, code, count in error_codes(resource.state_path, result.run_id):
+        console.print(f"  {count} record(s) not written to {target}: {code}")
+    if not result.success:
+        console.print(
+            f"[red]the run failed[/red] ({_failure(result)})\nsee `crmsync status` and the run in the "
+            "Dagster UI (make ui)"
+        )
+        sys.exit(1)
+    console.print(
+        f"state file: {resource.state_path}  (tables: links, plan_rows, conflicts, write_results, "
+        "sync_errors, audit_log, review_items)"
+    )
+
+
+@click.command()
+def plan() -> None:
+    """Dry run: extract both CRMs, match and plan; write nothing. The plan is in table plan_rows."""
+    _report(Console(), PLAN_JOB, "Planned")
+
+
+@click.command()
+def sync() -> None:
+    """Run one full sync cycle: extract, match, plan and write back, then print what it did."""
+    _report(Console(), SYNC_JOB, "Synced")
