@@ -11,10 +11,17 @@ from datetime import datetime
 
 import duckdb
 
-from crmsync_pipeline.config import FieldMapping, ObjectPair, OwnerDirectory, Side, canonical_text
+from crmsync_pipeline.config import (
+    FieldMapping,
+    ObjectPair,
+    OwnerDirectory,
+    Side,
+    TransformError,
+    canonical_text,
+)
 from crmsync_pipeline.state.bulk import insert_rows
 
-from .field_state import from_canonical_text, transform_context
+from .field_state import ValueIssue, from_canonical_text, transform_context
 from .merge import FieldDecision
 from .review import ReviewItem, open_review_items
 
@@ -26,6 +33,7 @@ class PlanSummary:
     updates: Counter[str] = field(default_factory=Counter)  # target -> field writes planned
     records: Counter[str] = field(default_factory=Counter)  # target -> records to update
     in_sync: int = 0
+    issues: list[ValueIssue] = field(default_factory=list)  # values the target side cannot take
     conflicts: int = 0
     held: int = 0
 
@@ -49,7 +57,14 @@ def plan_updates(
                 agreed.append((d.pair, d.hubspot_id, d.field, d.agreed_value, now, run_id))
         elif d.decision in WRITES:
             target = WRITES[d.decision]
-            plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
+            try:
+                plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
+            except TransformError as err:  # e.g. an owner with no counterpart on the target side
+                source = Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE
+                record = d.hubspot_id if source is Side.HUBSPOT else d.salesforce_id
+                raw = d.hubspot_raw if source is Side.HUBSPOT else d.salesforce_raw
+                summary.issues.append(ValueIssue(source.value, record, d.field, raw, str(err)))
+                continue
             touched[target.value].add(d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id)
         elif d.decision == "hold":
             held.append(_held_item(d))

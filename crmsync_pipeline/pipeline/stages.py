@@ -96,7 +96,8 @@ def plan_stage(
             ),
             {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES)},
         )
-        if state.issues:
+        issues = state.issues + summary.issues
+        if issues:
             insert_rows(
                 con,
                 "value_issues",
@@ -111,12 +112,12 @@ def plan_stage(
                         i.problem,
                         now,
                     )
-                    for i in state.issues
+                    for i in issues
                 ],
             )
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
-    return PlanReport(summary, dict(creates), xrefs, len(state.issues), linked)
+    return PlanReport(summary, dict(creates), xrefs, len(issues), linked)
 
 
 def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict[Side, set[str]]) -> bool:

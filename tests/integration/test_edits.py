@@ -1,0 +1,91 @@
+"""Edits between syncs, made as users make them (the sandboxes' UI actions), and what the next sync does
+with them: one-sided edits propagate, both-sided edits follow the field's rule and leave a conflict,
+clears propagate, and a value never set never blanks the other side."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import duckdb
+import pytest
+import requests
+
+
+def query(sql: str, *params):
+    con = duckdb.connect(os.environ["CRMSYNC_STATE_DB"], read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def hubspot_edit(sandbox, object_type: str, record_id: str, **properties: str) -> None:
+    url = f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/{object_type}/{record_id}/edit"
+    requests.post(url, json={"properties": properties}, timeout=10).raise_for_status()
+
+
+def salesforce_edit(sandbox, sobject: str, record_id: str, **fields: object) -> None:
+    url = f"{sandbox.salesforce.url}/_sandbox/salesforce/edit"
+    requests.post(url, json={"object": sobject, "id": record_id, "fields": fields}, timeout=10).raise_for_status()
+
+
+def hubspot_value(sandbox, object_type: str, record_id: str, prop: str) -> str | None:
+    url = f"{sandbox.hubspot.url}/crm/v3/objects/{object_type}/{record_id}?properties={prop}"
+    body = requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()
+    return body["properties"].get(prop)
+
+
+def salesforce_value(sandbox, sobject: str, record_id: str, field: str) -> object:
+    url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{record_id}"
+    return requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()[field]
+
+
+@pytest.fixture(scope="module")
+def linked_contacts(sandbox, sync):
+    first = sync()
+    assert first.success
+    rows = query("""SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id FROM links l
+                    JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+                    WHERE l.pair = 'contacts' AND h.lifecyclestage IN ('salesqualifiedlead', 'customer', 'opportunity',
+                          'marketingqualifiedlead') AND h.phone IS NOT NULL AND h.jobtitle IS NOT NULL
+                    ORDER BY l.hubspot_id LIMIT 5""")
+    assert len(rows) == 5
+    return rows
+
+
+def test_edits_on_either_side_follow_each_fields_rule(sandbox, sync, linked_contacts):
+    (h1, o1, s1), (h2, o2, s2), (h3, o3, s3), (h4, o4, s4), (h5, o5, s5) = linked_contacts
+    hubspot_edit(sandbox, "contacts", h1, firstname="Renamed-In-HubSpot")          # two_way, HubSpot only
+    salesforce_edit(sandbox, o2, s2, Title="Chief Sync Officer")                   # prefer_salesforce, SF only
+    hubspot_edit(sandbox, "contacts", h3, jobtitle="Title from HubSpot")           # both changed: newer wins
+    time.sleep(2.5)  # past the 2 s clock-skew window
+    salesforce_edit(sandbox, o3, s3, Title="Title from Salesforce")
+    hubspot_edit(sandbox, "contacts", h4, phone="")                                # a clear propagates
+    result = sync()
+    assert result.success
+    assert salesforce_value(sandbox, o1, s1, "FirstName") == "Renamed-In-HubSpot"
+    assert hubspot_value(sandbox, "contacts", h2, "jobtitle") == "Chief Sync Officer"
+    assert hubspot_value(sandbox, "contacts", h3, "jobtitle") == "Title from Salesforce"
+    assert salesforce_value(sandbox, o3, s3, "Title") == "Title from Salesforce"
+    assert salesforce_value(sandbox, o4, s4, "Phone") is None
+    conflicts = query("SELECT hubspot_id, field, winner FROM conflicts WHERE run_id = ?", result.run_id)
+    assert conflicts == [(h3, "jobtitle", "salesforce")]
+
+
+def test_a_value_never_set_never_blanks_the_other_side(sandbox, sync, linked_contacts):
+    # The same person, unlinked: known in Salesforce with a first name, then added to HubSpot (later, so
+    # HubSpot's record is the newer one) without one. The first link must not blank Salesforce.
+    token = {"Authorization": "Bearer sandbox-token"}
+    created = requests.post(f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/Contact/", headers=token,
+                            json={"LastName": "Nightingale", "FirstName": "Florence", "Email": "florence@lamp.org"},
+                            timeout=10).json()
+    time.sleep(2.5)
+    contact = requests.post(f"{sandbox.hubspot.url}/crm/v3/objects/contacts", headers=token, timeout=10, json={
+        "properties": {"email": "florence@lamp.org", "lastname": "Nightingale", "lifecyclestage": "customer"}}).json()
+    result = sync()
+    assert result.success
+    assert query("SELECT salesforce_id, matched_by FROM links WHERE hubspot_id = ?", contact["id"]) == [
+        (created["id"], "email")]
+    assert salesforce_value(sandbox, "Contact", created["id"], "FirstName") == "Florence"
+    assert hubspot_value(sandbox, "contacts", contact["id"], "firstname") == "Florence"
