@@ -7,7 +7,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import emulator_throughput
+from . import emulator_throughput, first_sync
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -18,6 +18,7 @@ def main() -> None:
     results = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "emulator_throughput": emulator_throughput.run(),
+        "first_sync": first_sync.run(),
     }
     results["seconds"] = round(time.time() - started, 1)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
@@ -42,9 +43,37 @@ def _report(results: dict) -> str:
         "",
         f"Sandbox start with 5,000 people per side: {t['sandbox_startup_seconds_5000_records']} s.",
         "",
+        *_sync_report(results["first_sync"]),
     ]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     main()
+
+
+def _sync_report(sync: dict) -> list[str]:
+    rows = [
+        ("first sync", sync["first_sync"]),
+        ("second sync (reads back the first's writes)", sync["second_sync"]),
+        ("cycle with no changes", sync["no_change_cycle"]),
+    ]
+    lines = [
+        f"## Sync API calls at {sync['people_per_side']:,} people per side (Professional-tier limits)",
+        "",
+        "| cycle | seconds | HubSpot calls | Salesforce calls | records read | calls per record read |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['seconds']} | {r['calls']['hubspot']} | {r['calls']['salesforce']} | "
+            f"{r['records_read']} | {r['calls_per_record_read']} |"
+        )
+    per = sync["no_change_calls_per_object_and_crm"]
+    lines += [
+        "",
+        f"No-change cycle, calls per object pair: HubSpot {per['hubspot']}, Salesforce {per['salesforce']} "
+        "(target: at most 2).",
+        "",
+    ]
+    return lines

@@ -79,12 +79,23 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         meter, run_id = CallMeter(), context.run.run_id
         note_run(crmsync.state_path, run_id)
         _, salesforce = crmsync.connectors(meter)
-        records = sum(
-            extract_salesforce(crmsync.state_path, salesforce, pair_name, sobject, fields, run_id).records
+        stats = [
+            extract_salesforce(crmsync.state_path, salesforce, pair_name, sobject, fields, run_id)
             for sobject, fields in salesforce_fields(pair).items()
-        )
+        ]
+        missing = sorted({f for s in stats for f in s.missing_fields})
+        if missing:
+            context.log.warning(
+                f"fields mapped but missing in Salesforce (run `crmsync setup`): {', '.join(missing)}"
+            )
         record_calls(crmsync.state_path, run_id, meter)
-        return dg.MaterializeResult(metadata={"records read": records, "api calls": meter.total()})
+        return dg.MaterializeResult(
+            metadata={
+                "records read": sum(s.records for s in stats),
+                "missing fields": ", ".join(missing) or "none",
+                "api calls": meter.total(),
+            }
+        )
 
     @dg.asset(
         name=f"{pair_name}_links",

@@ -7,7 +7,7 @@ made during a long extract are picked up by the next cycle."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,10 @@ from crmsync_pipeline.state.bulk import insert_rows
 from .match import quoted
 from .snapshots import ensure_snapshot, upsert_rows
 
-# HubSpot's search index lags writes by seconds; transactions may commit after our start time.
-OVERLAP = timedelta(seconds=60)
+# Each incremental read starts this long before the previous extract began: HubSpot's search index
+# lags writes by seconds, and a Salesforce transaction may commit with a timestamp just before our start.
+HUBSPOT_OVERLAP = timedelta(seconds=15)
+SALESFORCE_OVERLAP = timedelta(seconds=5)
 SALESFORCE_SYSTEM = ("CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted", "LastModifiedById")
 SALESFORCE_OPTIONAL_SYSTEM = ("MasterRecordId",)
 
@@ -33,6 +35,7 @@ class ExtractStats:
     records: int = 0
     pages: int = 0
     full: bool = False
+    missing_fields: list[str] = field(default_factory=list)  # mapped, but not in the CRM's schema
 
 
 def _cursor(state_path: Path, crm: str, key: str) -> datetime | None:
@@ -71,7 +74,7 @@ def extract_hubspot(
     pages = (
         connector.list_pages(object_type, properties)
         if cursor is None
-        else connector.search_modified_pages(object_type, cursor - OVERLAP, properties)
+        else connector.search_modified_pages(object_type, cursor - HUBSPOT_OVERLAP, properties)
     )
     for page in pages:
         rows = [_hubspot_row(r, properties, started, run_id) for r in page]
@@ -109,10 +112,14 @@ def extract_salesforce(
     cursor = _cursor(state_path, "salesforce", key)
     available = set(connector.field_types(sobject))
     system = [f for f in SALESFORCE_SYSTEM + SALESFORCE_OPTIONAL_SYSTEM if f in available]
-    select = ["Id", *dict.fromkeys(f for f in fields if f not in system and f != "Id"), *system]
+    # A mapped field missing from the org (before `crmsync setup`) is left out, not fatal: `crmsync check`
+    # names it, and writes to it are stopped by preflight as INVALID_FIELD.
+    present = [f for f in fields if f in available or ("." in f and f.split(".")[0] + "Id" in available)]
+    stats_missing = sorted(set(fields) - set(present))
+    select = ["Id", *dict.fromkeys(f for f in present if f not in system and f != "Id"), *system]
     soql = f"SELECT {', '.join(select)} FROM {sobject}"
     if cursor is not None:
-        soql += f" WHERE SystemModstamp >= {(cursor - OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        soql += f" WHERE SystemModstamp >= {(cursor - SALESFORCE_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
     with db.connect(state_path) as con:
         ensure_snapshot(
             con,
@@ -122,7 +129,7 @@ def extract_salesforce(
             ("_deleted",),
             extra_text=("_sobject", "_master_record_id", "_last_modified_by_id"),
         )
-    stats = ExtractStats(full=cursor is None)
+    stats = ExtractStats(full=cursor is None, missing_fields=stats_missing)
     for page in connector.query_pages(soql, include_deleted=True):
         rows = [_salesforce_row(r, sobject, fields, started, run_id) for r in page]
         with db.connect(state_path) as con:
