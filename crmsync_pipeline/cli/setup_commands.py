@@ -12,6 +12,7 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.settings import SettingsError
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.pipeline.schema_cache import forget_schemas
+from crmsync_pipeline.pipeline.schema_check import WARNING, schema_problems
 from crmsync_pipeline.pipeline.setup import setup_fields
 
 
@@ -46,7 +47,31 @@ def setup() -> None:
 
 @click.command()
 def check() -> None:
-    """Validate the mapping file (entries are named in every message)."""
+    """Validate the mapping file, then against both CRMs' live schemas: fields, picklists, stages, required fields."""
     console = Console()
-    _, mapping = _resource_and_mapping(console)
-    console.print(f"mapping OK: {', '.join(mapping.active_pairs())} (file {default_mapping_path()})")
+    resource, mapping = _resource_and_mapping(console)
+    console.print(f"mapping file OK: {', '.join(mapping.active_pairs())} ({resource.mapping_path})")
+    try:
+        hubspot, salesforce = resource.connectors(CallMeter())
+    except SettingsError as err:
+        console.print(f"[red]{err}[/red]")
+        sys.exit(2)
+    problems = schema_problems(
+        mapping,
+        lambda obj: {p["name"]: p for p in hubspot.properties(obj)},
+        lambda sobject: {f["name"]: f for f in salesforce.describe(sobject)["fields"]},
+        hubspot.pipelines,
+    )
+    forget_schemas(resource.state_path)  # the next run reads the schemas just checked
+    warnings = [p.removeprefix(WARNING) for p in problems if p.startswith(WARNING)]
+    problems = [p for p in problems if not p.startswith(WARNING)]
+    for warning in warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}")
+    for problem in problems:
+        console.print(f"[red]problem[/red] {problem}")
+    if problems:
+        console.print(
+            f"{len(problems)} problem(s); fix the mapping or the CRMs, then run `crmsync check` again"
+        )
+        sys.exit(1)
+    console.print("both CRMs' schemas fit the mapping")

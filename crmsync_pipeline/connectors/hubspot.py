@@ -157,6 +157,13 @@ class HubSpotConnector:
         )
         return [p.to_dict() for p in page.results]
 
+    def pipelines(self, object_type: str) -> dict[str, list[str]]:
+        """Pipeline id -> its stage ids."""
+        page = self.call(
+            f"{object_type}.pipelines", self.client.crm.pipelines.pipelines_api.get_all, object_type
+        )
+        return {p.id: [s.id for s in p.stages] for p in page.results}
+
     def create_property(self, object_type: str, definition: dict[str, Any]) -> dict[str, Any]:
         created = self.call(
             f"{object_type}.properties.create",

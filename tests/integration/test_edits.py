@@ -27,7 +27,9 @@ def hubspot_edit(sandbox, object_type: str, record_id: str, **properties: str) -
 
 def salesforce_edit(sandbox, sobject: str, record_id: str, **fields: object) -> None:
     url = f"{sandbox.salesforce.url}/_sandbox/salesforce/edit"
-    requests.post(url, json={"object": sobject, "id": record_id, "fields": fields}, timeout=10).raise_for_status()
+    requests.post(
+        url, json={"object": sobject, "id": record_id, "fields": fields}, timeout=10
+    ).raise_for_status()
 
 
 def hubspot_value(sandbox, object_type: str, record_id: str, prop: str) -> str | None:
@@ -56,12 +58,12 @@ def linked_contacts(sandbox, sync):
 
 def test_edits_on_either_side_follow_each_fields_rule(sandbox, sync, linked_contacts):
     (h1, o1, s1), (h2, o2, s2), (h3, o3, s3), (h4, o4, s4), (h5, o5, s5) = linked_contacts
-    hubspot_edit(sandbox, "contacts", h1, firstname="Renamed-In-HubSpot")          # two_way, HubSpot only
-    salesforce_edit(sandbox, o2, s2, Title="Chief Sync Officer")                   # prefer_salesforce, SF only
-    hubspot_edit(sandbox, "contacts", h3, jobtitle="Title from HubSpot")           # both changed: newer wins
+    hubspot_edit(sandbox, "contacts", h1, firstname="Renamed-In-HubSpot")  # two_way, HubSpot only
+    salesforce_edit(sandbox, o2, s2, Title="Chief Sync Officer")  # prefer_salesforce, SF only
+    hubspot_edit(sandbox, "contacts", h3, jobtitle="Title from HubSpot")  # both changed: newer wins
     time.sleep(2.5)  # past the 2 s clock-skew window
     salesforce_edit(sandbox, o3, s3, Title="Title from Salesforce")
-    hubspot_edit(sandbox, "contacts", h4, phone="")                                # a clear propagates
+    hubspot_edit(sandbox, "contacts", h4, phone="")  # a clear propagates
     result = sync()
     assert result.success
     assert salesforce_value(sandbox, o1, s1, "FirstName") == "Renamed-In-HubSpot"
@@ -77,15 +79,29 @@ def test_a_value_never_set_never_blanks_the_other_side(sandbox, sync, linked_con
     # The same person, unlinked: known in Salesforce with a first name, then added to HubSpot (later, so
     # HubSpot's record is the newer one) without one. The first link must not blank Salesforce.
     token = {"Authorization": "Bearer sandbox-token"}
-    created = requests.post(f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/Contact/", headers=token,
-                            json={"LastName": "Nightingale", "FirstName": "Florence", "Email": "florence@lamp.org"},
-                            timeout=10).json()
+    created = requests.post(
+        f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/Contact/",
+        headers=token,
+        json={"LastName": "Nightingale", "FirstName": "Florence", "Email": "florence@lamp.org"},
+        timeout=10,
+    ).json()
     time.sleep(2.5)
-    contact = requests.post(f"{sandbox.hubspot.url}/crm/v3/objects/contacts", headers=token, timeout=10, json={
-        "properties": {"email": "florence@lamp.org", "lastname": "Nightingale", "lifecyclestage": "customer"}}).json()
+    contact = requests.post(
+        f"{sandbox.hubspot.url}/crm/v3/objects/contacts",
+        headers=token,
+        timeout=10,
+        json={
+            "properties": {
+                "email": "florence@lamp.org",
+                "lastname": "Nightingale",
+                "lifecyclestage": "customer",
+            }
+        },
+    ).json()
     result = sync()
     assert result.success
     assert query("SELECT salesforce_id, matched_by FROM links WHERE hubspot_id = ?", contact["id"]) == [
-        (created["id"], "email")]
+        (created["id"], "email")
+    ]
     assert salesforce_value(sandbox, "Contact", created["id"], "FirstName") == "Florence"
     assert hubspot_value(sandbox, "contacts", contact["id"], "firstname") == "Florence"
