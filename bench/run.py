@@ -48,10 +48,6 @@ def _report(results: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _sync_report(sync: dict) -> list[str]:
     rows = [
         ("first sync", sync["first_sync"]),
@@ -77,3 +73,7 @@ def _sync_report(sync: dict) -> list[str]:
         "",
     ]
     return lines
+
+
+if __name__ == "__main__":
+    main()

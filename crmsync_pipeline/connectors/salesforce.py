@@ -71,6 +71,9 @@ class SalesforceConnector:
             self._describes[sobject] = self.describe_cache(sobject, fetch) if self.describe_cache else fetch()
         return self._describes[sobject]
 
+    def forget_describes(self) -> None:
+        self._describes.clear()
+
     def field_types(self, sobject: str) -> dict[str, str]:
         return {f["name"]: f["type"] for f in self.describe(sobject)["fields"]}
 

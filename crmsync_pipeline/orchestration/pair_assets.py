@@ -12,6 +12,7 @@ from crmsync_pipeline.pipeline.apply import apply_plan
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
 from crmsync_pipeline.pipeline.preflight import preflight
+from crmsync_pipeline.pipeline.schema_cache import forget_schemas
 from crmsync_pipeline.pipeline.schema_cache import hubspot_properties as hubspot_schema
 from crmsync_pipeline.pipeline.schema_cache import salesforce_fields as salesforce_schema
 from crmsync_pipeline.pipeline.stages import match_stage, plan_stage
@@ -127,10 +128,22 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
     def plan(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
         run_id, meter = context.run.run_id, CallMeter()
         hubspot, salesforce = crmsync.connectors(meter)
-        schemas = {
-            "salesforce": {s: salesforce_schema(crmsync.state_path, salesforce, s) for s in pair.salesforce},
-            "hubspot": {pair.hubspot: hubspot_schema(crmsync.state_path, hubspot, pair.hubspot)},
-        }
+
+        def read_schemas() -> dict:
+            return {
+                "salesforce": {
+                    s: salesforce_schema(crmsync.state_path, salesforce, s) for s in pair.salesforce
+                },
+                "hubspot": {pair.hubspot: hubspot_schema(crmsync.state_path, hubspot, pair.hubspot)},
+            }
+
+        schemas = read_schemas()
+        if not _mapped_fields_known(
+            pair, schemas
+        ):  # a cached schema may predate `crmsync setup`: read afresh
+            forget_schemas(crmsync.state_path)
+            salesforce.forget_describes()
+            schemas = read_schemas()
         report = plan_stage(
             crmsync.state_path, mapping, pair_name, run_id, cut_lengths(pair, schemas["salesforce"])
         )
@@ -220,6 +233,13 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             )
 
     return [hubspot_snapshot, salesforce_snapshot, links, plan, plan_within_threshold, writes]
+
+
+def _mapped_fields_known(pair, schemas) -> bool:  # type: ignore[no-untyped-def]
+    hubspot = schemas["hubspot"][pair.hubspot]
+    return all(f.hubspot in hubspot for f in pair.fields) and all(
+        f.salesforce in fields for s, fields in schemas["salesforce"].items() for f in pair.fields_for(s)
+    )
 
 
 def cut_lengths(pair, salesforce_schemas) -> dict[str, int]:  # type: ignore[no-untyped-def]

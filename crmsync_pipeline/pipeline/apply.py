@@ -18,6 +18,7 @@ from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.connectors.outcome import WriteResult
 
 from .outcomes import WriteOutcome, record_intent, record_outcomes
+from .reflect import reflect_writes
 from .xrefs import plan_cross_references
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -122,8 +123,9 @@ def _write(
     call: Callable[[], list[WriteResult]],
 ) -> list[WriteOutcome]:
     refs = [r.ref for r in batch]
+    intended_at = datetime.now(UTC)
     with connect() as con:
-        record_intent(con, run_id, pair_name, target, refs, datetime.now(UTC))
+        record_intent(con, run_id, pair_name, target, refs, intended_at)
     results = call()
     outcomes = [
         WriteOutcome(ref, o.record_id, o.succeeded, o.created, o.error_code, o.error_message, o.error_fields)
@@ -131,6 +133,9 @@ def _write(
     ]
     with connect() as con:
         record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC))
+        reflect_writes(
+            con, run_id, pair_name, target, [o.record_ref for o in outcomes if o.succeeded], intended_at
+        )
     return outcomes
 
 

@@ -58,5 +58,9 @@ def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str,
     schema = pa.schema([(name, _ARROW[kind]) for name, kind in columns])
     page = pa.table({name: [r.get(name) for r in rows] for name, _ in columns}, schema=schema)
     con.register("snapshot_page", page)
-    con.execute(f"INSERT OR REPLACE INTO {quoted(table)} SELECT * FROM snapshot_page")
+    # A row read from a lagging index must not replace a newer one (our own confirmed writes included).
+    con.execute(f"""INSERT OR REPLACE INTO {quoted(table)} SELECT p.* FROM snapshot_page p
+                    LEFT JOIN {quoted(table)} t ON t.id = p.id
+                    WHERE t.id IS NULL OR t._modified_at IS NULL OR p._modified_at IS NULL
+                       OR p._modified_at >= t._modified_at""")
     con.unregister("snapshot_page")

@@ -1,0 +1,59 @@
+"""After a CRM confirms a write, the snapshot takes the values written, stamped with the time the write
+was intended. An incremental read that lags behind our own write (HubSpot's search index does, by
+seconds) then cannot put the old values back: a snapshot row only gives way to a newer one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from .inclusion import table_exists
+from .match import quoted
+
+
+def reflect_writes(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair: str,
+    target: str,
+    refs: Sequence[str],
+    intended_at: datetime,
+) -> None:
+    """Copy the confirmed updates of these records into the target's snapshot (creates arrive next read)."""
+    table = f"{target}_{pair}_snapshot"
+    if not refs or not table_exists(con, table):
+        return
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
+    fields = con.execute(
+        """SELECT DISTINCT target_field FROM plan_rows WHERE run_id = ? AND pair = ? AND target = ?
+           AND action = 'update' AND record_ref IN (SELECT unnest(?::VARCHAR[]))""",
+        [run_id, pair, target, list(refs)],
+    ).fetchall()
+    for (field,) in fields:
+        if field not in columns:
+            continue
+        con.execute(
+            f"""UPDATE {quoted(table)} t SET {quoted(field)} = nullif(p.new_value, ''),
+                       _modified_at = greatest(t._modified_at, $at)
+                FROM plan_rows p
+                JOIN audit_log a ON a.run_id = p.run_id AND a.pair = p.pair AND a.target = p.target
+                 AND a.source_id = p.record_ref AND a.field = p.target_field AND a.outcome = 'confirmed'
+                WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.action = 'update'
+                  AND p.target_field = $field AND t.id = p.record_ref
+                  AND p.record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
+            {
+                "at": intended_at,
+                "run_id": run_id,
+                "pair": pair,
+                "target": target,
+                "field": field,
+                "refs": list(refs),
+            },
+        )
