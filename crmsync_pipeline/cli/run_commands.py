@@ -27,15 +27,9 @@ def execute(job_name: str):  # type: ignore[no-untyped-def]
 
 
 def _failure(result) -> str:  # type: ignore[no-untyped-def]
-    steps = [e.step_key or "" for e in result.all_events if e.is_step_failure]
-    messages = [
-        e.message
-        for e in result.all_events
-        if e.is_step_failure
-        or e.event_type_value == "ASSET_CHECK_EVALUATION"
-        and not e.event_specific_data.asset_check_evaluation.passed
-    ]  # type: ignore[union-attr]
-    return f"failed steps: {', '.join(steps) or 'none'}\n" + "\n".join(f"  {m}" for m in messages[:10])
+    """The failed steps and their messages (a failed blocking check shows as its step's failure)."""
+    failures = [e for e in result.all_events if e.is_step_failure]
+    return "; ".join(f"{e.step_key}: {e.message}" for e in failures[:10]) or "no step failed"
 
 
 def _report(console: Console, job_name: str, title: str) -> None:
