@@ -63,7 +63,7 @@ def _sync_report(sync: dict) -> list[str]:
     for name, r in rows:
         lines.append(
             f"| {name} | {r['seconds']} | {r['calls']['hubspot']} | {r['calls']['salesforce']} | "
-            f"{r['records_read']} | {r['calls_per_record_read']} |"
+            f"{r['records_read']} | {r['calls_per_record_read'] if r['records_read'] else '-'} |"
         )
     per = sync["no_change_calls_per_object_and_crm"]
     lines += [
