@@ -9,8 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from hubspot.crm.associations.v4 import (
+    AssociationSpec,
+    BatchInputPublicAssociationMultiPost,
     BatchInputPublicFetchAssociationsBatchRequest,
+    PublicAssociationMultiPost,
     PublicFetchAssociationsBatchRequest,
+    PublicObjectId,
 )
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInput,
@@ -139,6 +143,34 @@ class HubSpotConnector:
                         )
                     )
         return out
+
+    def create_associations(self, from_type: str, to_type: str, pairs: list[tuple[str, str, int]]) -> int:
+        """Associate (from id, to id) with a HUBSPOT_DEFINED type id; returns how many were created."""
+        created = 0
+        for start in range(0, len(pairs), BATCH):
+            body = BatchInputPublicAssociationMultiPost(
+                inputs=[
+                    PublicAssociationMultiPost(
+                        _from=PublicObjectId(id=f),
+                        to=PublicObjectId(id=t),
+                        types=[
+                            AssociationSpec(
+                                association_category="HUBSPOT_DEFINED", association_type_id=type_id
+                            )
+                        ],
+                    )
+                    for f, t, type_id in pairs[start : start + BATCH]
+                ]
+            )
+            response = self.call(
+                f"associations.{from_type}.{to_type}.create",
+                self.client.crm.associations.v4.batch_api.create,
+                from_type,
+                to_type,
+                body,
+            )
+            created += len(response.results or [])
+        return created
 
     def owners(self) -> list[dict[str, Any]]:
         owners, after = [], None

@@ -59,10 +59,14 @@ def plan_creates(
             rows += _lookup_rows(run_id, pair_name, pair, record["id"], sobject, lookups, now)
             planned["salesforce"] += 1
     if pair.create.in_hubspot:
+        linked_back = {
+            a.to: _hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
+        }
         for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE]):
             rows += _create_rows(
                 run_id, pair_name, pair, owners, record, Side.SALESFORCE, record["_sobject"], now
             )
+            rows += _hubspot_association_rows(run_id, pair_name, mapping, pair, record, linked_back, now)
             planned["hubspot"] += 1
     if rows:
         insert_rows(con, "plan_rows", rows)
@@ -235,6 +239,54 @@ def _lookup_rows(
                     association.salesforce_field,
                     None,
                     targets[0],
+                    None,
+                    "create:association",
+                    None,
+                    now,
+                )
+            )
+    return rows
+
+
+def _hubspot_ids_by_salesforce_id(con: duckdb.DuckDBPyConnection, pair_name: str) -> dict[str, str]:
+    return dict(
+        con.execute("SELECT salesforce_id, hubspot_id FROM links WHERE pair = ?", [pair_name]).fetchall()
+    )
+
+
+def _hubspot_association_rows(
+    run_id: str,
+    pair_name: str,
+    mapping: Mapping,
+    pair: ObjectPair,
+    record: dict[str, Any],
+    linked_back: dict[str, dict[str, str]],
+    now: datetime,
+) -> list[tuple]:
+    """A record created in HubSpot from Salesforce keeps its lookups as HubSpot associations."""
+    rows = []
+    for association in pair.associations:
+        if association.salesforce_field is None or association.hubspot_type_id is None:
+            continue
+        if association.salesforce_objects and record["_sobject"] not in association.salesforce_objects:
+            continue
+        target = linked_back[association.to].get(record.get(association.salesforce_field) or "")
+        if target:
+            to_object = mapping.pair(association.to).hubspot
+            rows.append(
+                (
+                    run_id,
+                    pair_name,
+                    "hubspot",
+                    "create",
+                    record["id"],
+                    None,
+                    record["_sobject"],
+                    record["id"],
+                    ASSOCIATION_FIELD + association.to,
+                    f"association:{to_object}:{association.hubspot_type_id}",
+                    None,
+                    target,
                     None,
                     "create:association",
                     None,

@@ -15,6 +15,7 @@ import duckdb
 
 from crmsync_pipeline.config import ObjectPair
 
+from .creates import ASSOCIATION_FIELD
 from .outcomes import WriteOutcome, record_outcomes
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -49,10 +50,10 @@ def preflight(
     truncate = {f.name for f in pair.fields if f.truncate}
     failures: dict[str, tuple[str, str]] = {}
     cut: list[tuple[str, int]] = []
-    by_record: dict[str, set[str]] = {}
     for rowid, action, ref, sobject, field, target_field, value in rows:
+        if target == "hubspot" and field.startswith(ASSOCIATION_FIELD):
+            continue  # an association, not a property
         schema = schemas.get(sobject if target == "salesforce" else pair.hubspot, {})
-        by_record.setdefault(ref, set()).add(target_field)
         meta = schema.get(target_field)
         problem = (_salesforce_problem if target == "salesforce" else _hubspot_problem)(
             meta, action, target_field, value

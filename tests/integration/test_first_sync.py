@@ -116,3 +116,18 @@ def test_cycles_without_edits_write_nothing(first_sync, sync, cycle):
         == []
     )
     assert query("SELECT * FROM write_results WHERE run_id = ?", result.run_id) == []
+
+
+def test_people_created_in_hubspot_keep_their_company(first_sync, sandbox):
+    """A Salesforce Contact of a linked Account becomes a HubSpot contact associated with that company."""
+    expected = query(
+        """SELECT lc.hubspot_id, la.hubspot_id FROM salesforce_contacts_snapshot s
+           JOIN links lc ON lc.pair = 'contacts' AND lc.salesforce_id = s.id AND lc.matched_by = 'created'
+           JOIN links la ON la.pair = 'companies' AND la.salesforce_id = s."AccountId"
+           JOIN write_results w ON w.record_ref = s.id AND w.target = 'hubspot' AND w.operation = 'create'"""
+    )
+    assert expected
+    hubspot = hubspot_client("sandbox-token", sandbox.hubspot.url)
+    for contact_id, company_id in expected[:10]:
+        page = hubspot.crm.associations.v4.basic_api.get_page("contacts", contact_id, "companies")
+        assert company_id in {str(r.to_object_id) for r in page.results}
