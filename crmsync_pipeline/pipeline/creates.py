@@ -25,9 +25,8 @@ from crmsync_pipeline.config import (
 from crmsync_pipeline.state.bulk import insert_rows
 
 from .field_state import pipeline_property, transform_context
-from .inclusion import table_exists
-from .match import quoted
 from .plan import as_text
+from .sql_names import column_exists, quoted, table_exists
 
 ASSOCIATION_FIELD = "@association:"  # plan rows that carry a lookup to another pair's record
 
@@ -87,7 +86,7 @@ def _unlinked(
     else:
         converted = (
             "AND coalesce(\"IsConverted\", 'false') <> 'true'"
-            if _has_column(con, table, "IsConverted")
+            if column_exists(con, table, "IsConverted")
             else ""
         )
         query = f"""SELECT * FROM {quoted(table)} WHERE NOT coalesce(_deleted, false) {converted}
@@ -177,15 +176,6 @@ def _converted(
         return mapped.transformer.from_canonical(target, canonical, ctx), canonical_text(canonical)
     except TransformError:
         return None, None  # reported by the field-state issues of the next run, once linked
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-            [table, column],
-        ).fetchall()[0][0]
-    )
 
 
 def linked_associations(

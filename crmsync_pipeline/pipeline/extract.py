@@ -19,8 +19,8 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 
-from .match import quoted
 from .snapshots import ensure_snapshot, upsert_rows
+from .sql_names import quoted
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
 # lags writes by seconds, and a Salesforce transaction may commit with a timestamp just before our start.

@@ -27,8 +27,8 @@ from crmsync_pipeline.config import (
     to_number,
 )
 
-from .match import quoted
 from .merge import create_field_state
+from .sql_names import quoted
 
 
 @dataclass(frozen=True)

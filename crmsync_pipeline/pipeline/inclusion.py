@@ -16,15 +16,7 @@ import duckdb
 from crmsync_pipeline.config import Condition, OwnerDirectory, Side
 from crmsync_pipeline.config import Mapping as SyncMapping
 
-from .match import quoted
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-        ).fetchall()[0][0]
-    )
+from .sql_names import quoted, table_exists
 
 
 class StateInclusionContext:

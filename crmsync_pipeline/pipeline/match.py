@@ -11,7 +11,6 @@ duplicate.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,17 +25,10 @@ from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 
 from .review import ReviewItem, open_review_items
-
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+from .sql_names import column_exists, quoted
 
 Record = Mapping[str, Any]
 KeyOf = Callable[[Record], str | None]
-
-
-def quoted(name: str) -> str:
-    if not IDENTIFIER.match(name):
-        raise ValueError(f"not a valid field name: {name!r}")
-    return '"' + name + '"'
 
 
 def salesforce_id_15(value: Any) -> str | None:
@@ -116,6 +108,9 @@ def match_links(
     salesforce_table: str | None = None,
 ) -> MatchResult:
     """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent."""
+    relinked = _relink_converted_leads(
+        con, pair_name, pair, salesforce_table or f"salesforce_{pair_name}_snapshot", run_id, now
+    )
     keys = keys_for(pair)
     _build_match_keys(
         con,
@@ -125,6 +120,8 @@ def match_links(
         salesforce_table or f"salesforce_{pair_name}_snapshot",
     )
     result = MatchResult()
+    if relinked:
+        result.linked_by["converted_lead"] = relinked
     for key in keys:
         rows = con.execute(sql("match_by_key.sql"), {"pair": pair_name, "key_kind": key.kind}).fetchall()
         links = [
@@ -175,11 +172,17 @@ def _build_match_keys(
     )
     for rank, sobject in enumerate(pair.salesforce):
         fields = {f for k in keys for f in k.salesforce_fields.get(sobject, ())}
+        # a converted Lead is history, not a person to match (its Contact is)
+        converted = (
+            "AND coalesce(\"IsConverted\", 'false') <> 'true'"
+            if column_exists(con, salesforce_table, "IsConverted")
+            else ""
+        )
         records = _rows(
             con,
             salesforce_table,
             fields,
-            "_sobject = $sobject AND NOT coalesce(_deleted, false)",
+            f"_sobject = $sobject AND NOT coalesce(_deleted, false) {converted}",
             {"sobject": sobject},
         )
         add(
@@ -304,4 +307,33 @@ def _hold_unlinked_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id:
         ],
         run_id,
         now,
+    )
+
+
+def _relink_converted_leads(
+    con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, table: str, run_id: str, now: datetime
+) -> int:
+    """A Lead converted in Salesforce: its HubSpot record now belongs with the Contact."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
+    if "Lead" not in pair.salesforce or not {"IsConverted", "ConvertedContactId"} <= columns:
+        return 0
+    before = con.execute(
+        "SELECT count(*) FROM links WHERE pair = ? AND matched_by = 'converted_lead' AND run_id = ?",
+        [pair_name, run_id],
+    ).fetchall()[0][0]
+    con.execute(
+        sql("relink_converted_leads.sql").format(salesforce_table=quoted(table)),
+        {"pair": pair_name, "now": now, "run_id": run_id},
+    )
+    return (
+        con.execute(
+            "SELECT count(*) FROM links WHERE pair = ? AND matched_by = 'converted_lead' AND run_id = ?",
+            [pair_name, run_id],
+        ).fetchall()[0][0]
+        - before
     )

@@ -9,8 +9,7 @@ from datetime import datetime
 
 import duckdb
 
-from .inclusion import table_exists
-from .match import quoted
+from .sql_names import quoted, table_exists
 
 
 def reflect_writes(

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from .match import quoted
+from .sql_names import quoted
 
 BOOKKEEPING_TEXT = ("_run_id",)
 BOOKKEEPING_TIME = ("_extracted_at",)

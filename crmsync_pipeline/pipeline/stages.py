@@ -14,10 +14,11 @@ from crmsync_pipeline.state.db import sql
 
 from .creates import plan_creates
 from .field_state import SnapshotTables, build_field_state
-from .inclusion import included_ids, table_exists
-from .match import MatchResult, match_links, quoted
+from .inclusion import included_ids
+from .match import MatchResult, match_links
 from .merge import decide_fields
 from .plan import PlanSummary, plan_updates
+from .sql_names import quoted, table_exists
 from .xrefs import plan_cross_references
 
 # Failures that may pass on a second try with the same data.

@@ -11,7 +11,7 @@ from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.state.db import sql
 
 from .field_state import SnapshotTables
-from .match import quoted
+from .sql_names import quoted
 
 
 def plan_cross_references(

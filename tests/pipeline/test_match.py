@@ -51,7 +51,8 @@ def salesforce(
     con, id, sobject, email=None, first=None, last=None, account=None, company=None, xref=None, deleted=False
 ):
     con.execute(
-        "INSERT INTO salesforce_contacts_snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        'INSERT INTO salesforce_contacts_snapshot (id, _sobject, "Email", "FirstName", "LastName", "Account.Name", '
+        '"Company", "CrmSync_HubSpot_Id__c", _deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [id, sobject, email, first, last, account, company, xref, deleted],
     )
 
@@ -144,3 +145,18 @@ def test_unlinked_contact_and_lead_of_one_person_become_one_create_and_one_revie
     held = dict(con.execute("SELECT unnest(salesforce_ids), kind FROM review_items").fetchall())
     assert held == {"00QA": "duplicate_lead", "003B": "ambiguous_match", "003C": "ambiguous_match"}
     assert result.duplicates == 3
+
+
+def test_a_converted_lead_relinks_to_its_contact(con):
+    con.execute('ALTER TABLE salesforce_contacts_snapshot ADD COLUMN "IsConverted" VARCHAR')
+    con.execute('ALTER TABLE salesforce_contacts_snapshot ADD COLUMN "ConvertedContactId" VARCHAR')
+    hubspot(con, "1", email="ada@example.org")
+    salesforce(con, "00QA", "Lead", email="ada@example.org")
+    run(con)
+    assert links(con) == {"1": "00QA:email"}
+    con.execute("""UPDATE salesforce_contacts_snapshot SET "IsConverted" = 'true', "ConvertedContactId" = '003N'
+                   WHERE id = '00QA'""")
+    salesforce(con, "003N", "Contact", email="ada@example.org")
+    result = run(con)
+    assert links(con) == {"1": "003N:converted_lead"} and result.linked_by["converted_lead"] == 1
+    assert not con.execute("SELECT * FROM review_items WHERE kind = 'duplicate_lead'").fetchall()
