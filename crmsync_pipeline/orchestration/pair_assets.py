@@ -166,6 +166,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                 "conflicts": report.updates.conflicts,
                 "held for review": report.updates.held,
                 "value issues": report.value_issues,
+                "orphaned links (deleted on one side, reported)": report.orphans,
                 "rejected by preflight": dict(rejected),
                 "api calls": meter.total(),
                 "preview": dg.MetadataValue.md(_plan_preview(crmsync, run_id, pair_name)),

@@ -18,6 +18,7 @@ from .inclusion import included_ids
 from .match import MatchResult, match_links
 from .merge import decide_fields
 from .plan import PlanSummary, plan_updates
+from .review import ReviewItem, open_review_items
 from .sql_names import quoted, table_exists
 from .xrefs import plan_cross_references
 
@@ -48,6 +49,7 @@ class PlanReport:
     cross_references: int = 0
     value_issues: int = 0
     linked: int = 0
+    orphans: int = 0
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -116,9 +118,10 @@ def plan_stage(
                     for i in issues
                 ],
             )
+        orphans = _report_orphans(con, pair_name, run_id, now)
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
-    return PlanReport(summary, dict(creates), xrefs, len(issues), linked)
+    return PlanReport(summary, dict(creates), xrefs, len(issues), linked, orphans)
 
 
 def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict[Side, set[str]]) -> bool:
@@ -128,3 +131,32 @@ def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict
     if decision == "write_hubspot":
         return salesforce_id in included[Side.SALESFORCE]
     return True
+
+
+def _report_orphans(con, pair_name: str, run_id: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    """Deletes are not propagated (the default `deletes: report`): each orphaned link is reported once."""
+    tables = SnapshotTables.of(pair_name)
+    if not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
+        return 0
+    rows = con.execute(
+        sql("orphans.sql").format(
+            hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+        ),
+        {"pair": pair_name},
+    ).fetchall()
+    return open_review_items(
+        con,
+        [
+            ReviewItem(
+                f"orphan:{pair_name}:{hubspot_id}:{salesforce_id}",
+                "orphan",
+                pair_name,
+                hubspot_id,
+                [salesforce_id],
+                {"deleted_in": deleted_in, "merged_into": merged_into},
+            )
+            for hubspot_id, salesforce_id, deleted_in, merged_into in rows
+        ],
+        run_id,
+        now,
+    )

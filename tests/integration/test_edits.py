@@ -105,3 +105,17 @@ def test_a_value_never_set_never_blanks_the_other_side(sandbox, sync, linked_con
     ]
     assert salesforce_value(sandbox, "Contact", created["id"], "FirstName") == "Florence"
     assert hubspot_value(sandbox, "contacts", contact["id"], "firstname") == "Florence"
+
+
+def test_a_delete_is_reported_as_an_orphan_and_not_propagated(sandbox, sync, linked_contacts):
+    hubspot_id, sobject, salesforce_id = linked_contacts[0]
+    token = {"Authorization": "Bearer sandbox-token"}
+    url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{salesforce_id}"
+    requests.delete(url, headers=token, timeout=10).raise_for_status()
+    result = sync()
+    assert result.success
+    assert query(
+        "SELECT kind, detail->>'deleted_in' FROM review_items WHERE item_id = ?",
+        f"orphan:contacts:{hubspot_id}:{salesforce_id}",
+    ) == [("orphan", "salesforce")]
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "email")  # the HubSpot contact is still there
