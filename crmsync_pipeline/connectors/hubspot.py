@@ -19,9 +19,11 @@ from hubspot.crm.associations.v4 import (
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInput,
     BatchInputSimplePublicObjectBatchInputUpsert,
+    BatchReadInputSimplePublicObjectId,
     PublicObjectSearchRequest,
     SimplePublicObjectBatchInput,
     SimplePublicObjectBatchInputUpsert,
+    SimplePublicObjectId,
 )
 
 from .calls import CallMeter, CrmCaller
@@ -119,6 +121,26 @@ class HubSpotConnector:
                     f"more than {SEARCH_CAP} {object_type} share one modification time; use a full extract",
                 )
             anchor = last_time
+
+    def property_times(
+        self, object_type: str, ids: list[str], properties: list[str]
+    ) -> dict[tuple[str, str], datetime]:
+        """When each property of each record last changed (from property history; 100 records a call)."""
+        out: dict[tuple[str, str], datetime] = {}
+        for start in range(0, len(ids), BATCH):
+            body = BatchReadInputSimplePublicObjectId(
+                inputs=[SimplePublicObjectId(id=i) for i in ids[start : start + BATCH]],
+                properties=properties,
+                properties_with_history=properties,
+            )
+            response = self.call(
+                f"{object_type}.batch.read.history", self.client.crm.objects.batch_api.read, object_type, body
+            )
+            for record in response.results:
+                for name, versions in (record.properties_with_history or {}).items():
+                    if versions:
+                        out[(str(record.id), name)] = max(v.timestamp for v in versions)
+        return out
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[tuple[str, str, list[int]]]:
         out = []

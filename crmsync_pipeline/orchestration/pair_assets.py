@@ -145,7 +145,12 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             salesforce.forget_describes()
             schemas = read_schemas()
         report = plan_stage(
-            crmsync.state_path, mapping, pair_name, run_id, cut_lengths(pair, schemas["salesforce"])
+            crmsync.state_path,
+            mapping,
+            pair_name,
+            run_id,
+            cut_lengths(pair, schemas["salesforce"]),
+            property_history=lambda ids, props: hubspot.property_times(pair.hubspot, ids, props),
         )
         with db.connect(crmsync.state_path) as con:
             rejected = sum(

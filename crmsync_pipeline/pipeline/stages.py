@@ -3,6 +3,7 @@ connection; the Dagster assets and the CLI call these."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,18 +75,32 @@ def match_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str)
         return match_links(con, pair_name, mapping.pair(pair_name), run_id, datetime.now(UTC))
 
 
+PropertyHistory = Callable[[list[str], list[str]], dict[tuple[str, str], datetime]]
+
+
 def plan_stage(
-    state_path: Path, mapping: Mapping, pair_name: str, run_id: str, cut_lengths: dict[str, int] | None = None
+    state_path: Path,
+    mapping: Mapping,
+    pair_name: str,
+    run_id: str,
+    cut_lengths: dict[str, int] | None = None,
+    property_history: PropertyHistory | None = None,
 ) -> PlanReport:
-    """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it."""
+    """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it.
+
+    Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
+    a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
+    100 records, outside any state connection) so the newer edit is judged per field."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
+    changed_at = _both_changed_times(state_path, pair_name, pair, cut_lengths, property_history)
     with db.connect(state_path) as con:
         con.execute("BEGIN")
         con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
         owners = owner_directory(con)
         included = {side: included_ids(con, mapping, pair_name, side, owners) for side in Side}
         state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
+        _set_property_times(con, changed_at)
         decisions = [
             d for d in decide_fields(con) if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
         ]
@@ -160,3 +175,24 @@ def _report_orphans(con, pair_name: str, run_id: str, now: datetime) -> int:  # 
         run_id,
         now,
     )
+
+
+def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, history):  # type: ignore[no-untyped-def]
+    if history is None:
+        return {}
+    with db.connect(state_path) as con:
+        build_field_state(con, pair_name, pair, owner_directory(con), cut_lengths=cut_lengths)
+        both = [(d.hubspot_id, d.field) for d in decide_fields(con) if d.is_conflict]
+    if not both:
+        return {}
+    properties = {f.name: f.hubspot for f in pair.fields}
+    times = history(sorted({h for h, _ in both}), sorted({properties[f] for _, f in both}))
+    return {(h, f): times[(h, properties[f])] for h, f in both if (h, properties[f]) in times}
+
+
+def _set_property_times(con, changed_at: dict[tuple[str, str], datetime]) -> None:  # type: ignore[no-untyped-def]
+    for (hubspot_id, name), at in changed_at.items():
+        con.execute(
+            "UPDATE field_state SET hubspot_property_changed_at = ? WHERE hubspot_id = ? AND field = ?",
+            [at, hubspot_id, name],
+        )

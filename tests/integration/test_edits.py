@@ -119,3 +119,20 @@ def test_a_delete_is_reported_as_an_orphan_and_not_propagated(sandbox, sync, lin
         f"orphan:contacts:{hubspot_id}:{salesforce_id}",
     ) == [("orphan", "salesforce")]
     assert hubspot_value(sandbox, "contacts", hubspot_id, "email")  # the HubSpot contact is still there
+
+
+def test_both_changed_is_judged_by_the_property_time_not_the_record_time(sandbox, sync, linked_contacts):
+    # HubSpot's title edit is older than Salesforce's, but a later HubSpot edit of another field makes the
+    # HubSpot record newer: only per-property history tells that Salesforce's title is the newer one.
+    hubspot_id, sobject, salesforce_id = linked_contacts[1]
+    hubspot_edit(sandbox, "contacts", hubspot_id, jobtitle="Older title from HubSpot")
+    time.sleep(2.5)
+    salesforce_edit(sandbox, sobject, salesforce_id, Title="Newer title from Salesforce")
+    time.sleep(2.5)
+    hubspot_edit(sandbox, "contacts", hubspot_id, firstname="Touched-Later")
+    result = sync()
+    assert result.success
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "jobtitle") == "Newer title from Salesforce"
+    assert query("SELECT field, winner FROM conflicts WHERE run_id = ?", result.run_id) == [
+        ("jobtitle", "salesforce")
+    ]
