@@ -11,6 +11,7 @@ import click
 import requests
 from rich.console import Console
 
+from crmsync_pipeline.cli.run_report import wide_console
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "dagster_home" / "demo"
@@ -27,7 +28,7 @@ def demo(records: int, seed: int, hubspot_port: int, salesforce_port: int) -> No
     from crmsync_pipeline.sandbox.seed import SeedOptions
     from crmsync_pipeline.sandbox.server import EmulatorThread
 
-    console = Console()
+    console = wide_console()
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir(parents=True)
     os.environ["CRMSYNC_STATE_DB"] = str(DEMO_DIR / "crmsync.duckdb")

@@ -13,7 +13,7 @@ from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_defin
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
-from .run_report import error_codes, plan_table, run_table
+from .run_report import error_codes, plan_table, run_table, wide_console
 
 
 def execute(job_name: str):  # type: ignore[no-untyped-def]
@@ -61,10 +61,10 @@ def _report(console: Console, job_name: str, title: str) -> None:
 @click.command()
 def plan() -> None:
     """Dry run: extract both CRMs, match and plan; write nothing. The plan is in table plan_rows."""
-    _report(Console(), PLAN_JOB, "Planned")
+    _report(wide_console(), PLAN_JOB, "Planned")
 
 
 @click.command()
 def sync() -> None:
     """Run one full sync cycle: extract, match, plan and write back, then print what it did."""
-    _report(Console(), SYNC_JOB, "Synced")
+    _report(wide_console(), SYNC_JOB, "Synced")

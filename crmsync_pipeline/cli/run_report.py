@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 from crmsync_pipeline.state import db
@@ -87,3 +88,9 @@ def plan_table(state_path: Path, run_id: str, title: str) -> Table:
     for row in rows:
         table.add_row(*(str(v) for v in row))
     return table
+
+
+def wide_console() -> Console:
+    """Run tables need ~110 columns; piped output (make, CI logs) would otherwise wrap them at 80."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
