@@ -8,6 +8,7 @@ from .demo_command import demo
 from .run_commands import plan, sync
 from .sandbox_command import sandbox
 from .setup_commands import check, setup
+from .status_command import status
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,5 +17,5 @@ def cli() -> None:
     """Two-way HubSpot <-> Salesforce sync, run as a Dagster pipeline over DuckDB."""
 
 
-for command in (sandbox, setup, check, plan, sync, demo):
+for command in (sandbox, setup, check, plan, sync, status, demo):
     cli.add_command(command)

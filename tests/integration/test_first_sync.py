@@ -131,3 +131,24 @@ def test_people_created_in_hubspot_keep_their_company(first_sync, sandbox):
     for contact_id, company_id in expected[:10]:
         page = hubspot.crm.associations.v4.basic_api.get_page("contacts", contact_id, "companies")
         assert company_id in {str(r.to_object_id) for r in page.results}
+
+
+def test_status_summarises_runs_links_errors_and_calls(first_sync):
+    from click.testing import CliRunner
+
+    from crmsync_pipeline.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 0, result.output
+    assert first_sync[0].run_id[:20] in result.output
+    assert "contacts" in result.output and "API calls today" in result.output
+
+
+def test_status_without_a_state_file_says_what_to_do(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from crmsync_pipeline.cli.main import cli
+
+    monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "none.duckdb"))
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 1 and "run `crmsync sync` first" in " ".join(result.output.split())

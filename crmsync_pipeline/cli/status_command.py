@@ -1,0 +1,65 @@
+"""`crmsync status`: the last runs, links per pair, errors by code, what waits in review, API calls today."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from rich.table import Table
+
+from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.state import db
+
+from .run_report import wide_console
+
+
+@click.command()
+@click.option("--runs", default=5, show_default=True, help="how many recent runs to list")
+def status(runs: int) -> None:
+    """Show recent runs, links per pair, open errors by code, review items and today's API calls."""
+    console = wide_console()
+    state = CrmsyncResource(mapping_file=default_mapping_path()).state_path
+    if not state.exists():
+        console.print(f"no state file yet at {state}: run `crmsync sync` first")
+        sys.exit(1)
+    with db.connect(state, read_only=True) as con:
+        recent = con.execute(
+            "SELECT run_id, started_at, finished_at, status FROM runs ORDER BY started_at DESC LIMIT ?",
+            [runs],
+        ).fetchall()
+        links = con.execute(
+            "SELECT pair, matched_by, count(*) FROM links GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        errors = con.execute(
+            "SELECT target, error_code, count(*), max(attempts) FROM sync_errors GROUP BY ALL ORDER BY 3 DESC"
+        ).fetchall()
+        review = con.execute(
+            "SELECT kind, count(*) FROM review_items WHERE settled_at IS NULL GROUP BY ALL"
+        ).fetchall()
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        calls = con.execute(
+            """SELECT a.crm, sum(a.calls) FROM api_calls a JOIN runs r USING (run_id)
+                               WHERE r.started_at >= ? GROUP BY ALL""",
+            [today],
+        ).fetchall()
+    console.print(_table("Recent runs", ("run", "started", "finished", "status"), recent))
+    console.print(_table("Links", ("pair", "matched by", "records"), links))
+    console.print(
+        _table(
+            "Records failing to sync (sync_errors)", ("target", "code", "records", "most attempts"), errors
+        )
+    )
+    console.print(_table("Waiting for review (review_items)", ("kind", "items"), review))
+    console.print(_table("API calls today (UTC)", ("crm", "calls"), calls))
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    if not rows:
+        table.add_row(*(["none"] + [""] * (len(columns) - 1)))
+    return table
