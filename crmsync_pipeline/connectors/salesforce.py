@@ -126,6 +126,20 @@ class SalesforceConnector:
             upsert=True,
         )
 
+    def create(self, sobject: str, records: list[dict[str, Any]]) -> list[WriteResult]:
+        """Plain inserts, for objects without an external id (junctions): callers dedupe by natural key."""
+        return self._collections(
+            sobject,
+            records,
+            lambda body: self.call(
+                f"{sobject}.collection.create",
+                self.sf.restful,
+                "composite/sobjects",
+                method="POST",
+                json=body,
+            ),
+        )
+
     def update(self, sobject: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         return self._collections(
             sobject,

@@ -11,6 +11,7 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.pipeline.apply import apply_plan
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
+from crmsync_pipeline.pipeline.junctions import extract_junctions, junction_associations, sync_junctions
 from crmsync_pipeline.pipeline.preflight import preflight
 from crmsync_pipeline.pipeline.schema_cache import forget_schemas
 from crmsync_pipeline.pipeline.schema_cache import hubspot_properties as hubspot_schema
@@ -84,6 +85,8 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             extract_salesforce(crmsync.state_path, salesforce, pair_name, sobject, fields, run_id)
             for sobject, fields in salesforce_fields(pair).items()
         ]
+        for association in junction_associations(mapping, pair_name):
+            extract_junctions(crmsync.state_path, salesforce, association, run_id)
         missing = sorted({f for s in stats for f in s.missing_fields})
         if missing:
             context.log.warning(
@@ -222,12 +225,19 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         to_salesforce = apply_plan(connect, sf_writer, run_id, pair_name, pair)
         to_hubspot = apply_plan(connect, hs_writer, run_id, pair_name, pair)
         late = apply_plan(connect, sf_writer, run_id, pair_name, pair)  # cross-references of HubSpot creates
+        junctions = [
+            sync_junctions(crmsync.state_path, hubspot, salesforce, mapping, pair_name, a, run_id)
+            for a in junction_associations(mapping, pair_name)
+        ]
         record_calls(crmsync.state_path, run_id, meter)
         for key, summary in (
             (f"salesforce_{pair_name}_writes", to_salesforce),
             (f"hubspot_{pair_name}_writes", to_hubspot),
         ):
             extra = late.updated if key.startswith("salesforce") else 0
+            associated = sum(
+                j.to_salesforce if key.startswith("salesforce") else j.to_hubspot for j in junctions
+            )
             yield dg.MaterializeResult(
                 asset_key=key,
                 metadata={
@@ -235,6 +245,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                     "updated": summary.updated + extra,
                     "failed": summary.failed,
                     "errors by code": dict(summary.errors),
+                    "junction associations added": associated,
                 },
             )
 

@@ -152,3 +152,28 @@ def test_status_without_a_state_file_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "none.duckdb"))
     result = CliRunner().invoke(cli, ["status"])
     assert result.exit_code == 1 and "run `crmsync sync` first" in " ".join(result.output.split())
+
+
+def test_deal_contacts_sync_both_ways_as_contact_roles(first_sync, sandbox):
+    """HubSpot deal<->contact associations and Salesforce OpportunityContactRoles end up on both sides."""
+    hubspot_pairs = set(
+        query(
+            """SELECT ld.salesforce_id, lc.salesforce_id FROM hubspot_associations a
+           JOIN links ld ON ld.pair = 'deals' AND ld.hubspot_id = a.from_id
+           JOIN links lc ON lc.pair = 'contacts' AND lc.hubspot_id = a.to_id AND lc.salesforce_object = 'Contact'
+           WHERE a.from_object = 'deals' AND a.to_object = 'contacts'"""
+        )
+    )
+    sf = salesforce_client(sandbox.salesforce.url, "sandbox-token")
+    roles = {
+        (r["OpportunityId"], r["ContactId"])
+        for r in sf.query_all_iter("SELECT OpportunityId, ContactId FROM OpportunityContactRole")
+    }
+    assert hubspot_pairs and hubspot_pairs <= roles  # every HubSpot deal contact is a role in Salesforce
+    hubspot = hubspot_client("sandbox-token", sandbox.hubspot.url)
+    back = dict(query("SELECT salesforce_id, hubspot_id FROM links WHERE pair IN ('deals', 'contacts')"))
+    seeded_roles = [(back[o], back[c]) for o, c in roles if o in back and c in back][:10]
+    assert seeded_roles
+    for deal_id, contact_id in seeded_roles:  # and every role is a HubSpot association
+        page = hubspot.crm.associations.v4.basic_api.get_page("deals", deal_id, "contacts")
+        assert contact_id in {str(r.to_object_id) for r in page.results}
