@@ -65,7 +65,7 @@ def preflight(
     if target == "salesforce":
         for ref, sobject, fields in _creates(con, run_id, pair_name):
             missing = [
-                n for n, m in schemas.get(sobject, {}).items() if _required_on_create(m) and n not in fields
+                n for n, m in schemas.get(sobject, {}).items() if required_on_create(m) and n not in fields
             ]
             if missing and ref not in failures:
                 failures[ref] = (
@@ -106,7 +106,8 @@ def _creates(con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str) -> lis
     return [(ref, sobject, set(fields or [])) for ref, sobject, fields in rows]
 
 
-def _required_on_create(meta: Mapping[str, Any]) -> bool:
+def required_on_create(meta: Mapping[str, Any]) -> bool:
+    """Salesforce's rule: createable, not nillable, not defaulted (booleans always have a default)."""
     return (
         bool(meta.get("createable"))
         and not meta.get("nillable", True)

@@ -9,7 +9,10 @@ from typing import Any
 
 from crmsync_pipeline.config import Mapping, Side, TransformKind, Unmapped, ValueMap
 
+from .preflight import required_on_create
+
 Fields = MappingType[str, MappingType[str, Any]]
+
 WARNING = "warning: "  # prefix of findings that do not stop a sync (the values are reported, not synced)
 
 
@@ -47,7 +50,7 @@ def schema_problems(
                     a.salesforce_field for a in pair.associations
                 }
                 for name, meta in fields.items():
-                    if _required(meta) and name not in written:
+                    if required_on_create(meta) and name not in written:
                         problems.append(
                             f"objects.{pair_name}: Salesforce requires {sobject}.{name} on create; map it "
                             "or give the mapped field a default (else REQUIRED_FIELD_MISSING)"
@@ -59,15 +62,6 @@ def schema_problems(
 
 def _creatable_as(pair: Any, sobject: str) -> bool:
     return sobject in {pair.salesforce_object_to_create(False), pair.salesforce_object_to_create(True)}
-
-
-def _required(meta: MappingType[str, Any]) -> bool:
-    return (
-        bool(meta.get("createable"))
-        and not meta.get("nillable", True)
-        and not meta.get("defaultedOnCreate", False)
-        and meta.get("type") not in ("boolean", "id")
-    )
 
 
 def _picklist_problems(

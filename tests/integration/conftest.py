@@ -3,7 +3,10 @@ environment exactly as a user's sync would be."""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
+import duckdb
 import pytest
 import requests
 
@@ -68,6 +71,20 @@ def crm_env(sandbox, tmp_path_factory):
     assert report.complete, report.for_an_admin
     yield settings
     mp.undo()
+
+
+def query_state(sql: str, *params):  # type: ignore[no-untyped-def]
+    """Read the state file as a user would, between runs (read-only, closed right after)."""
+    con = duckdb.connect(os.environ["CRMSYNC_STATE_DB"], read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def query():
+    return query_state
 
 
 def run_sync() -> dg.ExecuteInProcessResult:

@@ -4,20 +4,10 @@ clears propagate, and a value never set never blanks the other side."""
 
 from __future__ import annotations
 
-import os
 import time
 
-import duckdb
 import pytest
 import requests
-
-
-def query(sql: str, *params):
-    con = duckdb.connect(os.environ["CRMSYNC_STATE_DB"], read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def hubspot_edit(sandbox, object_type: str, record_id: str, **properties: str) -> None:
@@ -44,7 +34,7 @@ def salesforce_value(sandbox, sobject: str, record_id: str, field: str) -> objec
 
 
 @pytest.fixture(scope="module")
-def linked_contacts(sandbox, sync):
+def linked_contacts(sandbox, sync, query):
     first = sync()
     assert first.success
     rows = query("""SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id FROM links l
@@ -56,7 +46,7 @@ def linked_contacts(sandbox, sync):
     return rows
 
 
-def test_edits_on_either_side_follow_each_fields_rule(sandbox, sync, linked_contacts):
+def test_edits_on_either_side_follow_each_fields_rule(sandbox, sync, linked_contacts, query):
     (h1, o1, s1), (h2, o2, s2), (h3, o3, s3), (h4, o4, s4), (h5, o5, s5) = linked_contacts
     hubspot_edit(sandbox, "contacts", h1, firstname="Renamed-In-HubSpot")  # two_way, HubSpot only
     salesforce_edit(sandbox, o2, s2, Title="Chief Sync Officer")  # prefer_salesforce, SF only
@@ -75,7 +65,7 @@ def test_edits_on_either_side_follow_each_fields_rule(sandbox, sync, linked_cont
     assert conflicts == [(h3, "jobtitle", "salesforce")]
 
 
-def test_a_value_never_set_never_blanks_the_other_side(sandbox, sync, linked_contacts):
+def test_a_value_never_set_never_blanks_the_other_side(sandbox, sync, linked_contacts, query):
     # The same person, unlinked: known in Salesforce with a first name, then added to HubSpot (later, so
     # HubSpot's record is the newer one) without one. The first link must not blank Salesforce.
     token = {"Authorization": "Bearer sandbox-token"}
@@ -107,7 +97,7 @@ def test_a_value_never_set_never_blanks_the_other_side(sandbox, sync, linked_con
     assert hubspot_value(sandbox, "contacts", contact["id"], "firstname") == "Florence"
 
 
-def test_a_delete_is_reported_as_an_orphan_and_not_propagated(sandbox, sync, linked_contacts):
+def test_a_delete_is_reported_as_an_orphan_and_not_propagated(sandbox, sync, linked_contacts, query):
     hubspot_id, sobject, salesforce_id = linked_contacts[0]
     token = {"Authorization": "Bearer sandbox-token"}
     url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{salesforce_id}"
@@ -121,7 +111,9 @@ def test_a_delete_is_reported_as_an_orphan_and_not_propagated(sandbox, sync, lin
     assert hubspot_value(sandbox, "contacts", hubspot_id, "email")  # the HubSpot contact is still there
 
 
-def test_both_changed_is_judged_by_the_property_time_not_the_record_time(sandbox, sync, linked_contacts):
+def test_both_changed_is_judged_by_the_property_time_not_the_record_time(
+    sandbox, sync, linked_contacts, query
+):
     # HubSpot's title edit is older than Salesforce's, but a later HubSpot edit of another field makes the
     # HubSpot record newer: only per-property history tells that Salesforce's title is the newer one.
     hubspot_id, sobject, salesforce_id = linked_contacts[1]

@@ -3,23 +3,12 @@ then cycles with no edits that must write nothing."""
 
 from __future__ import annotations
 
-import os
-
-import duckdb
 import pytest
 
 from crmsync_pipeline.connectors.clients import hubspot_client, salesforce_client
 
 INCLUDED_STAGES = ("marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
 TEST_DOMAINS = ("@test.com", "@example.com")
-
-
-def query(sql: str, *params):
-    con = duckdb.connect(os.environ["CRMSYNC_STATE_DB"], read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +20,7 @@ def first_sync(sandbox, sync):
     return result, {crm: after[crm] - before[crm] for crm in after}
 
 
-def test_first_sync_links_creates_and_reports_rejections_with_codes(first_sync):
+def test_first_sync_links_creates_and_reports_rejections_with_codes(first_sync, query):
     errors = dict(query("SELECT error_code, count(*) FROM sync_errors GROUP BY ALL"))
     assert set(errors) <= {
         "REQUIRED_FIELD_MISSING",
@@ -43,7 +32,7 @@ def test_first_sync_links_creates_and_reports_rejections_with_codes(first_sync):
     assert matched["email"] > 0 and matched["created"] > 0
 
 
-def test_every_included_person_exists_once_on_each_side(first_sync, sandbox):
+def test_every_included_person_exists_once_on_each_side(first_sync, sandbox, query):
     hubspot = hubspot_client("sandbox-token", sandbox.hubspot.url)
     contacts = hubspot.crm.contacts.get_all(properties=["email", "lifecyclestage", "crmsync_salesforce_id"])
     emails = [c.properties["email"].strip().lower() for c in contacts if c.properties.get("email")]
@@ -84,7 +73,7 @@ def test_every_included_person_exists_once_on_each_side(first_sync, sandbox):
     ]
 
 
-def test_deals_carry_mapped_stages_and_their_account(first_sync, sandbox):
+def test_deals_carry_mapped_stages_and_their_account(first_sync, sandbox, query):
     sf = salesforce_client(sandbox.salesforce.url, "sandbox-token")
     opportunities = list(sf.query_all_iter("SELECT Id, StageName, AccountId FROM Opportunity"))
     assert opportunities and all(o["StageName"] for o in opportunities)
@@ -98,14 +87,14 @@ def test_deals_carry_mapped_stages_and_their_account(first_sync, sandbox):
     assert stages and None not in stages and "" not in stages
 
 
-def test_first_sync_spends_few_calls_per_record(first_sync):
+def test_first_sync_spends_few_calls_per_record(first_sync, query):
     _, calls = first_sync
     read = query("SELECT sum(records_seen) FROM extract_cursors")[0][0]
     assert sum(calls.values()) / read < 0.1  # HubSpot's connector: about one call per record per cycle
 
 
 @pytest.mark.parametrize("cycle", [2, 3])
-def test_cycles_without_edits_write_nothing(first_sync, sync, cycle):
+def test_cycles_without_edits_write_nothing(first_sync, sync, cycle, query):
     result = sync()
     assert result.success
     assert (
@@ -118,7 +107,7 @@ def test_cycles_without_edits_write_nothing(first_sync, sync, cycle):
     assert query("SELECT * FROM write_results WHERE run_id = ?", result.run_id) == []
 
 
-def test_people_created_in_hubspot_keep_their_company(first_sync, sandbox):
+def test_people_created_in_hubspot_keep_their_company(first_sync, sandbox, query):
     """A Salesforce Contact of a linked Account becomes a HubSpot contact associated with that company."""
     expected = query(
         """SELECT lc.hubspot_id, la.hubspot_id FROM salesforce_contacts_snapshot s
@@ -154,7 +143,7 @@ def test_status_without_a_state_file_says_what_to_do(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "run `crmsync sync` first" in " ".join(result.output.split())
 
 
-def test_deal_contacts_sync_both_ways_as_contact_roles(first_sync, sandbox):
+def test_deal_contacts_sync_both_ways_as_contact_roles(first_sync, sandbox, query):
     """HubSpot deal<->contact associations and Salesforce OpportunityContactRoles end up on both sides."""
     hubspot_pairs = set(
         query(
