@@ -1,10 +1,11 @@
 """HubSpot through `hubspot-api-client`: reads page by page, writes in batches of 100, every call
-counted by the CrmCaller. Results are plain dicts; per-record failures keep HubSpot's category."""
+counted by the CrmCaller. Records come back as plain dicts (the client model's `to_dict()`: snake_case
+keys, `properties` as strings or None, datetimes parsed); writes answer one `WriteResult` per input, in
+input order, keeping HubSpot's own error category."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +19,13 @@ from hubspot.crm.associations.v4 import (
 )
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInput,
+    BatchInputSimplePublicObjectBatchInputForCreate,
     BatchInputSimplePublicObjectBatchInputUpsert,
+    BatchInputSimplePublicObjectId,
     BatchReadInputSimplePublicObjectId,
     PublicObjectSearchRequest,
     SimplePublicObjectBatchInput,
+    SimplePublicObjectBatchInputForCreate,
     SimplePublicObjectBatchInputUpsert,
     SimplePublicObjectId,
 )
@@ -29,13 +33,14 @@ from hubspot.crm.objects import (
 from .calls import CallMeter, CrmCaller
 from .clients import hubspot_client
 from .errors import CrmError
+from .hubspot_batches import BATCH, Properties, created_in_order, errors_by_id, in_batches, write_result
 from .outcome import WriteResult
 from .settings import HubSpotSettings
 
-BATCH = 100
-PAGE = 100
-SEARCH_PAGE = 200
+PAGE = 100  # list endpoint maximum
+SEARCH_PAGE = 200  # search maximum
 SEARCH_CAP = 10_000  # HubSpot answers 400 past 10,000 results of one search
+ASSOCIATION_READ_BATCH = 1_000  # v4 batch read limit since 2025-02
 
 
 def last_modified_property(object_type: str) -> str:
@@ -43,6 +48,9 @@ def last_modified_property(object_type: str) -> str:
 
 
 class HubSpotConnector:
+    """Every HubSpot call the pipeline makes. Route names (`contacts.list`, `deals.batch.upsert` ...)
+    are what the CallMeter counts."""
+
     crm = "hubspot"
 
     def __init__(self, settings: HubSpotSettings, meter: CallMeter, **caller_options: Any):
@@ -50,7 +58,10 @@ class HubSpotConnector:
         self.call = CrmCaller("hubspot", meter, **caller_options)
 
     # reads -------------------------------------------------------------------------------------
-    def list_pages(self, object_type: str, properties: list[str]) -> Iterator[list[dict[str, Any]]]:
+    def list_pages(
+        self, object_type: str, properties: list[str], archived: bool = False
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every record (or, with archived=True, only the archived ones), 100 a call."""
         after = None
         while True:
             page = self.call(
@@ -60,7 +71,7 @@ class HubSpotConnector:
                 limit=PAGE,
                 after=after,
                 properties=properties,
-                archived=False,
+                archived=archived,
             )
             yield [r.to_dict() for r in page.results]
             if page.paging is None or page.paging.next is None:
@@ -70,43 +81,25 @@ class HubSpotConnector:
     def search_modified_pages(
         self, object_type: str, since: datetime, properties: list[str]
     ) -> Iterator[list[dict[str, Any]]]:
-        """Records modified at or after `since`, oldest first. Past the 10,000-result cap of one search,
-        the filter is re-anchored at the last time seen (records at that very time are read twice and
-        de-duplicated)."""
+        """Records modified at or after `since`, oldest first, 200 a call. Past the 10,000-result cap of
+        one search, the filter is re-anchored at the last modification time seen; the overlap (records at
+        that very time) is read twice and yielded once. Archived records never appear in search."""
         modified = last_modified_property(object_type)
         anchor, seen = since, set()
         while True:
-            after, read_in_window, last_time = 0, 0, None
+            after, last_time = 0, None
             while True:
-                request = PublicObjectSearchRequest(
-                    filter_groups=[
-                        {
-                            "filters": [
-                                {
-                                    "propertyName": modified,
-                                    "operator": "GTE",
-                                    "value": str(int(anchor.timestamp() * 1000)),
-                                }
-                            ]
-                        }
-                    ],
-                    sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
-                    properties=properties,
-                    limit=SEARCH_PAGE,
-                    after=str(after),
-                )
                 page = self.call(
                     f"{object_type}.search",
                     self.client.crm.objects.search_api.do_search,
                     object_type,
-                    request,
+                    _modified_since(modified, anchor, properties, after),
                 )
                 records = [r.to_dict() for r in page.results]
-                fresh = [r for r in records if r["id"] not in seen]
-                seen.update(r["id"] for r in records)
+                fresh = [r for r in records if (r["id"], r["updated_at"]) not in seen]
+                seen.update((r["id"], r["updated_at"]) for r in records)
                 if fresh:
                     yield fresh
-                read_in_window += len(records)
                 if records:
                     last_time = records[-1]["updated_at"]
                 if page.paging is None or page.paging.next is None:
@@ -122,31 +115,49 @@ class HubSpotConnector:
                 )
             anchor = last_time
 
+    def batch_read(
+        self,
+        object_type: str,
+        ids: list[str],
+        properties: list[str],
+        with_history: list[str] | None = None,
+        id_property: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The records that exist among `ids` (100 a call); missing ones are left out. With
+        `with_history`, each record carries `properties_with_history` for those properties."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(ids), BATCH):
+            body = BatchReadInputSimplePublicObjectId(
+                inputs=[SimplePublicObjectId(id=i) for i in ids[start : start + BATCH]],
+                properties=properties,
+                properties_with_history=with_history,
+                id_property=id_property,
+            )
+            route = f"{object_type}.batch.read" + (".history" if with_history else "")
+            response = self.call(route, self.client.crm.objects.batch_api.read, object_type, body)
+            found += [_plain(r) for r in response.results]
+        return found
+
     def property_times(
         self, object_type: str, ids: list[str], properties: list[str]
     ) -> dict[tuple[str, str], datetime]:
         """When each property of each record last changed (from property history; 100 records a call)."""
         out: dict[tuple[str, str], datetime] = {}
-        for start in range(0, len(ids), BATCH):
-            body = BatchReadInputSimplePublicObjectId(
-                inputs=[SimplePublicObjectId(id=i) for i in ids[start : start + BATCH]],
-                properties=properties,
-                properties_with_history=properties,
-            )
-            response = self.call(
-                f"{object_type}.batch.read.history", self.client.crm.objects.batch_api.read, object_type, body
-            )
-            for record in response.results:
-                for name, versions in (record.properties_with_history or {}).items():
-                    if versions:
-                        out[(str(record.id), name)] = max(v.timestamp for v in versions)
+        for record in self.batch_read(object_type, ids, properties, with_history=properties):
+            for name, versions in (record.get("properties_with_history") or {}).items():
+                if versions:
+                    out[(str(record["id"]), name)] = max(v["timestamp"] for v in versions)
         return out
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[tuple[str, str, list[int]]]:
-        out = []
-        for start in range(0, len(ids), 1000):
+        """(from id, to id, association type ids) for every association of `ids` (1,000 ids a call;
+        a record with more associations than one page holds is followed with its own `after`)."""
+        out: list[tuple[str, str, list[int]]] = []
+        pending = [(i, None) for i in ids]
+        while pending:
+            chunk, pending = pending[:ASSOCIATION_READ_BATCH], pending[ASSOCIATION_READ_BATCH:]
             body = BatchInputPublicFetchAssociationsBatchRequest(
-                inputs=[PublicFetchAssociationsBatchRequest(id=i) for i in ids[start : start + 1000]]
+                inputs=[PublicFetchAssociationsBatchRequest(id=i, after=after) for i, after in chunk]
             )
             page = self.call(
                 f"associations.{from_type}.{to_type}.read",
@@ -156,18 +167,147 @@ class HubSpotConnector:
                 body,
             )
             for result in page.results:
-                for to in result.to:
-                    out.append(
-                        (
-                            str(result._from.id),
-                            str(to.to_object_id),
-                            [t.type_id for t in to.association_types],
-                        )
-                    )
+                from_id = str(result._from.id)
+                out += [
+                    (from_id, str(to.to_object_id), [t.type_id for t in to.association_types])
+                    for to in result.to
+                ]
+                if result.paging is not None and result.paging.next is not None:
+                    pending.append((from_id, result.paging.next.after))
         return out
 
+    def owners(self) -> list[dict[str, Any]]:
+        owners, after = [], None
+        while True:
+            page = self.call(
+                "owners.list", self.client.crm.owners.owners_api.get_page, limit=100, after=after
+            )
+            owners += [o.to_dict() for o in page.results]
+            if page.paging is None or page.paging.next is None:
+                return owners
+            after = page.paging.next.after
+
+    def properties(self, object_type: str) -> list[dict[str, Any]]:
+        page = self.call(
+            f"{object_type}.properties", self.client.crm.properties.core_api.get_all, object_type
+        )
+        return [p.to_dict() for p in page.results]
+
+    def create_property(self, object_type: str, definition: dict[str, Any]) -> dict[str, Any]:
+        created = self.call(
+            f"{object_type}.properties.create",
+            self.client.crm.properties.core_api.create,
+            object_type,
+            definition,
+        )
+        return created.to_dict()
+
+    def pipelines(self, object_type: str) -> dict[str, list[str]]:
+        """Pipeline id -> its stage ids, in display order."""
+        page = self.call(
+            f"{object_type}.pipelines", self.client.crm.pipelines.pipelines_api.get_all, object_type
+        )
+        return {
+            p.id: [s.id for s in sorted(p.stages, key=lambda s: s.display_order or 0)] for p in page.results
+        }
+
+    # writes ------------------------------------------------------------------------------------
+    def batch_upsert(
+        self, object_type: str, inputs: list[Properties], id_property: str, isolate_rejects: bool = True
+    ) -> list[WriteResult]:
+        """Create-or-update keyed on a unique property (each input holds its value), so a repeated
+        create finds its record. `created` is HubSpot's `new`."""
+
+        def send(batch: list[Properties]) -> list[WriteResult]:
+            body = BatchInputSimplePublicObjectBatchInputUpsert(
+                inputs=[
+                    SimplePublicObjectBatchInputUpsert(
+                        id=str(r[id_property]), id_property=id_property, properties=_strings(r)
+                    )
+                    for r in batch
+                ]
+            )
+            response = self.call(
+                f"{object_type}.batch.upsert", self.client.crm.objects.batch_api.upsert, object_type, body
+            )
+            normal = _unique_key(id_property)
+            by_key = {normal(r.properties.get(id_property)): r for r in response.results}
+            failed = errors_by_id(response, normal)
+            return [
+                write_result(
+                    by_key.get(normal(r[id_property])), failed.get(normal(r[id_property])), upsert=True
+                )
+                for r in batch
+            ]
+
+        return in_batches(inputs, send, isolate_rejects)
+
+    def batch_update(
+        self, object_type: str, inputs: list[Properties], isolate_rejects: bool = True
+    ) -> list[WriteResult]:
+        """Each input is `{"id": record id, <property>: value ...}`; "" clears a value."""
+
+        def send(batch: list[Properties]) -> list[WriteResult]:
+            body = BatchInputSimplePublicObjectBatchInput(
+                inputs=[
+                    SimplePublicObjectBatchInput(
+                        id=str(r["id"]), properties=_strings({k: v for k, v in r.items() if k != "id"})
+                    )
+                    for r in batch
+                ]
+            )
+            response = self.call(
+                f"{object_type}.batch.update", self.client.crm.objects.batch_api.update, object_type, body
+            )
+            by_id = {str(r.id): r for r in response.results}
+            failed = errors_by_id(response, str)
+            return [write_result(by_id.get(str(r["id"])), failed.get(str(r["id"]))) for r in batch]
+
+        return in_batches(inputs, send, isolate_rejects)
+
+    def batch_create(
+        self, object_type: str, inputs: list[Properties], isolate_rejects: bool = True
+    ) -> list[WriteResult]:
+        """Plain creates (prefer batch_upsert where a unique key exists: a retried create duplicates)."""
+
+        def send(batch: list[Properties]) -> list[WriteResult]:
+            body = BatchInputSimplePublicObjectBatchInputForCreate(
+                inputs=[
+                    SimplePublicObjectBatchInputForCreate(
+                        properties=_strings(r), associations=[], object_write_trace_id=str(n)
+                    )
+                    for n, r in enumerate(batch)
+                ]
+            )
+            response = self.call(
+                f"{object_type}.batch.create", self.client.crm.objects.batch_api.create, object_type, body
+            )
+            return created_in_order(batch, response)
+
+        return in_batches(inputs, send, isolate_rejects)
+
+    def batch_archive(self, object_type: str, ids: list[str]) -> list[WriteResult]:
+        """Move records to the recycle bin. HubSpot answers 204 without detail (unknown ids included)."""
+        out: list[WriteResult] = []
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            body = BatchInputSimplePublicObjectId(inputs=[SimplePublicObjectId(id=i) for i in chunk])
+            self.call(
+                f"{object_type}.batch.archive", self.client.crm.objects.batch_api.archive, object_type, body
+            )
+            out += [WriteResult(str(i), True) for i in chunk]
+        return out
+
+    def upsert(self, object_type: str, id_property: str, records: list[Properties]) -> list[WriteResult]:
+        """batch_upsert with the key first (the apply stage's signature)."""
+        return self.batch_upsert(object_type, records, id_property)
+
+    def update(self, object_type: str, records: list[Properties]) -> list[WriteResult]:
+        return self.batch_update(object_type, records)
+
     def create_associations(self, from_type: str, to_type: str, pairs: list[tuple[str, str, int]]) -> int:
-        """Associate (from id, to id) with a HUBSPOT_DEFINED type id; returns how many were created."""
+        """Associate (from id, to id, HUBSPOT_DEFINED type id) pairs, 100 a call; returns how many
+        HubSpot confirmed."""
         created = 0
         for start in range(0, len(pairs), BATCH):
             body = BatchInputPublicAssociationMultiPost(
@@ -194,133 +334,48 @@ class HubSpotConnector:
             created += len(response.results or [])
         return created
 
-    def owners(self) -> list[dict[str, Any]]:
-        owners, after = [], None
-        while True:
-            page = self.call(
-                "owners.list", self.client.crm.owners.owners_api.get_page, limit=100, after=after
-            )
-            owners += [o.to_dict() for o in page.results]
-            if page.paging is None or page.paging.next is None:
-                return owners
-            after = page.paging.next.after
 
-    def properties(self, object_type: str) -> list[dict[str, Any]]:
-        page = self.call(
-            f"{object_type}.properties", self.client.crm.properties.core_api.get_all, object_type
-        )
-        return [p.to_dict() for p in page.results]
-
-    def pipelines(self, object_type: str) -> dict[str, list[str]]:
-        """Pipeline id -> its stage ids."""
-        page = self.call(
-            f"{object_type}.pipelines", self.client.crm.pipelines.pipelines_api.get_all, object_type
-        )
-        return {p.id: [s.id for s in p.stages] for p in page.results}
-
-    def create_property(self, object_type: str, definition: dict[str, Any]) -> dict[str, Any]:
-        created = self.call(
-            f"{object_type}.properties.create",
-            self.client.crm.properties.core_api.create,
-            object_type,
-            definition,
-        )
-        return created.to_dict()
-
-    # writes ------------------------------------------------------------------------------------
-    def upsert(self, object_type: str, id_property: str, records: list[dict[str, str]]) -> list[WriteResult]:
-        """Create-or-update keyed on a unique property: a repeated create finds its record."""
-
-        def send(batch: list[dict[str, str]]) -> list[WriteResult]:
-            body = BatchInputSimplePublicObjectBatchInputUpsert(
-                inputs=[
-                    SimplePublicObjectBatchInputUpsert(
-                        id=r[id_property], id_property=id_property, properties=r
-                    )
-                    for r in batch
+def _modified_since(
+    modified: str, anchor: datetime, properties: list[str], after: int
+) -> PublicObjectSearchRequest:
+    return PublicObjectSearchRequest(
+        filter_groups=[
+            {
+                "filters": [
+                    {
+                        "propertyName": modified,
+                        "operator": "GTE",
+                        "value": str(int(anchor.timestamp() * 1000)),
+                    }
                 ]
-            )
-            response = self.call(
-                f"{object_type}.batch.upsert", self.client.crm.objects.batch_api.upsert, object_type, body
-            )
-            by_key = {r.properties.get(id_property): r for r in response.results}
-            failed = _errors_by_id(response)
-            return [
-                _result(by_key.get(r[id_property]), failed.get(r[id_property]), created_flag=True)
-                for r in batch
-            ]
-
-        return _in_batches(records, send)
-
-    def update(self, object_type: str, records: list[dict[str, str]]) -> list[WriteResult]:
-        def send(batch: list[dict[str, str]]) -> list[WriteResult]:
-            body = BatchInputSimplePublicObjectBatchInput(
-                inputs=[
-                    SimplePublicObjectBatchInput(
-                        id=r["id"], properties={k: v for k, v in r.items() if k != "id"}
-                    )
-                    for r in batch
-                ]
-            )
-            response = self.call(
-                f"{object_type}.batch.update", self.client.crm.objects.batch_api.update, object_type, body
-            )
-            by_id = {r.id: r for r in response.results}
-            failed = _errors_by_id(response)
-            return [_result(by_id.get(r["id"]), failed.get(r["id"])) for r in batch]
-
-        return _in_batches(records, send)
+            }
+        ],
+        sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
+        properties=properties,
+        limit=SEARCH_PAGE,
+        after=str(after),
+    )
 
 
-def _in_batches(records: list[dict[str, str]], send: Any) -> list[WriteResult]:
-    out: list[WriteResult] = []
-    for start in range(0, len(records), BATCH):
-        out += _isolating(records[start : start + BATCH], send)
+def _plain(record: Any) -> dict[str, Any]:
+    """`to_dict()` leaves the history entries (a dict of lists of models) as models."""
+    out = record.to_dict()
+    history = getattr(record, "properties_with_history", None)
+    if history:
+        out["properties_with_history"] = {
+            name: [v.to_dict() if hasattr(v, "to_dict") else v for v in versions or []]
+            for name, versions in history.items()
+        }
     return out
 
 
-def _isolating(batch: list[dict[str, str]], send: Any) -> list[WriteResult]:
-    """HubSpot rejects a whole batch for one invalid value: split it until the offenders stand alone,
-    so the rest of the batch still syncs and each failure keeps its own error."""
-    try:
-        return send(batch)
-    except CrmError as err:
-        if err.status != 400 and err.status != 409:
-            raise
-        if len(batch) == 1:
-            return [WriteResult(None, False, error_code=_detail_code(err), error_message=err.message)]
-        middle = len(batch) // 2
-        return _isolating(batch[:middle], send) + _isolating(batch[middle:], send)
+def _strings(record: Properties) -> dict[str, str]:
+    """HubSpot takes every value as a string and clears a value with ''."""
+    return {k: "" if v is None else str(v) for k, v in record.items()}
 
 
-def _detail_code(err: CrmError) -> str:
-    """HubSpot nests the precise reason (INVALID_OPTION, PROPERTY_DOESNT_EXIST ...) inside the message."""
-    start = err.message.find("[")
-    if err.code == "VALIDATION_ERROR" and start >= 0:
-        try:
-            details = json.loads(err.message[start:])
-            if details and isinstance(details[0], dict) and details[0].get("error"):
-                return str(details[0]["error"])
-        except ValueError:
-            pass
-    return err.code
-
-
-def _errors_by_id(response: Any) -> dict[str, Any]:
-    failed: dict[str, Any] = {}
-    for error in getattr(response, "errors", None) or []:
-        for record_id in (error.context or {}).get("ids", []) or []:
-            failed[str(record_id)] = error
-    return failed
-
-
-def _result(record: Any, error: Any, created_flag: bool = False) -> WriteResult:
-    if record is not None:
-        return WriteResult(
-            str(record.id), True, created=bool(getattr(record, "new", False)) if created_flag else False
-        )
-    if error is not None:
-        return WriteResult(None, False, error_code=error.category, error_message=error.message)
-    return WriteResult(
-        None, False, error_code="MISSING_RESULT", error_message="HubSpot returned no result for it"
-    )
+def _unique_key(id_property: str) -> Callable[[Any], str]:
+    """HubSpot stores emails lowercased; other unique values compare exactly."""
+    if id_property == "email":
+        return lambda v: str(v or "").strip().lower()
+    return lambda v: str(v or "")

@@ -65,26 +65,14 @@ class ConnectionSettings(BaseModel):
                 ),
                 is_sandbox=True,
             )
-        missing = []
-        if not env.get("HUBSPOT_ACCESS_TOKEN"):
-            missing.append("HUBSPOT_ACCESS_TOKEN")
-        has_token = env.get("SALESFORCE_INSTANCE_URL") and env.get("SALESFORCE_ACCESS_TOKEN")
-        has_oauth = (
-            env.get("SALESFORCE_CLIENT_ID")
-            and env.get("SALESFORCE_CLIENT_SECRET")
-            and env.get("SALESFORCE_LOGIN_URL")
-        )
-        if not (has_token or has_oauth):
-            missing.append(
-                "SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN (or SALESFORCE_CLIENT_ID + "
-                "SALESFORCE_CLIENT_SECRET + SALESFORCE_LOGIN_URL)"
-            )
+        missing = _missing_hubspot(env) + _missing_salesforce(env)
         if missing:
             configured = ", ".join(hubspot_set + salesforce_set)
             raise SettingsError(
-                f"only part of the CRM connection is configured ({configured}); also set {' and '.join(missing)}, "
-                "or unset every HUBSPOT_* and SALESFORCE_* variable to use the sandbox CRMs. crmsync never "
-                "syncs one real CRM with a sandbox."
+                f"only part of the CRM connection is configured ({configured}); missing: "
+                f"{'; '.join(missing)}. Set them, or unset every HUBSPOT_* and SALESFORCE_* variable to use "
+                "the sandbox CRMs: crmsync never mixes a real CRM with a sandbox, so sandbox data can never "
+                "reach a real CRM."
             )
         return cls(
             hubspot=HubSpotSettings(
@@ -104,3 +92,27 @@ class ConnectionSettings(BaseModel):
             ),
             is_sandbox=False,
         )
+
+
+def _missing_hubspot(env: Mapping[str, str]) -> list[str]:
+    return [] if env.get("HUBSPOT_ACCESS_TOKEN") else ["HUBSPOT_ACCESS_TOKEN"]
+
+
+def _missing_salesforce(env: Mapping[str, str]) -> list[str]:
+    """Salesforce needs a session token with its instance, or OAuth client credentials."""
+    token = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN")
+    oauth = ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET", "SALESFORCE_LOGIN_URL")
+    if all(env.get(v) for v in token) or all(env.get(v) for v in oauth):
+        return []
+    if any(env.get(v) for v in oauth):
+        return [v for v in oauth if not env.get(v)]
+    if env.get("SALESFORCE_ACCESS_TOKEN"):  # an instance URL alone may belong to the OAuth route
+        return ["SALESFORCE_INSTANCE_URL"]
+    if env.get("SALESFORCE_INSTANCE_URL"):
+        return [
+            "SALESFORCE_ACCESS_TOKEN (or SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, SALESFORCE_LOGIN_URL)"
+        ]
+    return [
+        "SALESFORCE_INSTANCE_URL and SALESFORCE_ACCESS_TOKEN (or SALESFORCE_CLIENT_ID, "
+        "SALESFORCE_CLIENT_SECRET and SALESFORCE_LOGIN_URL)"
+    ]

@@ -7,8 +7,8 @@ made during a long extract are picked up by the next cycle."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -19,41 +19,30 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 
+from .extract_cursors import ExtractStats, read_cursor, save_cursor
+from .extract_salesforce import (
+    BULK_QUERY_THRESHOLD,
+    extract_salesforce,
+    extract_salesforce_pair,
+    salesforce_text,
+)
 from .snapshots import ensure_snapshot, upsert_rows
 from .sql_names import quoted
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
-# lags writes by seconds, and a Salesforce transaction may commit with a timestamp just before our start.
+# lags writes by seconds.
 HUBSPOT_OVERLAP = timedelta(seconds=15)
-SALESFORCE_OVERLAP = timedelta(seconds=5)
-SALESFORCE_SYSTEM = ("CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted", "LastModifiedById")
-SALESFORCE_OPTIONAL_SYSTEM = ("MasterRecordId",)
 
-
-@dataclass
-class ExtractStats:
-    records: int = 0
-    pages: int = 0
-    full: bool = False
-    missing_fields: list[str] = field(default_factory=list)  # mapped, but not in the CRM's schema
-
-
-def _cursor(state_path: Path, crm: str, key: str) -> datetime | None:
-    with db.connect(state_path) as con:
-        rows = con.execute(
-            "SELECT cursor_value FROM extract_cursors WHERE crm = ? AND object = ?", [crm, key]
-        ).fetchall()
-    return rows[0][0] if rows else None
-
-
-def _save_cursor(state_path: Path, crm: str, key: str, value: datetime, records: int, run_id: str) -> None:
-    with db.connect(state_path) as con:
-        con.execute(
-            "INSERT INTO extract_cursors VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) DO UPDATE SET "
-            "cursor_value = excluded.cursor_value, records_seen = extract_cursors.records_seen + excluded.records_seen, "
-            "updated_at = excluded.updated_at, run_id = excluded.run_id",
-            [crm, key, value, records, datetime.now(UTC), run_id],
-        )
+__all__ = [
+    "BULK_QUERY_THRESHOLD",
+    "ExtractStats",
+    "extract_associations",
+    "extract_hubspot",
+    "extract_owners",
+    "extract_salesforce",
+    "extract_salesforce_pair",
+    "salesforce_text",
+]
 
 
 def extract_hubspot(
@@ -63,27 +52,35 @@ def extract_hubspot(
     object_type: str,
     properties: list[str],
     run_id: str,
+    include_archived: bool = False,
 ) -> tuple[ExtractStats, list[str]]:
-    """Returns the stats and the ids read this run (their associations are refreshed next)."""
+    """One HubSpot object into `hubspot_<pair>_snapshot`. Returns the stats and the ids read this run
+    (their associations are refreshed next). The first load lists every record (and, with
+    `include_archived`, the recycle bin too); later loads search on the last-modified property, which
+    never returns archived records: an archive made after the first load is not seen here."""
     table = f"hubspot_{pair}_snapshot"
+    calls_before = connector.call.meter.total("hubspot")
     started = datetime.now(UTC)
-    cursor = _cursor(state_path, "hubspot", pair)
+    cursor = read_cursor(state_path, "hubspot", pair)
     with db.connect(state_path) as con:
         ensure_snapshot(con, table, properties, ("_created_at", "_modified_at"), ("_archived",))
     stats, ids = ExtractStats(full=cursor is None), []
-    pages = (
-        connector.list_pages(object_type, properties)
-        if cursor is None
-        else connector.search_modified_pages(object_type, cursor - HUBSPOT_OVERLAP, properties)
-    )
+    if cursor is None:
+        pages = chain(
+            connector.list_pages(object_type, properties),
+            connector.list_pages(object_type, properties, archived=True) if include_archived else (),
+        )
+    else:
+        pages = connector.search_modified_pages(object_type, cursor - HUBSPOT_OVERLAP, properties)
     for page in pages:
         rows = [_hubspot_row(r, properties, started, run_id) for r in page]
         with db.connect(state_path) as con:
             upsert_rows(con, table, rows)
         stats.pages += 1
         stats.records += len(rows)
-        ids += [r["id"] for r in rows]
-    _save_cursor(state_path, "hubspot", pair, started, stats.records, run_id)
+        ids += [r["id"] for r in rows if not r["_archived"]]
+    save_cursor(state_path, "hubspot", pair, started, stats.records, run_id)
+    stats.api_calls = connector.call.meter.total("hubspot") - calls_before
     return stats, ids
 
 
@@ -101,88 +98,6 @@ def _hubspot_row(record: dict[str, Any], properties: list[str], now: datetime, r
         }
     )
     return row
-
-
-def extract_salesforce(
-    state_path: Path, connector: SalesforceConnector, pair: str, sobject: str, fields: list[str], run_id: str
-) -> ExtractStats:
-    table = f"salesforce_{pair}_snapshot"
-    started = datetime.now(UTC)
-    key = f"{pair}:{sobject}"
-    cursor = _cursor(state_path, "salesforce", key)
-    available = set(connector.field_types(sobject))
-    system = [f for f in SALESFORCE_SYSTEM + SALESFORCE_OPTIONAL_SYSTEM if f in available]
-    # A mapped field missing from the org (before `crmsync setup`) is left out, not fatal: `crmsync check`
-    # names it, and writes to it are stopped by preflight as INVALID_FIELD.
-    present = [f for f in fields if f in available or ("." in f and f.split(".")[0] + "Id" in available)]
-    stats_missing = sorted(set(fields) - set(present))
-    select = ["Id", *dict.fromkeys(f for f in present if f not in system and f != "Id"), *system]
-    soql = f"SELECT {', '.join(select)} FROM {sobject}"
-    if cursor is not None:
-        soql += f" WHERE SystemModstamp >= {(cursor - SALESFORCE_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
-    with db.connect(state_path) as con:
-        ensure_snapshot(
-            con,
-            table,
-            fields,
-            ("_created_at", "_modified_at", "_system_modstamp"),
-            ("_deleted",),
-            extra_text=("_sobject", "_master_record_id", "_last_modified_by_id"),
-        )
-    stats = ExtractStats(full=cursor is None, missing_fields=stats_missing)
-    for page in connector.query_pages(soql, include_deleted=True):
-        rows = [_salesforce_row(r, sobject, fields, started, run_id) for r in page]
-        with db.connect(state_path) as con:
-            upsert_rows(con, table, rows)
-        stats.pages += 1
-        stats.records += len(rows)
-    _save_cursor(state_path, "salesforce", key, started, stats.records, run_id)
-    return stats
-
-
-def _salesforce_row(
-    record: dict[str, Any], sobject: str, fields: list[str], now: datetime, run_id: str
-) -> dict[str, Any]:
-    row = {"id": record["Id"], "_sobject": sobject}
-    row.update({f: salesforce_text(_dig(record, f)) for f in fields})
-    row.update(
-        {
-            "_created_at": _parse(record.get("CreatedDate")),
-            "_modified_at": _parse(record.get("LastModifiedDate")),
-            "_system_modstamp": _parse(record.get("SystemModstamp")),
-            "_deleted": bool(record.get("IsDeleted")),
-            "_master_record_id": record.get("MasterRecordId"),
-            "_last_modified_by_id": record.get("LastModifiedById"),
-            "_extracted_at": now,
-            "_run_id": run_id,
-        }
-    )
-    return row
-
-
-def salesforce_text(value: Any) -> str | None:
-    """Salesforce JSON values as text: booleans true/false, whole numbers without '.0'."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def _dig(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
-    for step in path.split("."):
-        value = value.get(step) if isinstance(value, dict) else None
-    return value
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    text = value[:-5] + value[-5:-2] + ":" + value[-2:] if value[-5] in "+-" and value[-3] != ":" else value
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def extract_associations(

@@ -1,0 +1,124 @@
+"""HubSpot batch write results: one `WriteResult` per input, in input order, keeping HubSpot's error
+category, with a rejected batch split until each invalid record stands alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .errors import CrmError
+from .outcome import WriteResult
+
+BATCH = 100  # every v3 batch endpoint takes at most 100 inputs
+
+Properties = dict[str, str | None]
+
+
+def in_batches(records: list[Properties], send: Any, isolate: bool) -> list[WriteResult]:
+    out: list[WriteResult] = []
+    for start in range(0, len(records), BATCH):
+        batch = records[start : start + BATCH]
+        out += _isolating(batch, send) if isolate else _whole(batch, send)
+    return out
+
+
+def _whole(batch: list[Properties], send: Any) -> list[WriteResult]:
+    """A rejected batch (400/409) fails every input with the batch's error."""
+    try:
+        return send(batch)
+    except CrmError as err:
+        if err.status not in (400, 409):
+            raise
+        return [_rejected(err, r) for r in batch]
+
+
+def _isolating(batch: list[Properties], send: Any) -> list[WriteResult]:
+    """HubSpot rejects a whole batch for one invalid value: split it until the offenders stand alone,
+    so the rest of the batch still syncs and each failure keeps its own error."""
+    try:
+        return send(batch)
+    except CrmError as err:
+        if err.status not in (400, 409):
+            raise
+        if len(batch) == 1:
+            return [_rejected(err, batch[0])]
+        middle = len(batch) // 2
+        return _isolating(batch[:middle], send) + _isolating(batch[middle:], send)
+
+
+def _rejected(err: CrmError, record: Properties) -> WriteResult:
+    record_id = record.get("id")
+    return WriteResult(
+        str(record_id) if record_id else None,
+        False,
+        error_code=_detail_code(err),
+        error_message=err.message,
+        error_fields=_detail_fields(err),
+    )
+
+
+def _details(err: CrmError) -> list[dict[str, Any]]:
+    """HubSpot nests the precise reasons (INVALID_OPTION, PROPERTY_DOESNT_EXIST ...) as a JSON array
+    inside the message of a VALIDATION_ERROR."""
+    start = err.message.find("[")
+    if err.code != "VALIDATION_ERROR" or start < 0:
+        return []
+    try:
+        details = json.loads(err.message[start:])
+    except ValueError:
+        return []
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+
+
+def _detail_code(err: CrmError) -> str:
+    details = _details(err)
+    return str(details[0]["error"]) if details and details[0].get("error") else err.code
+
+
+def _detail_fields(err: CrmError) -> tuple[str, ...]:
+    return tuple(str(d["name"]) for d in _details(err) if d.get("name"))
+
+
+def errors_by_id(response: Any, normal: Callable[[Any], str]) -> dict[str, Any]:
+    failed: dict[str, Any] = {}
+    for error in getattr(response, "errors", None) or []:
+        for record_id in (error.context or {}).get("ids", []) or []:
+            failed[normal(record_id)] = error
+    return failed
+
+
+def created_in_order(batch: list[Properties], response: Any) -> list[WriteResult]:
+    """Batch create results carry no input key: match them by the trace id we sent when HubSpot echoes
+    it, else by position, which is exact only when every input succeeded or every input failed."""
+    results = list(response.results)
+    errors = list(getattr(response, "errors", None) or [])
+    traced = {str(r.object_write_trace_id): r for r in results if getattr(r, "object_write_trace_id", None)}
+    if traced and len(traced) == len(results):
+        first_error = errors[0] if errors else None
+        return [write_result(traced.get(str(n)), first_error) for n in range(len(batch))]
+    if not errors:
+        return [write_result(r, None) for r in results]
+    if not results:
+        return [
+            write_result(None, errors[n] if len(errors) == len(batch) else errors[0])
+            for n in range(len(batch))
+        ]
+    # Partial failure without trace ids: which input failed is unknowable, so say so for every input.
+    return [
+        WriteResult(None, False, error_code="UNMATCHED_RESULT", error_message="partial batch create: "
+                    f"{len(results)} created, {len(errors)} failed ({errors[0].category}: {errors[0].message})")
+        for _ in batch
+    ]  # fmt: skip
+
+
+def write_result(record: Any, error: Any, upsert: bool = False) -> WriteResult:
+    if record is not None:
+        return WriteResult(
+            str(record.id), True, created=bool(getattr(record, "new", False)) if upsert else False
+        )
+    if error is not None:
+        return WriteResult(None, False, error_code=error.category, error_message=error.message)
+    return WriteResult(
+        None, False, error_code="MISSING_RESULT", error_message="HubSpot returned no result for it"
+    )
