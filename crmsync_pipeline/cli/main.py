@@ -17,5 +17,15 @@ def cli() -> None:
     """Two-way HubSpot <-> Salesforce sync, run as a Dagster pipeline over DuckDB."""
 
 
-for command in (sandbox, setup, check, plan, sync, status, demo):
+COMMANDS = [
+    sandbox,
+    setup,
+    check,
+    plan,
+    sync,
+    status,
+    demo,
+]
+
+for command in COMMANDS:
     cli.add_command(command)

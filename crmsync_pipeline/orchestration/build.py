@@ -1,6 +1,7 @@
 """Assemble crmsync's Dagster definitions from the mapping file. A broken mapping never takes the UI
 down: the definitions still load, with the mapping's own asset whose check fails naming each entry."""
 
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
@@ -16,6 +17,10 @@ from .run_log import finish_run, note_run, record_calls
 
 SYNC_JOB = "sync"
 PLAN_JOB = "plan"
+
+# What operates the sync (schedules, sensors, health checks and report, alerts): each entry is a
+# function of the valid mapping returning its own dg.Definitions, merged into the project's below.
+OPERATIONS: list[Callable[[Mapping], dg.Definitions]] = []
 
 
 @dg.asset(
@@ -138,6 +143,7 @@ def build_definitions(mapping_path: str | None = None) -> dg.Definitions:
         executor_def=dg.in_process_executor,
         description="A full sync cycle: extract both CRMs, match, plan, write back.",
     )
-    return dg.Definitions(
+    core = dg.Definitions(
         assets=assets, asset_checks=checks, jobs=[job, plan_job], resources={"crmsync": resource}
     )
+    return dg.Definitions.merge(core, *(operation(mapping) for operation in OPERATIONS))
