@@ -50,6 +50,8 @@ SELECT $pair,
        p.field, p.canonical_value, $now, $run_id
 FROM write_outcomes o
 JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
-WHERE o.succeeded AND p.preflight_error IS NULL AND p.field NOT LIKE '@%'
+WHERE o.succeeded AND p.preflight_error IS NULL
+  -- lookups planned as updates keep a base (creates' lookup rows and the removal half of a move do not)
+  AND (p.field NOT LIKE '@%' OR (p.action = 'update' AND p.field LIKE '@association:%' AND p.field NOT LIKE '%:replaced'))
 ON CONFLICT (pair, hubspot_id, field) DO UPDATE SET
     value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id;

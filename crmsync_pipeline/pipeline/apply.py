@@ -134,7 +134,13 @@ def _write(
     with connect() as con:
         record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC))
         reflect_writes(
-            con, run_id, pair_name, target, [o.record_ref for o in outcomes if o.succeeded], intended_at
+            con,
+            run_id,
+            pair_name,
+            target,
+            [o.record_ref for o in outcomes if o.succeeded],
+            intended_at,
+            hubspot_object=batch[0].object_name if target == "hubspot" else None,
         )
     return outcomes
 

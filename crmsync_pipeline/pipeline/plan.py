@@ -5,9 +5,10 @@ at once where both sides already agree (so a re-run after a crash converges inst
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -24,6 +25,9 @@ from crmsync_pipeline.state.bulk import insert_rows
 from .field_state import ValueIssue, from_canonical_text, transform_context
 from .merge import FieldDecision
 from .review import ReviewItem, open_review_items
+
+if TYPE_CHECKING:
+    from .lookups import Lookup
 
 WRITES = {"write_salesforce": Side.SALESFORCE, "write_hubspot": Side.HUBSPOT}
 
@@ -45,7 +49,9 @@ def plan_updates(
     owners: OwnerDirectory,
     decisions: Iterable[FieldDecision],
     now: datetime,
+    lookups: Mapping[str, Lookup] | None = None,
 ) -> PlanSummary:
+    """`lookups` plans the pair's lookup associations, merged as fields named `@association:<pair>`."""
     by_name = {f.name: f for f in pair.fields}
     summary = PlanSummary()
     plan, agreed, conflicts, held = [], [], [], []
@@ -58,7 +64,10 @@ def plan_updates(
         elif d.decision in WRITES:
             target = WRITES[d.decision]
             try:
-                plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
+                if lookups and d.field in lookups:
+                    plan.extend(lookups[d.field].update_rows(run_id, d, target, now))
+                else:
+                    plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
             except TransformError as err:  # e.g. an owner with no counterpart on the target side
                 source = Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE
                 record = d.hubspot_id if source is Side.HUBSPOT else d.salesforce_id

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import duckdb
 
+from .lookups import reflect_association_writes
 from .sql_names import quoted, table_exists
 
 
@@ -19,8 +20,12 @@ def reflect_writes(
     target: str,
     refs: Sequence[str],
     intended_at: datetime,
+    hubspot_object: str | None = None,
 ) -> None:
-    """Copy the confirmed updates of these records into the target's snapshot (creates arrive next read)."""
+    """Copy the confirmed updates of these records into the target's snapshot (creates arrive next read),
+    and confirmed association changes into `hubspot_associations` when `hubspot_object` is given."""
+    if target == "hubspot" and hubspot_object:
+        reflect_association_writes(con, run_id, pair, hubspot_object, list(refs))
     table = f"{target}_{pair}_snapshot"
     if not refs or not table_exists(con, table):
         return

@@ -16,6 +16,7 @@ from crmsync_pipeline.state.db import sql
 from .creates import plan_creates
 from .field_state import SnapshotTables, build_field_state
 from .inclusion import included_ids
+from .lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from .match import MatchResult, match_links
 from .merge import decide_fields
 from .plan import PlanSummary, plan_updates
@@ -100,11 +101,12 @@ def plan_stage(
         owners = owner_directory(con)
         included = {side: included_ids(con, mapping, pair_name, side, owners) for side in Side}
         state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
+        add_lookup_state(con, mapping, pair_name)
         _set_property_times(con, changed_at)
         decisions = [
             d for d in decide_fields(con) if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
         ]
-        summary = plan_updates(con, run_id, pair, owners, decisions, now)
+        summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
         xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
         tables = SnapshotTables.of(pair_name)
@@ -182,7 +184,11 @@ def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, his
         return {}
     with db.connect(state_path) as con:
         build_field_state(con, pair_name, pair, owner_directory(con), cut_lengths=cut_lengths)
-        both = [(d.hubspot_id, d.field) for d in decide_fields(con) if d.is_conflict]
+        both = [
+            (d.hubspot_id, d.field)
+            for d in decide_fields(con)
+            if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
+        ]
     if not both:
         return {}
     properties = {f.name: f.hubspot for f in pair.fields}

@@ -9,6 +9,8 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import COLLECTION, SalesforceConnector
 
+from .association_writes import update_with_associations
+
 ASSOCIATION = "association:"  # plan field `association:<to object>:<type id>` = the associated record's id
 
 
@@ -36,7 +38,7 @@ class HubSpotWriter:
         return results
 
     def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:
-        return self.connector.update(object_name, [_strings(r) for r in records])
+        return update_with_associations(self.connector, object_name, [_strings(r) for r in records])
 
 
 class SalesforceWriter:

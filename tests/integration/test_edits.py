@@ -8,29 +8,7 @@ import time
 
 import pytest
 import requests
-
-
-def hubspot_edit(sandbox, object_type: str, record_id: str, **properties: str) -> None:
-    url = f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/{object_type}/{record_id}/edit"
-    requests.post(url, json={"properties": properties}, timeout=10).raise_for_status()
-
-
-def salesforce_edit(sandbox, sobject: str, record_id: str, **fields: object) -> None:
-    url = f"{sandbox.salesforce.url}/_sandbox/salesforce/edit"
-    requests.post(
-        url, json={"object": sobject, "id": record_id, "fields": fields}, timeout=10
-    ).raise_for_status()
-
-
-def hubspot_value(sandbox, object_type: str, record_id: str, prop: str) -> str | None:
-    url = f"{sandbox.hubspot.url}/crm/v3/objects/{object_type}/{record_id}?properties={prop}"
-    body = requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()
-    return body["properties"].get(prop)
-
-
-def salesforce_value(sandbox, sobject: str, record_id: str, field: str) -> object:
-    url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{record_id}"
-    return requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()[field]
+from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
 
 
 @pytest.fixture(scope="module")
