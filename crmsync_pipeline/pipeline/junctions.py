@@ -1,6 +1,6 @@
 """Many-to-many associations carried by a Salesforce junction object (a deal's contacts as
-OpportunityContactRole records). Additive both ways: a pair associated on one side and not on the other
-is associated there too; removals are not propagated. OpportunityContactRole has no external id, so each
+OpportunityContactRole records), merged three-way: a pair associated on one side only is associated on
+the other too, unless both held it before, in which case its removal propagates. OpportunityContactRole has no external id, so each
 record is looked up by its natural key (the pair of ids) before it is inserted: a rerun after a crash
 re-reads the junctions and finds what the crashed run created."""
 
@@ -16,12 +16,14 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 
+from .association_writes import archive_associations
 from .extract import salesforce_text
 from .sql_names import table_exists
 
 JUNCTIONS_TABLE = """CREATE TABLE IF NOT EXISTS salesforce_junctions (object VARCHAR, id VARCHAR PRIMARY KEY,
     this_id VARCHAR, other_id VARCHAR, deleted BOOLEAN, _modified_at TIMESTAMPTZ)"""
 OVERLAP = timedelta(seconds=5)
+JUNCTION_FIELD = "@junction:"  # base_values field `@junction:<object>:<other HubSpot id>`: both sides held it
 
 
 @dataclass
@@ -29,6 +31,7 @@ class JunctionSummary:
     read: int = 0
     to_salesforce: int = 0
     to_hubspot: int = 0
+    removed: int = 0
     failed: int = 0
 
 
@@ -94,17 +97,20 @@ def sync_junctions(
     association: AssociationMapping,
     run_id: str,
 ) -> JunctionSummary:
+    """Three-way, per associated pair of records: a pair on one side only is added to the other, unless
+    both sides agreed on it before (base), in which case the side without it removed it and the removal
+    propagates. Agreed pairs are kept in base_values as `@junction:<object>:<other HubSpot id>`."""
     pair, other = mapping.pair(pair_name), mapping.pair(association.to)
     junction = association.junction
     assert junction is not None
     summary = JunctionSummary()
+    field_prefix = f"{JUNCTION_FIELD}{junction.object}:"
     with db.connect(state_path) as con:
         con.execute(JUNCTIONS_TABLE)
         if not table_exists(con, "hubspot_associations"):
             return summary
-        # every known pair, each side's ids, as (this HubSpot id, other HubSpot id, this SF id, other SF id)
         hubspot_pairs = con.execute(
-            """SELECT a.from_id, a.to_id, lt.salesforce_id, lo.salesforce_id FROM hubspot_associations a
+            """SELECT DISTINCT a.from_id, a.to_id, lt.salesforce_id, lo.salesforce_id FROM hubspot_associations a
                JOIN links lt ON lt.pair = $this AND lt.hubspot_id = a.from_id
                JOIN links lo ON lo.pair = $other AND lo.hubspot_id = a.to_id AND lo.salesforce_object = 'Contact'
                WHERE a.from_object = $this_object AND a.to_object = $other_object""",
@@ -116,18 +122,30 @@ def sync_junctions(
             },
         ).fetchall()
         salesforce_pairs = con.execute(
-            """SELECT lt.hubspot_id, lo.hubspot_id, j.this_id, j.other_id FROM salesforce_junctions j
+            """SELECT lt.hubspot_id, lo.hubspot_id, j.this_id, j.other_id, j.id FROM salesforce_junctions j
                JOIN links lt ON lt.pair = $this AND lt.salesforce_id = j.this_id
                JOIN links lo ON lo.pair = $other AND lo.salesforce_id = j.other_id
                WHERE j.object = $object AND NOT j.deleted""",
             {"this": pair_name, "other": association.to, "object": junction.object},
         ).fetchall()
-    in_salesforce = {(t, o) for _, _, t, o in salesforce_pairs}
-    in_hubspot = {(t, o) for t, o, _, _ in hubspot_pairs}
-    to_salesforce = sorted({(t, o) for _, _, t, o in hubspot_pairs} - in_salesforce)
-    to_hubspot = sorted({(t, o) for t, o, _, _ in salesforce_pairs} - in_hubspot)
+        agreed_before = {
+            (h, f.removeprefix(field_prefix))
+            for h, f in con.execute(
+                "SELECT hubspot_id, field FROM base_values WHERE pair = ? AND starts_with(field, ?)",
+                [pair_name, field_prefix],
+            ).fetchall()
+        }
+    by_hubspot = {(t, o): (st, so) for t, o, st, so in hubspot_pairs}
+    by_salesforce = {(t, o): (st, so, junction_id) for t, o, st, so, junction_id in salesforce_pairs}
+    in_hubspot, in_salesforce = set(by_hubspot), set(by_salesforce)
+    new_in_hubspot = sorted(in_hubspot - in_salesforce - agreed_before)
+    new_in_salesforce = sorted(in_salesforce - in_hubspot - agreed_before)
+    removed_in_salesforce = sorted((in_hubspot - in_salesforce) & agreed_before)
+    removed_in_hubspot = sorted((in_salesforce - in_hubspot) & agreed_before)
     now = datetime.now(UTC)
-    if to_salesforce:
+    agreed = in_hubspot & in_salesforce
+    if new_in_hubspot:
+        to_salesforce = [by_hubspot[k] for k in new_in_hubspot]
         records = [
             {junction.this_field: t, junction.other_field: o, **junction.values} for t, o in to_salesforce
         ]
@@ -138,24 +156,79 @@ def sync_junctions(
             if r.succeeded
         ]
         summary.to_salesforce, summary.failed = len(ok), len(results) - len(ok)
+        agreed |= {k for k, r in zip(new_in_hubspot, results, strict=True) if r.succeeded}
         _record(state_path, run_id, pair_name, "salesforce", to_salesforce, results, now)
         with db.connect(state_path) as con:
             insert_rows(con, "salesforce_junctions", ok, "ON CONFLICT (id) DO NOTHING")
-    if to_hubspot and association.hubspot_type_id is not None:
-        hubspot.create_associations(
-            pair.hubspot, other.hubspot, [(t, o, association.hubspot_type_id) for t, o in to_hubspot]
-        )
-        summary.to_hubspot = len(to_hubspot)
+    if removed_in_hubspot:
+        ids = [by_salesforce[k][2] for k in removed_in_hubspot]
+        results = salesforce.delete(ids)
+        gone = [i for i, r in zip(ids, results, strict=True) if r.succeeded]
+        summary.removed += len(gone)
+        summary.failed += len(ids) - len(gone)
+        agreed |= {k for k, r in zip(removed_in_hubspot, results, strict=True) if not r.succeeded}  # retried
+        pairs = [by_salesforce[k][:2] for k in removed_in_hubspot]
+        _record(state_path, run_id, pair_name, "salesforce", pairs, results, now, "dissociate")
         with db.connect(state_path) as con:
-            insert_rows(
-                con,
-                "hubspot_associations",
-                [
-                    (pair.hubspot, t, other.hubspot, o, [association.hubspot_type_id], now)
-                    for t, o in to_hubspot
-                ],
+            con.execute(
+                "UPDATE salesforce_junctions SET deleted = true WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                [gone],
             )
+    if association.hubspot_type_id is not None:
+        if new_in_salesforce:
+            hubspot.create_associations(
+                pair.hubspot,
+                other.hubspot,
+                [(t, o, association.hubspot_type_id) for t, o in new_in_salesforce],
+            )
+            summary.to_hubspot = len(new_in_salesforce)
+            agreed |= set(new_in_salesforce)
+            with db.connect(state_path) as con:
+                insert_rows(
+                    con,
+                    "hubspot_associations",
+                    [
+                        (pair.hubspot, t, other.hubspot, o, [association.hubspot_type_id], now)
+                        for t, o in new_in_salesforce
+                    ],
+                )
+        if removed_in_salesforce:
+            archive_associations(hubspot, pair.hubspot, other.hubspot, removed_in_salesforce)
+            summary.removed += len(removed_in_salesforce)
+            with db.connect(state_path) as con:
+                for t, o in removed_in_salesforce:
+                    con.execute(
+                        """DELETE FROM hubspot_associations WHERE from_object = ? AND from_id = ?
+                           AND to_object = ? AND to_id = ?""",
+                        [pair.hubspot, t, other.hubspot, o],
+                    )
+    else:
+        agreed |= removed_in_salesforce  # HubSpot is not written: nothing to remove there
+    _keep_agreed(state_path, run_id, pair_name, field_prefix, agreed, now)
     return summary
+
+
+def _keep_agreed(
+    state_path: Path,
+    run_id: str,
+    pair_name: str,
+    field_prefix: str,
+    agreed: set[tuple[str, str]],
+    now: datetime,
+) -> None:
+    """Base becomes the pairs both sides hold after this run. A failed add stays out of base, so it is
+    tried again next run rather than read as a removal; a failed removal stays in, for the same reason."""
+    with db.connect(state_path) as con:
+        con.execute("BEGIN")
+        con.execute(
+            "DELETE FROM base_values WHERE pair = ? AND starts_with(field, ?)", [pair_name, field_prefix]
+        )
+        insert_rows(
+            con,
+            "base_values",
+            [(pair_name, t, field_prefix + o, "1", now, run_id) for t, o in sorted(agreed)],
+        )
+        con.execute("COMMIT")
 
 
 def _record(
@@ -166,6 +239,7 @@ def _record(
     pairs: list[tuple[str, str]],
     results: list,
     now: datetime,
+    operation: str = "associate",
 ) -> None:  # type: ignore[type-arg]
     rows = [
         (
@@ -173,7 +247,7 @@ def _record(
             pair_name,
             target,
             f"{t}:{o}",
-            "associate",
+            operation,
             r.succeeded,
             r.error_code,
             r.error_message,

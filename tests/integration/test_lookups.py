@@ -87,3 +87,66 @@ def test_lookup_moves_and_clears_cross_over_and_then_rest(sandbox, sync, settled
     assert [w for w in writes_of(query, again.run_id) if w[1].startswith("@association")] == []
     assert hubspot_companies_of(sandbox, moved_h) == {new_company_h}
     assert salesforce_value(sandbox, "Contact", cleared_s, "AccountId") is None
+
+
+def deal_contacts_of(sandbox, deal_id: str) -> set[str]:
+    url = f"{sandbox.hubspot.url}/crm/v4/objects/deals/{deal_id}/associations/contacts"
+    return {
+        str(r["toObjectId"]) for r in requests.get(url, headers=TOKEN, timeout=10).json().get("results", [])
+    }
+
+
+def contact_roles(sandbox, opportunity_id: str) -> dict[str, str]:
+    """ContactId -> OpportunityContactRole Id."""
+    soql = f"SELECT Id, ContactId FROM OpportunityContactRole WHERE OpportunityId = '{opportunity_id}'"
+    url = f"{sandbox.salesforce.url}/services/data/v59.0/query"
+    records = requests.get(url, params={"q": soql}, headers=TOKEN, timeout=10).json()["records"]
+    return {r["ContactId"]: r["Id"] for r in records}
+
+
+def test_a_deal_contact_removed_on_one_side_is_removed_on_the_other(sandbox, sync, settled, query):
+    agreed = query("""SELECT b.hubspot_id, replace(b.field, '@junction:OpportunityContactRole:', ''),
+                             d.salesforce_id, c.salesforce_id
+                      FROM base_values b
+                      JOIN links d ON d.pair = 'deals' AND d.hubspot_id = b.hubspot_id
+                      JOIN links c ON c.pair = 'contacts'
+                       AND c.hubspot_id = replace(b.field, '@junction:OpportunityContactRole:', '')
+                      JOIN hubspot_deals_snapshot h ON h.id = b.hubspot_id
+                      WHERE b.pair = 'deals' AND b.field LIKE '@junction:%' ORDER BY 1, 2""")
+    by_deal = {}
+    for deal, contact, opportunity, sf_contact in agreed:
+        by_deal.setdefault(deal, (deal, contact, opportunity, sf_contact))
+    assert len(by_deal) >= 2, "the seed should give at least two deals with a synced contact"
+    (deal_a, contact_a, opp_a, sf_contact_a), (deal_b, contact_b, opp_b, sf_contact_b) = list(
+        by_deal.values()
+    )[:2]
+
+    role = contact_roles(sandbox, opp_a)[sf_contact_a]
+    requests.delete(
+        f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/OpportunityContactRole/{role}",
+        headers=TOKEN,
+        timeout=10,
+    ).raise_for_status()
+    url = f"{sandbox.hubspot.url}/crm/v4/objects/deals/{deal_b}/associations/contacts/{contact_b}"
+    requests.delete(url, headers=TOKEN, timeout=10).raise_for_status()
+    hubspot_edit(sandbox, "deals", deal_b, dealname="Fewer contacts")  # so the deal is read again
+
+    result = sync()
+    assert result.success
+    assert contact_a not in deal_contacts_of(sandbox, deal_a)
+    assert sf_contact_b not in contact_roles(sandbox, opp_b)
+    removed = query(
+        "SELECT target, count(*) FROM write_results WHERE run_id = ? AND operation = 'dissociate' GROUP BY ALL",
+        result.run_id,
+    )
+    assert removed == [("salesforce", 1)]
+
+    again = sync()
+    assert again.success
+    assert contact_a not in deal_contacts_of(sandbox, deal_a)
+    assert sf_contact_b not in contact_roles(sandbox, opp_b)
+    junction_writes = query(
+        "SELECT count(*) FROM write_results WHERE run_id = ? AND operation IN ('associate', 'dissociate')",
+        again.run_id,
+    )
+    assert junction_writes == [(0,)]
