@@ -20,7 +20,7 @@ from crmsync_pipeline.pipeline.setup import setup_fields
 from .sandbox_process import SandboxProcess
 
 
-def _sync(sandbox: SandboxProcess) -> dict:
+def sync_and_count(sandbox: SandboxProcess) -> dict:
     import dagster as dg
 
     before = {url: sandbox.stats(url)["api_calls"] for url in (sandbox.hubspot_url, sandbox.salesforce_url)}
@@ -58,9 +58,9 @@ def run(people: int = 10_000) -> dict:
         os.environ["CRMSYNC_STATE_DB"] = str(Path(state_dir) / "crmsync.duckdb")
         resource = CrmsyncResource(mapping_file=default_mapping_path())
         setup_fields(load_mapping(default_mapping_path()), *resource.connectors(CallMeter()))
-        first = _sync(sandbox)
-        second = _sync(sandbox)  # reads back what the first one wrote (cross-references, creates)
-        quiet = _sync(sandbox)  # nothing changed since the second
+        first = sync_and_count(sandbox)
+        second = sync_and_count(sandbox)  # reads back what the first one wrote (cross-references, creates)
+        quiet = sync_and_count(sandbox)  # nothing changed since the second
         pairs = len(load_mapping(default_mapping_path()).active_pairs())
         return {
             "people_per_side": people,
