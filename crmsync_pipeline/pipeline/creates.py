@@ -24,11 +24,15 @@ from crmsync_pipeline.config import (
 )
 from crmsync_pipeline.state.bulk import insert_rows
 
+from .create_lookups import (
+    hubspot_association_rows,
+    hubspot_ids_by_salesforce_id,
+    linked_associations,
+    salesforce_lookup_rows,
+)
 from .field_state import pipeline_property, transform_context
 from .plan import as_text
 from .sql_names import column_exists, quoted, table_exists
-
-ASSOCIATION_FIELD = "@association:"  # plan rows that carry a lookup to another pair's record
 
 
 def plan_creates(
@@ -55,17 +59,17 @@ def plan_creates(
             company_linked = any(lookups[to].get(record["id"]) for to in accounts)
             sobject = pair.salesforce_object_to_create(company_linked)
             rows += _create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
-            rows += _lookup_rows(run_id, pair_name, pair, record["id"], sobject, lookups, now)
+            rows += salesforce_lookup_rows(run_id, pair_name, pair, record["id"], sobject, lookups, now)
             planned["salesforce"] += 1
     if pair.create.in_hubspot:
         linked_back = {
-            a.to: _hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
+            a.to: hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
         }
         for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE]):
             rows += _create_rows(
                 run_id, pair_name, pair, owners, record, Side.SALESFORCE, record["_sobject"], now
             )
-            rows += _hubspot_association_rows(run_id, pair_name, mapping, pair, record, linked_back, now)
+            rows += hubspot_association_rows(run_id, pair_name, mapping, pair, record, linked_back, now)
             planned["hubspot"] += 1
     if rows:
         insert_rows(con, "plan_rows", rows)
@@ -176,111 +180,3 @@ def _converted(
         return mapped.transformer.from_canonical(target, canonical, ctx), canonical_text(canonical)
     except TransformError:
         return None, None  # reported by the field-state issues of the next run, once linked
-
-
-def linked_associations(
-    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, to_pair: str
-) -> dict[str, list[str]]:
-    """For each HubSpot record of `pair`: the Salesforce ids of the `to_pair` records it is associated with
-    that are linked (one query for the whole pair, not one per record)."""
-    if not table_exists(con, "hubspot_associations"):
-        return {}
-    rows = con.execute(
-        """SELECT mine, list(DISTINCT l.salesforce_id ORDER BY l.salesforce_id) FROM (
-               SELECT from_id AS mine, to_id AS theirs FROM hubspot_associations
-               WHERE from_object = $mine AND to_object = $other
-               UNION
-               SELECT to_id, from_id FROM hubspot_associations WHERE to_object = $mine AND from_object = $other
-           ) a JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.theirs
-           GROUP BY mine""",
-        {"to_pair": to_pair, "mine": pair.hubspot, "other": mapping.pair(to_pair).hubspot},
-    ).fetchall()
-    return dict(rows)
-
-
-def _lookup_rows(
-    run_id: str,
-    pair_name: str,
-    pair: ObjectPair,
-    hubspot_id: str,
-    sobject: str,
-    lookups: dict[str, dict[str, list[str]]],
-    now: datetime,
-) -> list[tuple]:
-    rows = []
-    for association in pair.associations:
-        if association.salesforce_field is None:
-            continue  # junction objects (OpportunityContactRole) are written after both records exist
-        if association.salesforce_objects and sobject not in association.salesforce_objects:
-            continue
-        targets = lookups[association.to].get(hubspot_id)
-        if targets:
-            rows.append(
-                (
-                    run_id,
-                    pair_name,
-                    "salesforce",
-                    "create",
-                    hubspot_id,
-                    hubspot_id,
-                    sobject,
-                    None,
-                    ASSOCIATION_FIELD + association.to,
-                    association.salesforce_field,
-                    None,
-                    targets[0],
-                    None,
-                    "create:association",
-                    None,
-                    now,
-                )
-            )
-    return rows
-
-
-def _hubspot_ids_by_salesforce_id(con: duckdb.DuckDBPyConnection, pair_name: str) -> dict[str, str]:
-    return dict(
-        con.execute("SELECT salesforce_id, hubspot_id FROM links WHERE pair = ?", [pair_name]).fetchall()
-    )
-
-
-def _hubspot_association_rows(
-    run_id: str,
-    pair_name: str,
-    mapping: Mapping,
-    pair: ObjectPair,
-    record: dict[str, Any],
-    linked_back: dict[str, dict[str, str]],
-    now: datetime,
-) -> list[tuple]:
-    """A record created in HubSpot from Salesforce keeps its lookups as HubSpot associations."""
-    rows = []
-    for association in pair.associations:
-        if association.salesforce_field is None or association.hubspot_type_id is None:
-            continue
-        if association.salesforce_objects and record["_sobject"] not in association.salesforce_objects:
-            continue
-        target = linked_back[association.to].get(record.get(association.salesforce_field) or "")
-        if target:
-            to_object = mapping.pair(association.to).hubspot
-            rows.append(
-                (
-                    run_id,
-                    pair_name,
-                    "hubspot",
-                    "create",
-                    record["id"],
-                    None,
-                    record["_sobject"],
-                    record["id"],
-                    ASSOCIATION_FIELD + association.to,
-                    f"association:{to_object}:{association.hubspot_type_id}",
-                    None,
-                    target,
-                    None,
-                    "create:association",
-                    None,
-                    now,
-                )
-            )
-    return rows

@@ -15,7 +15,7 @@ import duckdb
 
 from crmsync_pipeline.config import ObjectPair
 
-from .creates import ASSOCIATION_FIELD
+from .lookups import LOOKUP_FIELD
 from .outcomes import WriteOutcome, record_outcomes
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -51,7 +51,7 @@ def preflight(
     failures: dict[str, tuple[str, str]] = {}
     cut: list[tuple[str, int]] = []
     for rowid, action, ref, sobject, field, target_field, value in rows:
-        if target == "hubspot" and field.startswith(ASSOCIATION_FIELD):
+        if target == "hubspot" and field.startswith(LOOKUP_FIELD):
             continue  # an association, not a property
         schema = schemas.get(sobject if target == "salesforce" else pair.hubspot, {})
         meta = schema.get(target_field)
