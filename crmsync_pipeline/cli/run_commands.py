@@ -13,28 +13,39 @@ from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_defin
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
+from .progress_display import progress_bars
 from .run_report import error_codes, plan_table, run_table, wide_console
 
 
-def execute(job_name: str):  # type: ignore[no-untyped-def]
+def execute(job_name: str, tags: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     """Run a job in this process, recorded in the Dagster instance of DAGSTER_HOME."""
     import dagster as dg
 
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
     job = build_definitions().resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
+        return job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+
+
+def failure_messages(result) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each failed step with the error it raised (a failed blocking check shows as its step's failure)."""
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            cause = error.cause if error is not None and error.cause is not None else error
+            messages.append(f"{event.step_key}: {cause.message.strip() if cause else event.message}")
+    return messages
 
 
 def _failure(result) -> str:  # type: ignore[no-untyped-def]
-    """The failed steps and their messages (a failed blocking check shows as its step's failure)."""
-    failures = [e for e in result.all_events if e.is_step_failure]
-    return "; ".join(f"{e.step_key}: {e.message}" for e in failures[:10]) or "no step failed"
+    return "; ".join(failure_messages(result)[:10]) or "no step failed"
 
 
 def _report(console: Console, job_name: str, title: str) -> None:
     resource = CrmsyncResource(mapping_file=default_mapping_path())
-    result = execute(job_name)
+    with progress_bars(console):
+        result = execute(job_name)
     try:
         pairs = resource.mapping().active_pairs()
     except Exception:  # a broken mapping: the failed check below says why

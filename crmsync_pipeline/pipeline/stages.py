@@ -22,6 +22,7 @@ from .merge import decide_fields
 from .plan import PlanSummary, plan_updates
 from .review import ReviewItem, open_review_items
 from .sql_names import quoted, table_exists
+from .state_guard import refuse_if_state_lost
 from .xrefs import plan_cross_references
 
 # Failures that may pass on a second try with the same data.
@@ -71,8 +72,13 @@ def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
     )
 
 
-def match_stage(state_path: Path, mapping: Mapping, pair_name: str, run_id: str) -> MatchResult:
+def match_stage(
+    state_path: Path, mapping: Mapping, pair_name: str, run_id: str, rebuilding: bool = False
+) -> MatchResult:
+    """Link the pair's records; refuses (StateLostError) on a fresh state facing linked records, unless
+    this run is a `crmsync rebuild-state`."""
     with db.connect(state_path) as con:
+        refuse_if_state_lost(con, str(state_path), pair_name, mapping.pair(pair_name), rebuilding)
         return match_links(con, pair_name, mapping.pair(pair_name), run_id, datetime.now(UTC))
 
 
