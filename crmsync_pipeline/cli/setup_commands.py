@@ -11,6 +11,8 @@ from crmsync_pipeline.config import MappingError
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.settings import SettingsError
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.pipeline.access_check import access_problems
+from crmsync_pipeline.pipeline.extract_lists import missing_lists
 from crmsync_pipeline.pipeline.schema_cache import forget_schemas
 from crmsync_pipeline.pipeline.schema_check import WARNING, schema_problems
 from crmsync_pipeline.pipeline.setup import setup_fields
@@ -47,7 +49,10 @@ def setup() -> None:
 
 @click.command()
 def check() -> None:
-    """Validate the mapping file, then against both CRMs' live schemas: fields, picklists, stages, required fields."""
+    """Validate the mapping file, then against both CRMs: the tokens work, the integration user may read,
+    create and edit what the mapping writes (HubSpot scopes, Salesforce object and field permissions),
+    the lists inclusion rules name exist, and the live schemas fit (fields, picklists, stages, required
+    fields). Every finding names the mapping entry and what to change or grant."""
     console = Console()
     resource, mapping = _resource_and_mapping(console)
     console.print(f"mapping file OK: {', '.join(mapping.active_pairs())} ({resource.mapping_path})")
@@ -56,22 +61,28 @@ def check() -> None:
     except SettingsError as err:
         console.print(f"[red]{err}[/red]")
         sys.exit(2)
-    problems = schema_problems(
-        mapping,
-        lambda obj: {p["name"]: p for p in hubspot.properties(obj)},
-        lambda sobject: {f["name"]: f for f in salesforce.describe(sobject)["fields"]},
-        hubspot.pipelines,
-    )
+    forget_schemas(resource.state_path)  # rights and fields an admin just changed must be seen
+    access = access_problems(mapping, hubspot, salesforce)
+    problems = list(access.problems)
+    if access.tokens_work:
+        problems += schema_problems(
+            mapping,
+            lambda obj: {p["name"]: p for p in hubspot.properties(obj)},
+            lambda sobject: {f["name"]: f for f in salesforce.describe(sobject)["fields"]},
+            hubspot.pipelines,
+        )
+        for pair_name in mapping.active_pairs():
+            problems += missing_lists(pair_name, mapping.pair(pair_name), hubspot.find_list)
     forget_schemas(resource.state_path)  # the next run reads the schemas just checked
     warnings = [p.removeprefix(WARNING) for p in problems if p.startswith(WARNING)]
     problems = [p for p in problems if not p.startswith(WARNING)]
     for warning in warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}")
+        console.print(f"[yellow]warning[/yellow] {warning}", soft_wrap=True)
     for problem in problems:
-        console.print(f"[red]problem[/red] {problem}")
+        console.print(f"[red]problem[/red] {problem}", soft_wrap=True)
     if problems:
         console.print(
             f"{len(problems)} problem(s); fix the mapping or the CRMs, then run `crmsync check` again"
         )
         sys.exit(1)
-    console.print("both CRMs' schemas fit the mapping")
+    console.print("both CRMs accept crmsync's access, and their schemas fit the mapping")

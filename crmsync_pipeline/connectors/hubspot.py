@@ -41,6 +41,8 @@ PAGE = 100  # list endpoint maximum
 SEARCH_PAGE = 200  # search maximum
 SEARCH_CAP = 10_000  # HubSpot answers 400 past 10,000 results of one search
 ASSOCIATION_READ_BATCH = 1_000  # v4 batch read limit since 2025-02
+MEMBERSHIP_PAGE = 250  # Lists v3 memberships maximum
+OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tasks": "0-27"}
 
 
 def last_modified_property(object_type: str) -> str:
@@ -210,6 +212,48 @@ class HubSpotConnector:
         return {
             p.id: [s.id for s in sorted(p.stages, key=lambda s: s.display_order or 0)] for p in page.results
         }
+
+    def find_list(self, object_type: str, list_ref: str) -> dict[str, Any] | None:
+        """The list of this object type named `list_ref` (HubSpot compares names case-insensitively),
+        else the list with that ILS id; None when there is neither. One call, two for an all-digit ref."""
+        type_id = OBJECT_TYPE_IDS.get(object_type, object_type)
+        lists = self.client.crm.lists.lists_api
+        lookups = [("lists.by_name", lambda: lists.get_by_name(list_ref, type_id))]
+        if list_ref.isdigit():
+            lookups.append(("lists.get", lambda: lists.get_by_id(list_ref)))
+        for route, fetch in lookups:
+            try:
+                found = self.call(route, fetch).list.to_dict()
+            except CrmError as err:
+                if err.status == 404:
+                    continue
+                raise
+            if not type_id.startswith("0-") or found.get("object_type_id") == type_id:
+                return found
+        return None
+
+    def list_member_pages(self, list_id: str) -> Iterator[list[str]]:
+        """The record ids of a list's members, 250 a call (the memberships maximum)."""
+        after = None
+        while True:
+            page = self.call(
+                "lists.memberships",
+                self.client.crm.lists.memberships_api.get_page,
+                list_id,
+                after=after,
+                limit=MEMBERSHIP_PAGE,
+            )
+            yield [str(m.record_id) for m in page.results or []]
+            if page.paging is None or page.paging.next is None:
+                return
+            after = page.paging.next.after
+
+    def first_record(self, object_type: str) -> list[dict[str, Any]]:
+        """One record of a type (an access probe: 403 MISSING_SCOPES when the token may not read it)."""
+        page = self.call(
+            f"{object_type}.list", self.client.crm.objects.basic_api.get_page, object_type, limit=1
+        )
+        return [r.to_dict() for r in page.results]
 
     # writes ------------------------------------------------------------------------------------
     def batch_upsert(

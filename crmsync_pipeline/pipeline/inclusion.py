@@ -39,22 +39,25 @@ class StateInclusionContext:
         self._cache: dict[str, set[str]] = {}
 
     def in_list(self, list_ref: str, record: Mapping[str, Any]) -> bool:
-        if not table_exists(self.con, "hubspot_list_memberships"):
-            raise RuntimeError(
-                f"the inclusion rule of '{self.pair_name}' uses list '{list_ref}', but no list "
-                "memberships were extracted"
-            )
-        members = self._memo(
-            f"list:{list_ref}",
-            lambda: {
-                r[0]
-                for r in self.con.execute(
-                    "SELECT record_id FROM hubspot_list_memberships WHERE list_name = ? OR list_id = ?",
-                    [list_ref, list_ref],
-                ).fetchall()
-            },
-        )
+        members = self._memo(f"list:{list_ref}", lambda: self._list_members(list_ref))
         return str(record["id"]) in members
+
+    def _list_members(self, list_ref: str) -> set[str]:
+        listed = self.con.execute(
+            "SELECT list_id FROM hubspot_lists WHERE object_type = ? AND list_ref = ?",
+            [self.pair.hubspot, list_ref],
+        ).fetchall()
+        if not listed:
+            raise RuntimeError(
+                f"the inclusion rule of '{self.pair_name}' uses HubSpot list '{list_ref}', whose memberships "
+                "were not extracted (the HubSpot snapshot reads them; run a sync)"
+            )
+        return {
+            r[0]
+            for r in self.con.execute(
+                "SELECT record_id FROM hubspot_list_memberships WHERE list_id = ?", [listed[0][0]]
+            ).fetchall()
+        }
 
     def associated_with_synced(self, pairs: list[str], record: Mapping[str, Any]) -> bool:
         if self.nested:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crmsync_pipeline.config import OwnerDirectory, Side, load_mapping
+from crmsync_pipeline.config import Condition, OwnerDirectory, Side, load_mapping
 from crmsync_pipeline.pipeline.inclusion import included_ids
 from crmsync_pipeline.state import db
 
@@ -80,3 +80,31 @@ def test_companies_follow_their_included_people_or_a_known_owner(con):
     )
     # c1: an included contact; c2: only an excluded one; c3: owner on both sides; c4: owner only in HubSpot
     assert included_ids(con, MAPPING, "companies", Side.HUBSPOT, OWNERS) == {"c1", "c3"}
+
+
+LIST_RULE = MAPPING.model_copy(deep=True)
+LIST_RULE.pair("contacts").include.hubspot = Condition.model_validate(
+    {"any": [{"in_list": "VIP customers"}, {"field": "lifecyclestage", "equals": "customer"}]}
+)
+
+
+def test_list_members_are_included_and_leavers_are_not(con):
+    con.executemany(
+        "INSERT INTO hubspot_contacts_snapshot VALUES (?, ?, 'lead', false)",
+        [("1", "a@acme.com"), ("2", "b@acme.com"), ("3", "c@acme.com")],
+    )
+    con.execute(
+        "INSERT INTO hubspot_lists VALUES ('VIP customers', 'contacts', '77', 'VIP', 'MANUAL', 2, now())"
+    )
+    con.execute(
+        "INSERT INTO hubspot_list_memberships VALUES ('77', 'VIP', '1', now()), ('77', 'VIP', '3', now())"
+    )
+    assert included_ids(con, LIST_RULE, "contacts", Side.HUBSPOT, OWNERS) == {"1", "3"}
+    con.execute("DELETE FROM hubspot_list_memberships WHERE record_id = '3'")  # taken off the list
+    assert included_ids(con, LIST_RULE, "contacts", Side.HUBSPOT, OWNERS) == {"1"}
+
+
+def test_a_list_whose_members_were_never_read_is_an_error_not_an_empty_list(con):
+    con.execute("INSERT INTO hubspot_contacts_snapshot VALUES ('1', 'a@acme.com', 'lead', false)")
+    with pytest.raises(RuntimeError, match="list 'VIP customers'.*not extracted"):
+        included_ids(con, LIST_RULE, "contacts", Side.HUBSPOT, OWNERS)

@@ -13,15 +13,17 @@ def object_urls(base: str, obj: ObjectDef) -> dict[str, str]:
     return {"sobject": root, "describe": f"{root}/describe", "rowTemplate": f"{root}/{{ID}}"}
 
 
-def object_summary(base: str, obj: ObjectDef) -> dict[str, Any]:
+def object_summary(base: str, obj: ObjectDef, denied: frozenset[str] = frozenset()) -> dict[str, Any]:
     w = obj.writable
     return {
-        "activateable": False, "createable": w, "custom": obj.custom, "customSetting": False,
-        "deepCloneable": False, "deletable": w, "deprecatedAndHidden": False, "feedEnabled": w,
+        "activateable": False, "createable": w and "create" not in denied, "custom": obj.custom,
+        "customSetting": False, "deepCloneable": False, "deletable": w and "delete" not in denied,
+        "deprecatedAndHidden": False, "feedEnabled": w,
         "hasSubtypes": False, "isInterface": False, "isSubtype": False, "keyPrefix": obj.key_prefix,
         "label": obj.label, "labelPlural": obj.label_plural, "layoutable": w, "mergeable": obj.mergeable,
-        "mruEnabled": w, "name": obj.name, "queryable": True, "replicateable": True, "retrieveable": True,
-        "searchable": w, "triggerable": w, "undeletable": w, "updateable": w,
+        "mruEnabled": w, "name": obj.name, "queryable": "read" not in denied, "replicateable": True,
+        "retrieveable": True,
+        "searchable": w, "triggerable": w, "undeletable": w, "updateable": w and "edit" not in denied,
         "urls": object_urls(base, obj),
     }  # fmt: skip
 
@@ -34,14 +36,23 @@ def global_describe(base: str, schema: Schema) -> dict[str, Any]:
     }
 
 
-def describe_object(base: str, schema: Schema, obj: ObjectDef, restricted: set[str]) -> dict[str, Any]:
-    out = object_summary(base, obj)
+def describe_object(
+    base: str,
+    schema: Schema,
+    obj: ObjectDef,
+    restricted: set[str],
+    read_only: frozenset[str] = frozenset(),
+    denied: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """`read_only` (lowercase names) and `denied` (object permissions) come from the user's profile."""
+    out = object_summary(base, obj, denied)
     out.update({
         "actionOverrides": [], "compactLayoutable": obj.writable, "defaultImplementation": None,
         "extendedBy": None, "extendsInterfaces": None, "implementedBy": None, "implementsInterfaces": None,
         "listviewable": None, "lookupLayoutable": None, "namedLayoutInfos": [], "networkScopeFieldName": None,
         "searchLayoutable": obj.writable, "sobjectDescribeOption": "FULL", "supportedScopes": [],
-        "fields": [describe_field(f, f.name.lower() in restricted) for f in obj.fields.values()],
+        "fields": [describe_field(f, f.name.lower() in restricted, f.name.lower() in read_only)
+                   for f in obj.fields.values()],
         "childRelationships": [
             {"cascadeDelete": False, "childSObject": rel["child"], "deprecatedAndHidden": False,
              "field": rel["field"], "junctionIdListNames": [], "junctionReferenceTo": [],
@@ -60,14 +71,15 @@ def describe_object(base: str, schema: Schema, obj: ObjectDef, restricted: set[s
     return out
 
 
-def describe_field(f: FieldDef, restricted: bool) -> dict[str, Any]:
+def describe_field(f: FieldDef, restricted: bool, read_only: bool = False) -> dict[str, Any]:
+    createable, updateable = f.createable and not read_only, f.updateable and not read_only
     numeric = f.type in ("double", "currency", "percent")
     text_like = f.is_text or f.type in ("id", "reference")
     return {
         "aggregatable": f.type not in ("textarea",), "aiPredictionField": False, "autoNumber": False,
         "byteLength": f.length * 3 if text_like else 0, "calculated": f.calculated, "calculatedFormula": None,
         "cascadeDelete": False, "caseSensitive": f.case_sensitive, "compoundFieldName": None,
-        "controllerName": None, "createable": f.createable, "custom": f.custom,
+        "controllerName": None, "createable": createable, "custom": f.custom,
         "defaultValue": f.picklist_default if f.picklist_default is not None else f.default_value,
         "defaultValueFormula": None, "defaultedOnCreate": f.defaulted_on_create, "dependentPicklist": False,
         "deprecatedAndHidden": False, "digits": f.digits, "displayLocationInDecimal": False, "encrypted": False,
@@ -86,7 +98,7 @@ def describe_field(f: FieldDef, restricted: bool) -> dict[str, Any]:
         "relationshipName": f.relationship_name, "relationshipOrder": None, "restrictedDelete": False,
         "restrictedPicklist": restricted or f.restricted, "scale": f.scale if numeric else 0,
         "searchPrefilterable": f.type == "reference", "soapType": f.soap_type,
-        "sortable": f.type != "textarea", "type": f.type, "unique": f.unique, "updateable": f.updateable,
+        "sortable": f.type != "textarea", "type": f.type, "unique": f.unique, "updateable": updateable,
         "writeRequiresMasterRead": False,
     }  # fmt: skip
 

@@ -149,6 +149,7 @@ class Records:
     ) -> str:
         obj = self.object(obj_name)
         self._writable(obj)
+        self._permitted(obj, "create")
         values = self.resolve(obj, body, insert=True, csv=csv)
         now = sf_datetime(self.clock.now())
         row = obj.blank_row()
@@ -173,6 +174,7 @@ class Records:
     ) -> str:
         obj = self.object(obj_name)
         self._writable(obj)
+        self._permitted(obj, "edit")
         old = self.live(obj.name, record_id)
         self._editable(obj, old)
         values = self.resolve(obj, body, insert=False, csv=csv)
@@ -213,6 +215,7 @@ class Records:
     def delete(self, obj_name: str, record_id: str, *, hard: bool = False) -> str:
         obj = self.object(obj_name)
         self._writable(obj)
+        self._permitted(obj, "delete")
         old = self.live(obj.name, record_id)
         if old["Id"] in self._read_only_ids():
             raise self._no_access()
@@ -237,6 +240,7 @@ class Records:
     def resolve(self, obj: ObjectDef, body: dict[str, Any], *, insert: bool, csv: bool) -> dict[str, Any]:
         values: dict[str, Any] = {}
         read_only = {n.lower() for n in self.settings.read_only_fields.get(obj.name, [])}
+        fls = {n.lower() for n in self.settings.profile_read_only_fields.get(obj.name, [])}
         restricted = {n.lower() for n in self.settings.restricted_picklists.get(obj.name, [])}
         for key, raw in body.items():
             if key == "attributes":
@@ -244,7 +248,7 @@ class Records:
             f = obj.field(key, self.settings.case_insensitive_field_names)
             if f is None:
                 raise fail("INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}", [key])
-            if (insert and not f.createable) or (not insert and not f.updateable):
+            if (insert and not f.createable) or (not insert and not f.updateable) or f.name.lower() in fls:
                 if f.name == "Id" and not insert:
                     continue
                 raise fail("INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -283,6 +287,10 @@ class Records:
             )
         if found[0] not in f.reference_to:
             raise fail("FIELD_INTEGRITY_EXCEPTION", f"{f.label}: id value of incorrect type: {rid}", [f.name])
+
+    def _permitted(self, obj: ObjectDef, permission: str) -> None:
+        if permission in self.settings.profile_denied_object_permissions.get(obj.name, []):
+            raise self._no_access()
 
     def _writable(self, obj: ObjectDef) -> None:
         if not obj.writable:

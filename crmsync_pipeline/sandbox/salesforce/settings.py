@@ -68,6 +68,12 @@ class SalesforceSettings(BaseModel):
         ]
     )
     read_only_fields: dict[str, list[str]] = Field(default_factory=dict)
+    # the integration user's profile: fields its field-level security makes read-only (describe shows them
+    # neither createable nor updateable; writes answer INVALID_FIELD_FOR_INSERT_UPDATE), and object
+    # permissions it lacks ("read", "create", "edit", "delete"; describe flags, writes answer
+    # INSUFFICIENT_ACCESS_OR_READONLY)
+    profile_read_only_fields: dict[str, list[str]] = Field(default_factory=dict)
+    profile_denied_object_permissions: dict[str, list[str]] = Field(default_factory=dict)
     read_only_record_ids: list[str] = Field(default_factory=list)
     block_converted_lead_updates: bool = True
     upsert_update_returns_body: bool = Field(True, description="API >= 46: 200 + JSON; False: 204 (older)")

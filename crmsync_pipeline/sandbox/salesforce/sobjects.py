@@ -60,8 +60,11 @@ class SObjectResource:
 
     def describe(self, call: Call) -> Reply:
         obj = self.obj(call.params["obj"])
-        restricted = {n.lower() for n in self.org.settings.restricted_picklists.get(obj.name, [])}
-        return Reply(body=describe_object(call.base, self.org.schema, obj, restricted))
+        settings = self.org.settings
+        restricted = {n.lower() for n in settings.restricted_picklists.get(obj.name, [])}
+        read_only = frozenset(n.lower() for n in settings.profile_read_only_fields.get(obj.name, []))
+        denied = frozenset(settings.profile_denied_object_permissions.get(obj.name, []))
+        return Reply(body=describe_object(call.base, self.org.schema, obj, restricted, read_only, denied))
 
     def collection(self, call: Call) -> Reply:
         obj = self.obj(call.params["obj"])
