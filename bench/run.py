@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import time
 from pathlib import Path
 
-from . import emulator_throughput, first_sync
+from . import emulator_throughput, first_sync, propagation_latency
 
 RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="crmsync benchmarks")
+    parser.add_argument("--only", choices=["latency"], help="run one benchmark alone")
+    parser.add_argument(
+        "--people", type=int, default=10_000, help="people per side for the latency benchmark"
+    )
+    parser.add_argument("--edits", type=int, default=40, help="edits each way for the latency benchmark")
+    args = parser.parse_args()
+    if args.only == "latency":
+        RESULTS.mkdir(exist_ok=True)
+        latency = propagation_latency.run(people=args.people, edits=args.edits)
+        (RESULTS / "latency.json").write_text(json.dumps(latency, indent=2))
+        print("\n".join(propagation_latency.report(latency)))
+        return
     RESULTS.mkdir(exist_ok=True)
     started = time.time()
     results = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "emulator_throughput": emulator_throughput.run(),
         "first_sync": first_sync.run(),
+        "propagation_latency": propagation_latency.run(people=args.people, edits=args.edits),
     }
     results["seconds"] = round(time.time() - started, 1)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
@@ -44,6 +59,7 @@ def _report(results: dict) -> str:
         f"Sandbox start with 5,000 people per side: {t['sandbox_startup_seconds_5000_records']} s.",
         "",
         *_sync_report(results["first_sync"]),
+        *propagation_latency.report(results["propagation_latency"]),
     ]
     return "\n".join(lines)
 

@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 import click
 from rich.table import Table
 
+from crmsync_pipeline.config import MappingError
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.pipeline.health_queries import health_findings
+from crmsync_pipeline.pipeline.pauses import paused_pairs
 from crmsync_pipeline.state import db
 
 from .run_report import wide_console
@@ -45,6 +48,10 @@ def status(runs: int) -> None:
         ).fetchall()
     console.print(_table("Recent runs", ("run", "started", "finished", "status"), recent))
     console.print(_table("Links", ("pair", "matched by", "records"), links))
+    pauses = [
+        (p.pair, p.paused_at, p.paused_by, p.reason) for p in paused_pairs(state, read_only=True).values()
+    ]
+    console.print(_table("Paused pairs (crmsync resume PAIR)", ("pair", "since", "by", "reason"), pauses))
     console.print(
         _table(
             "Records failing to sync (sync_errors)", ("target", "code", "records", "most attempts"), errors
@@ -52,6 +59,9 @@ def status(runs: int) -> None:
     )
     console.print(_table("Waiting for review (review_items)", ("kind", "items"), review))
     console.print(_table("API calls today (UTC)", ("crm", "calls"), calls))
+    console.print(
+        _table("Sync health", ("check", "status", "offending rows", "figures"), _health_rows(state))
+    )
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
@@ -63,3 +73,16 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
     if not rows:
         table.add_row(*(["none"] + [""] * (len(columns) - 1)))
     return table
+
+
+def _health_rows(state) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """The health checks' figures, as the Dagster checks and the health report show them."""
+    try:
+        mapping = CrmsyncResource(mapping_file=default_mapping_path()).mapping()
+    except (MappingError, FileNotFoundError):
+        mapping = None  # drift needs the mapping; the other checks do not
+    findings = health_findings(state, mapping, read_only=True)
+    return [
+        (f.check.title, f.severity, len(f.rows), "; ".join(f"{k}: {v}" for k, v in f.figures.items()))
+        for f in findings.values()
+    ]

@@ -1,7 +1,9 @@
 """Every CRM API call goes through a `CrmCaller`: it counts the call, retries what can succeed on a
 second try (429, 5xx, dropped connections, UNABLE_TO_LOCK_ROW) with jittered exponential backoff that
 honours Retry-After, re-authenticates once on an expired session, and turns the client's exception into
-a `CrmError` that keeps the CRM's error code."""
+a `CrmError` that keeps the CRM's error code. Before each call it asks the daily budget (a cap raises
+`BudgetExhausted` instead of calling) and the pacer (connectors/pacing.py); after it, the CRM's
+rate-limit headers feed both."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from typing import Any, TypeVar
 
 from simple_salesforce.exceptions import SalesforceError
 
+from .budget import DailyBudget
 from .errors import CONNECTION_ERRORS, CrmError, from_connection, from_hubspot, from_salesforce
+from .pacing import Pacer
 
 T = TypeVar("T")
 
@@ -21,8 +25,9 @@ T = TypeVar("T")
 class CallMeter:
     """API calls made per CRM and route during one run (attempts, so retries count too)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: DailyBudget | None = None) -> None:
         self.calls: Counter[tuple[str, str]] = Counter()
+        self.budget = budget
 
     def count(self, crm: str, route: str) -> None:
         self.calls[(crm, route)] += 1
@@ -59,6 +64,7 @@ class CrmCaller:
         reauthenticate: Callable[[], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        pacer: Pacer | None = None,
     ):
         self.crm = crm
         self.meter = meter
@@ -68,15 +74,25 @@ class CrmCaller:
         self.reauthenticate = reauthenticate
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.pacer = pacer or Pacer(crm)
+        # Salesforce: (used, limit) from the last Sforce-Limit-Info header; the connector sets it
+        self.limit_info: Callable[[], tuple[int, int] | None] | None = None
 
     def __call__(self, route: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         attempt, reauthenticated = 0, False
         while True:
             attempt += 1
+            if self.meter.budget is not None:
+                self.meter.budget.check(self.crm, self.meter.total(self.crm))
+            if self.pacer is not None and (wait := self.pacer.wait_s(route)) > 0:
+                self.sleep(wait)
             self.meter.count(self.crm, route)
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                self._observe(fn, None)
+                return result
             except Exception as exc:
+                self._observe(fn, exc)
                 err = to_crm_error(self.crm, exc)
                 if err is None:
                     raise
@@ -88,6 +104,22 @@ class CrmCaller:
                     raise err from exc
                 self.sleep(self.delay_s(attempt, err))
 
+    def _observe(self, fn: Callable[..., Any], exc: BaseException | None) -> None:
+        """Feed the CRM's own usage figures to the pacer and the budget; never fails the call."""
+        usage = None
+        try:
+            if self.crm == "hubspot" and self.pacer is not None:
+                headers = getattr(exc, "headers", None) if exc is not None else _hubspot_headers(fn)
+                usage = self.pacer.observe_hubspot(dict(headers or {}))
+            elif self.limit_info is not None:
+                usage = self.limit_info()
+                if usage is not None and self.pacer is not None:
+                    self.pacer.observe_daily(*usage)
+        except Exception:  # noqa: BLE001 - headers are advice; a missing one must not fail a write
+            return
+        if usage is not None and self.meter.budget is not None:
+            self.meter.budget.observe(self.crm, *usage)
+
     def delay_s(self, attempt: int, err: CrmError) -> float:
         """Full-jitter backoff, never shorter than what the CRM asked us to wait."""
         backoff = self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
@@ -95,3 +127,10 @@ class CrmCaller:
         if err.code == "RATE_LIMIT" and self.crm == "hubspot" and not floor:
             floor = 1.0  # HubSpot's rolling window: a second usually frees capacity
         return max(backoff, floor)
+
+
+def _hubspot_headers(fn: Callable[..., Any]) -> Any:
+    """The headers of the response a hubspot-api-client method just read (its ApiClient keeps it)."""
+    client = getattr(getattr(fn, "__self__", None), "api_client", None)
+    response = getattr(client, "last_response", None)
+    return response.getheaders() if response is not None else None

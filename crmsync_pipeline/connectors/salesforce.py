@@ -53,6 +53,7 @@ class SalesforceConnector:
             reauthenticate=self._oauth_login if settings.client_id else None,
             **caller_options,
         )
+        self.call.limit_info = self.api_usage  # Sforce-Limit-Info feeds pacing and the budget
         self._describes: dict[str, dict[str, Any]] = {}
         if settings.access_token is not None and settings.instance_url:
             self.sf = self._client(settings.instance_url, settings.access_token.get_secret_value())

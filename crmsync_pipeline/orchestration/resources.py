@@ -13,6 +13,7 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
+from crmsync_pipeline.pipeline.api_budget import attach_budget
 from crmsync_pipeline.pipeline.schema_cache import cached_schema
 from crmsync_pipeline.state.db import PROJECT_ROOT, default_state_path
 
@@ -41,6 +42,7 @@ class CrmsyncResource(dg.ConfigurableResource):
     def connectors(self, meter: CallMeter) -> tuple[HubSpotConnector, SalesforceConnector]:
         settings = ConnectionSettings.from_env()
         state = self.state_path
+        attach_budget(state, _current_run_id(), meter)  # CRMSYNC_*_DAILY_CAP: stop cleanly at the cap
 
         def describes(sobject, fetch):  # type: ignore[no-untyped-def]
             return cached_schema(state, "salesforce", sobject, fetch)
@@ -49,3 +51,11 @@ class CrmsyncResource(dg.ConfigurableResource):
             HubSpotConnector(settings.hubspot, meter),
             SalesforceConnector(settings.salesforce, meter, describe_cache=describes),
         )
+
+
+def _current_run_id() -> str | None:
+    try:
+        context = dg.OpExecutionContext.get()
+    except Exception:  # noqa: BLE001 - outside a run (CLI checks, tests): no run to mark stopped
+        return None
+    return context.run_id if context is not None else None

@@ -16,6 +16,7 @@ from .catalog import StoreCatalog
 from .collections import CollectionsResource
 from .composite import CompositeResource
 from .errors import render_rest
+from .identity import IdentityResource
 from .limits import ApiAllocation, LimitsResource
 from .metadata import Schema
 from .org_data import API_USER_ID, ORG_ID, UI_USER_ID, install_org
@@ -59,7 +60,8 @@ class SalesforceEmulator(Emulator):
         super().__init__(data_dir, fault_seed=fault_seed)
         self.allocation = ApiAllocation(self)
         for resource in (SObjectResource(self), CollectionsResource(self), CompositeResource(self),
-                         self.query_resource, self.bulk, ToolingResource(self), LimitsResource(self)):  # fmt: skip
+                         self.query_resource, self.bulk, ToolingResource(self), LimitsResource(self),
+                         IdentityResource(self)):  # fmt: skip
             resource.register(self.routes)
 
     # ---- schema and indexes ---------------------------------------------------------------------

@@ -1,0 +1,180 @@
+"""What starts a sync: a schedule for the full cycle (CRMSYNC_SYNC_CRON, default every 15 minutes) and
+a change sensor (tick CRMSYNC_SENSOR_INTERVAL_S, default 30 s) that asks both CRMs cheaply whether a
+person changed anything, and re-launches a failed run with backoff. Neither opens the state file.
+
+Both start stopped, as Dagster's are by default; CRMSYNC_AUTOMATION=running starts them with the daemon
+(or switch them on in the UI, where the choice is kept)."""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from crmsync_pipeline.config import Mapping
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.connectors.change_probe import (
+    hubspot_changed,
+    salesforce_changed,
+    salesforce_integration_user,
+)
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.salesforce import SalesforceConnector
+from crmsync_pipeline.connectors.settings import ConnectionSettings
+from crmsync_pipeline.state.db import default_state_path
+
+from .sensor_state import (
+    ATTEMPT_TAG,
+    RETRY_OF_TAG,
+    SYNC_JOB,
+    TRIGGER_TAG,
+    SensorCursor,
+    busy_sync,
+    paused_pairs_published,
+    retry_due,
+    write_windows,
+)
+
+DEFAULT_CRON = "*/15 * * * *"
+DEFAULT_TICK_S = 30
+SALESFORCE_DAY = 100_000  # the daily allocation the sensor's share is shown against (Enterprise base)
+# HubSpot search lags writes by seconds: a quiet tick only moves the cursor to this far back, so a change
+# not yet searchable is still found by a later tick.
+SEARCH_LAG = timedelta(seconds=10)
+
+_connectors: dict[tuple, tuple[HubSpotConnector, SalesforceConnector]] = {}
+
+
+def sync_cron() -> str:
+    return os.environ.get("CRMSYNC_SYNC_CRON") or DEFAULT_CRON
+
+
+def tick_seconds() -> int:
+    return int(os.environ.get("CRMSYNC_SENSOR_INTERVAL_S") or DEFAULT_TICK_S)
+
+
+def automation_running() -> bool:
+    return os.environ.get("CRMSYNC_AUTOMATION", "").lower() == "running"
+
+
+def probe_objects(mapping: Mapping, paused: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """(Salesforce sObjects, HubSpot object types) of the active, unpaused pairs, junction objects included."""
+    sobjects: list[str] = []
+    hubspot: list[str] = []
+    for name in [p for p in mapping.active_pairs() if p not in (paused or set())]:
+        pair = mapping.pair(name)
+        junctions = [a.junction.object for a in pair.associations if a.junction is not None]
+        sobjects += [s for s in [*pair.salesforce, *junctions] if s not in sobjects]
+        hubspot += [] if pair.hubspot in hubspot else [pair.hubspot]
+    return sobjects, hubspot
+
+
+def sensor_calls_per_day(mapping: Mapping, tick_s: int | None = None) -> dict[str, int]:
+    """The sensor's API calls in a day of quiet ticks: one Salesforce call and one search per HubSpot
+    object each tick (a tick skipped because a sync runs makes none)."""
+    ticks = 86_400 // (tick_s or tick_seconds())
+    return {"salesforce": ticks, "hubspot": ticks * len(probe_objects(mapping)[1])}
+
+
+def _clients(meter: CallMeter) -> tuple[HubSpotConnector, SalesforceConnector]:
+    """Connectors kept between ticks of this process: an OAuth session is reused, not re-issued per tick."""
+    settings = ConnectionSettings.from_env()
+    key = (settings.hubspot.base_url, settings.salesforce.instance_url, settings.salesforce.login_url)
+    if key not in _connectors:
+        _connectors[key] = (
+            HubSpotConnector(settings.hubspot, meter),
+            SalesforceConnector(settings.salesforce, meter),
+        )
+    hubspot, salesforce = _connectors[key]
+    hubspot.call.meter = salesforce.call.meter = meter
+    return hubspot, salesforce
+
+
+def evaluate_tick(context: dg.SensorEvaluationContext, mapping: Mapping) -> dg.SensorResult:
+    now = datetime.now(UTC)
+    cursor = SensorCursor.load(context.cursor)
+    running = busy_sync(context.instance)
+    if running:
+        return dg.SensorResult(skip_reason=f"sync run {running} is queued or running")
+    retry = retry_due(context.instance, now)
+    if retry is not None and retry.due_in_s > 0:
+        return dg.SensorResult(
+            skip_reason=f"run {retry.failed_run} failed: retry {retry.attempt} in {retry.due_in_s:.0f} s"
+        )
+    if retry is not None:
+        tags = {TRIGGER_TAG: "retry", ATTEMPT_TAG: str(retry.attempt), RETRY_OF_TAG: retry.failed_run}
+        request = dg.RunRequest(run_key=f"retry-{retry.failed_run}-{retry.attempt}", tags=tags)
+        return dg.SensorResult(run_requests=[request], cursor=cursor.dump())
+    if cursor.since is None:  # first tick: start watching from now; the schedule covers what came before
+        cursor.since = now.isoformat()
+    since = datetime.fromisoformat(cursor.since)
+    meter = CallMeter()
+    hubspot, salesforce = _clients(meter)
+    sobjects, object_types = probe_objects(mapping, paused_pairs_published(default_state_path()))
+    try:
+        if cursor.salesforce_user is None:
+            cursor.salesforce_user = salesforce_integration_user(salesforce)
+        changed = [
+            f"salesforce:{s}" for s in salesforce_changed(salesforce, sobjects, since, cursor.salesforce_user)
+        ]
+        windows = write_windows(context.instance, since)
+        changed += [f"hubspot:{o}" for o in hubspot_changed(hubspot, object_types, since, windows)]
+    finally:
+        cursor.add_calls(now.date(), {crm: meter.total(crm) for crm in ("salesforce", "hubspot")})
+    used = cursor.calls.get("salesforce", 0)
+    budget = f"sensor calls today: salesforce {used} ({used / SALESFORCE_DAY:.2%} of {SALESFORCE_DAY:,}), hubspot {cursor.calls.get('hubspot', 0)}"
+    if changed:
+        cursor.since = now.isoformat()
+        tags = {TRIGGER_TAG: "sensor", "crmsync/changed": ",".join(changed)[:200]}
+        return dg.SensorResult(run_requests=[dg.RunRequest(tags=tags)], cursor=cursor.dump())
+    cursor.since = max(since, now - SEARCH_LAG).isoformat()
+    return dg.SensorResult(
+        skip_reason=f"no change by a person since {since:%H:%M:%S}; {budget}", cursor=cursor.dump()
+    )
+
+
+def change_sensor(mapping: Mapping) -> dg.SensorDefinition:
+    per_day = sensor_calls_per_day(mapping)
+
+    @dg.sensor(
+        name="crm_change_sensor",
+        job_name=SYNC_JOB,
+        minimum_interval_seconds=tick_seconds(),
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if automation_running()
+        else dg.DefaultSensorStatus.STOPPED,
+        description=f"Every {tick_seconds()} s: one Salesforce /composite/batch call asking every mapped sObject "
+        "for a change by someone other than the integration user, and one search per HubSpot object for a "
+        "change outside crmsync's own write steps; launches a sync when something changed. Skips while a sync "
+        f"is queued or running; re-launches a failed sync after 1, 2, 4 minutes. Quiet-day cost: "
+        f"{per_day['salesforce']:,} Salesforce calls ({per_day['salesforce'] / SALESFORCE_DAY:.1%} of 100,000), "
+        f"{per_day['hubspot']:,} HubSpot calls.",
+    )
+    def crm_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        return evaluate_tick(context, mapping)
+
+    return crm_change_sensor
+
+
+def sync_schedule() -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="sync_schedule",
+        job_name=SYNC_JOB,
+        cron_schedule=sync_cron(),
+        default_status=dg.DefaultScheduleStatus.RUNNING
+        if automation_running()
+        else dg.DefaultScheduleStatus.STOPPED,
+        description=f"The full sync cycle on a timer ({sync_cron()}, env CRMSYNC_SYNC_CRON); skipped while a "
+        "sync is queued or running.",
+    )
+    def sync_schedule_fn(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        running = busy_sync(context.instance)
+        if running:
+            return dg.SkipReason(f"sync run {running} is queued or running")
+        return dg.RunRequest(tags={TRIGGER_TAG: "schedule"})
+
+    return sync_schedule_fn
+
+
+def triggers(mapping: Mapping) -> dg.Definitions:
+    """The schedule and the change sensor, merged into the project's definitions (build.OPERATIONS)."""
+    return dg.Definitions(schedules=[sync_schedule()], sensors=[change_sensor(mapping)])
