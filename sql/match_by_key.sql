@@ -1,5 +1,5 @@
 -- One row per (HubSpot record, Salesforce record) that share the value of one match key, among
--- records not linked yet and not waiting in review. Only the most preferred sObject holding a value
+-- records not linked yet and not waiting in (or skipped by) review. Only the most preferred sObject holding a value
 -- takes part (a Contact wins over a Lead with the same email). `outcome` is 'link' when the value is
 -- unique on both sides, else 'ambiguous' (for review, never for a create).
 -- Parameters: $pair, $key_kind.
@@ -9,7 +9,7 @@ WITH hubspot AS (
     WHERE side = 'hubspot' AND key_kind = $key_kind
       AND record_id NOT IN (SELECT hubspot_id FROM links WHERE pair = $pair)
       AND record_id NOT IN (SELECT hubspot_id FROM review_items
-                            WHERE pair = $pair AND settled_at IS NULL AND hubspot_id IS NOT NULL)
+                            WHERE pair = $pair AND (settled_at IS NULL OR resolution = 'skip') AND hubspot_id IS NOT NULL)
 ),
 salesforce AS (
     SELECT record_id, sobject, key_value, sobject_rank

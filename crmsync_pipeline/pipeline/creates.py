@@ -86,7 +86,7 @@ def _unlinked(
         query = f"""SELECT * FROM {quoted(table)} WHERE NOT coalesce(_archived, false)
             AND id NOT IN (SELECT hubspot_id FROM links WHERE pair = $pair)
             AND id NOT IN (SELECT hubspot_id FROM review_items
-                           WHERE pair = $pair AND settled_at IS NULL AND hubspot_id IS NOT NULL)"""
+                           WHERE pair = $pair AND (settled_at IS NULL OR resolution = 'skip') AND hubspot_id IS NOT NULL)"""
     else:
         converted = (
             "AND coalesce(\"IsConverted\", 'false') <> 'true'"
@@ -96,7 +96,7 @@ def _unlinked(
         query = f"""SELECT * FROM {quoted(table)} WHERE NOT coalesce(_deleted, false) {converted}
             AND id NOT IN (SELECT salesforce_id FROM links WHERE pair = $pair)
             AND id NOT IN (SELECT unnest(salesforce_ids) FROM review_items
-                           WHERE pair = $pair AND settled_at IS NULL)"""
+                           WHERE pair = $pair AND (settled_at IS NULL OR resolution = 'skip'))"""
     records = con.sql(query, params={"pair": pair_name}).to_arrow_table().to_pylist()
     return [r for r in records if r["id"] in included]
 

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from .sql_names import quoted
+from .sql_names import quoted, table_exists
 
 BOOKKEEPING_TEXT = ("_run_id",)
 BOOKKEEPING_TIME = ("_extracted_at",)
@@ -23,7 +23,14 @@ def ensure_snapshot(
     times: Iterable[str],
     flags: Iterable[str],
     extra_text: Iterable[str] = (),
-) -> None:
+) -> list[str]:
+    """Create the table or add the columns it lacks; returns the fetched fields added to a table that
+    already held records (a newly mapped field: those records must be read again to fill it in)."""
+    held = table_exists(con, table) and bool(
+        con.execute(f"SELECT count(*) FROM {quoted(table)}").fetchall()[0][0]
+    )
+    fields = list(fields)
+    added: list[str] = []
     con.execute(f"CREATE TABLE IF NOT EXISTS {quoted(table)} (id VARCHAR PRIMARY KEY)")
     existing = {
         r[0]
@@ -37,6 +44,8 @@ def ensure_snapshot(
         if name not in existing:
             con.execute(f"ALTER TABLE {quoted(table)} ADD COLUMN {quoted(name)} {kind}")
             existing.add(name)
+            added.append(name)
+    return [name for name in added if held and name in fields]
 
 
 _ARROW = {

@@ -1,0 +1,128 @@
+"""`crmsync review`: what a person must decide (table review_items), listed and settled: flags for scripts,
+prompts for people, and single-record actions (link, unlink, resync)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.pipeline import review_actions as actions
+from crmsync_pipeline.state import db
+
+
+def _state():  # type: ignore[no-untyped-def]
+    state = CrmsyncResource(mapping_file=default_mapping_path()).state_path
+    if not state.exists():
+        raise click.ClickException(f"no state file yet at {state}: run `crmsync sync` first")
+    return state
+
+
+def _describe(item: actions.OpenItem) -> str:
+    who = f"HubSpot {item.hubspot_id}" if item.hubspot_id else "no HubSpot record"
+    sf = ", ".join(item.salesforce_ids) or "-"
+    detail = ", ".join(f"{k}={v}" for k, v in item.detail.items())
+    return f"[{item.item_id}] {item.kind} in {item.pair}: {who}; Salesforce {sf}; {detail}"
+
+
+def _act(fn, *args):  # type: ignore[no-untyped-def]
+    try:
+        with db.connect(_state()) as con:
+            return fn(con, *args)
+    except actions.ReviewError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@click.group(invoke_without_command=True)
+@click.option("--list", "as_list", is_flag=True, help="list open items and exit")
+@click.option("--json", "as_json", is_flag=True, help="list open items as JSON")
+@click.option("--pair", help="only this object pair")
+@click.option("--kind", help="only this kind: ambiguous_match, duplicate_lead, held_conflict, keyless, ...")
+@click.pass_context
+def review(ctx: click.Context, as_list: bool, as_json: bool, pair: str | None, kind: str | None) -> None:
+    """Held conflicts, ambiguous matches, duplicate Leads and other items waiting for a person. With no
+    flags at a terminal, asks about each item in turn; otherwise lists them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with db.connect(_state(), read_only=True) as con:
+        items = actions.open_items(con, pair, kind)
+    if as_json:
+        click.echo(json.dumps([i.__dict__ for i in items], indent=2, default=str))
+    elif as_list or not sys.stdin.isatty():
+        for item in items:
+            click.echo(_describe(item))
+        click.echo(
+            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create`"
+        )
+    else:
+        _interactive(items)
+
+
+def _interactive(items: list[actions.OpenItem]) -> None:
+    for n, item in enumerate(items, 1):
+        click.echo(f"\n{n}/{len(items)} {_describe(item)}")
+        choices = (
+            [f"{i + 1}: link to Salesforce {s}" for i, s in enumerate(item.salesforce_ids)]
+            if item.hubspot_id
+            else []
+        )
+        click.echo("  " + "; ".join([*choices, "c: create", "s: skip for good", "n: next", "q: quit"]))
+        answer = click.prompt("  choice", default="n").strip().lower()
+        if answer == "q":
+            return
+        try:
+            if answer.isdigit() and item.hubspot_id and 0 < int(answer) <= len(item.salesforce_ids):
+                target = item.salesforce_ids[int(answer) - 1]
+                click.echo("  " + _act(actions.resolve, item.item_id, "link", item.hubspot_id, target))
+            elif answer in ("c", "s"):
+                click.echo(
+                    "  " + _act(actions.resolve, item.item_id, "create" if answer == "c" else actions.SKIP)
+                )
+        except click.ClickException as err:
+            click.echo(f"  {err.message}")
+
+
+@review.command()
+@click.argument("item_id")
+@click.option("--link", nargs=2, metavar="HUBSPOT_ID SALESFORCE_ID", help="link these two records")
+@click.option("--skip", is_flag=True, help="keep the item's records out of sync for good")
+@click.option("--create", is_flag=True, help="let the next sync create the record on the other side")
+def resolve(item_id: str, link: tuple[str, str] | None, skip: bool, create: bool) -> None:
+    """Settle one review item; its records sync on the next run."""
+    if sum(bool(x) for x in (link, skip, create)) != 1:
+        raise click.UsageError("give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create")
+    action = "link" if link else ("create" if create else actions.SKIP)
+    resolution = _act(actions.resolve, item_id, action, *(link or (None, None)))
+    click.echo(f"{item_id}: settled ({resolution})")
+
+
+@review.command(name="link")
+@click.argument("pair")
+@click.argument("hubspot_id")
+@click.argument("salesforce_id")
+def link_command(pair: str, hubspot_id: str, salesforce_id: str) -> None:
+    """Link a HubSpot record to a Salesforce record by hand; the next sync merges them as a first link."""
+    sobject = _act(actions.link_records, pair, hubspot_id, salesforce_id)
+    click.echo(f"{pair}: HubSpot {hubspot_id} linked to Salesforce {sobject} {salesforce_id}")
+
+
+@review.command()
+@click.argument("pair")
+@click.argument("hubspot_id")
+def unlink(pair: str, hubspot_id: str) -> None:
+    """Remove a link; both records wait in review (so their cross-reference ids do not relink them)."""
+    salesforce_id = _act(actions.unlink, pair, hubspot_id)
+    click.echo(f"{pair}: HubSpot {hubspot_id} unlinked from Salesforce {salesforce_id}; both held in review")
+
+
+@review.command()
+@click.argument("pair")
+@click.argument("hubspot_id")
+def resync(pair: str, hubspot_id: str) -> None:
+    """Forget what a link's two records last agreed on: the next sync merges them afresh as a first link."""
+    forgotten = _act(actions.resync, pair, hubspot_id)
+    click.echo(
+        f"{pair}: HubSpot {hubspot_id}: {forgotten} agreed field value(s) forgotten; merged afresh next sync"
+    )

@@ -1,0 +1,128 @@
+"""`crmsync undo RUN_ID`: revert what one sync run wrote, from the audit log, on both CRMs; report and
+leave alone the fields someone changed since; archive the records the run created."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from typing import Any
+
+import click
+
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.orchestration.run_log import record_calls
+from crmsync_pipeline.pipeline.stages import owner_directory
+from crmsync_pipeline.pipeline.stale_plans import HubSpotSource, SalesforceSource
+from crmsync_pipeline.pipeline.undo import UndoPlan, decide, load_run_writes, read_current, refusal
+from crmsync_pipeline.pipeline.undo_writes import execute_undo
+from crmsync_pipeline.state import db
+
+
+def undo_run(
+    run_id: str, dry_run: bool, confirm: Any = None, resource: CrmsyncResource | None = None
+) -> dict:
+    """Plan the undo of `run_id` (fresh reads of both CRMs), then, unless `dry_run` or `confirm(plan)`
+    answers False, carry it out as a run of its own. Returns what was (or would be) done."""
+    resource = resource or CrmsyncResource(mapping_file=default_mapping_path())
+    mapping = resource.mapping()
+    with db.connect(resource.state_path) as con:
+        if (reason := refusal(con, run_id)) is not None:
+            raise click.ClickException(reason)
+        writes, creates = load_run_writes(con, run_id)
+        owners = owner_directory(con)
+    meter = CallMeter()
+    hubspot, salesforce = resource.connectors(meter)
+    current = read_current(mapping, writes, HubSpotSource(hubspot), SalesforceSource(salesforce))
+    plan = UndoPlan(run_id, decide(mapping, owners, writes, current), creates)
+    out: dict[str, Any] = {
+        **plan.summary(),
+        "changed_since": _listed(plan, "changed_since"),
+        "gone": _listed(plan, "gone"),
+        "dry_run": dry_run,
+    }
+    if dry_run or not (plan.by_status("restore") or creates) or (confirm and not confirm(plan)):
+        out["undo_run"] = None
+        return out
+    undo_run_id = f"undo-{uuid.uuid4()}"
+    report = execute_undo(
+        lambda: db.connect(resource.state_path), hubspot, salesforce, mapping, plan, undo_run_id
+    )
+    record_calls(resource.state_path, undo_run_id, meter)
+    out.update(
+        undo_run=undo_run_id,
+        restored=report.restored,
+        archived=report.archived,
+        failed=report.failed,
+        api_calls={crm: meter.total(crm) for crm in ("hubspot", "salesforce")},
+    )
+    return out
+
+
+def _listed(plan: UndoPlan, status: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "pair": f.write.pair,
+            "target": f.write.target,
+            "record": f.write.record_id,
+            "field": f.write.field,
+            "run_wrote": f.write.after_value,
+            "note": f.note,
+        }
+        for f in plan.by_status(status)
+    ]
+
+
+def _print(out: dict[str, Any]) -> None:
+    fields = out["fields"]
+    click.echo(
+        f"run {out['undoes']}: {sum(fields.values())} field write(s) confirmed, "
+        f"{out['records to archive']} record(s) created"
+    )
+    click.echo(
+        f"  to restore: {fields.get('restore', 0)} field(s); writes per side: {out['field writes'] or 'none'}"
+    )
+    for key in ("changed_since", "gone"):
+        for item in out[key]:
+            click.echo(
+                f"  left alone ({key.replace('_', ' ')}): {item['pair']} {item['target']} "
+                f"{item['record']} {item['field']}: {item['note']}"
+            )
+    if out.get("undo_run"):
+        click.echo(
+            f"undo run {out['undo_run']}: restored {out['restored']} field(s), archived "
+            f"{out['archived']} record(s), failed {out['failed'] or 'none'}, api calls {out['api_calls']}"
+        )
+    elif out["dry_run"]:
+        click.echo("dry run: nothing written")
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("--dry-run", is_flag=True, help="show what would be restored and archived; write nothing")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (for scripts)")
+def undo(run_id: str, dry_run: bool, yes: bool, as_json: bool) -> None:
+    """Revert sync run RUN_ID on both CRMs: fields back to their value before the run, records it created
+    archived. Fields someone changed since the run are reported and left alone."""
+
+    def ask(plan: UndoPlan) -> bool:
+        if yes:
+            return True
+        _print(
+            {
+                **plan.summary(),
+                "changed_since": _listed(plan, "changed_since"),
+                "gone": _listed(plan, "gone"),
+                "dry_run": False,
+            }
+        )
+        return click.confirm("write these changes to HubSpot and Salesforce?", default=False)
+
+    out = undo_run(run_id, dry_run, ask)
+    if as_json:
+        click.echo(json.dumps(out, indent=2, default=str))
+    else:
+        _print(out)
+    sys.exit(1 if out.get("failed") else 0)
