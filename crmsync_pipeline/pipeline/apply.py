@@ -1,31 +1,34 @@
 """Apply a pair's plan to one CRM: creates first (as upserts on the cross-reference field, so a create
 repeated after a crash finds its record), then the cross-references those creates made necessary,
 then updates. Around every batch: the audit intent before the call, the outcome after it, each in its
-own short-lived state connection (never held across an API call)."""
+own short-lived state connection (never held across an API call). Rows that waited past the plan's
+maximum age are checked against their source first (stale_plans); large Salesforce writes go as Bulk
+API jobs (bulk_writes), recorded exactly as a collections write would be."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-
-import duckdb
 
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.connectors.outcome import WriteResult
 
-from .outcomes import WriteOutcome, record_intent, record_outcomes
-from .reflect import reflect_writes
+from . import progress
+from .outcomes import WriteOutcome
+from .stale_plans import SourceReader, drop_stale_rows, max_plan_age
+from .write_batch import Connect, confirm, intend
 from .xrefs import plan_cross_references
 
-Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+__all__ = ["ApplySummary", "Connect", "CrmWriter", "PendingRecord", "apply_plan"]
 
 
 class CrmWriter(Protocol):
-    """What applying a plan needs from a CRM connector. Outcomes come back in input order."""
+    """What applying a plan needs from a CRM connector. Outcomes come back in input order. A writer
+    may also carry `source` (a SourceReader of the other CRM, for stale-plan checks) and
+    `bulk_threshold` with `write_in_bulk` / `reconcile_bulk_jobs` (Salesforce)."""
 
     crm: str
     batch_size: int
@@ -42,6 +45,7 @@ class ApplySummary:
     created: int = 0
     updated: int = 0
     failed: int = 0
+    stale: int = 0  # records with rows held back because their source moved since the plan
     errors: Counter[str] = field(default_factory=Counter)
 
 
@@ -52,34 +56,118 @@ class PendingRecord:
     values: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Apply:
+    connect: Connect
+    writer: CrmWriter
+    run_id: str
+    pair_name: str
+    pair: ObjectPair
+    max_age: timedelta
+    summary: ApplySummary
+
+    @property
+    def target(self) -> str:
+        return self.writer.crm
+
+
 def apply_plan(
-    connect: Connect, writer: CrmWriter, run_id: str, pair_name: str, pair: ObjectPair
+    connect: Connect,
+    writer: CrmWriter,
+    run_id: str,
+    pair_name: str,
+    pair: ObjectPair,
+    max_age: timedelta | None = None,
 ) -> ApplySummary:
+    """`max_age`: plan rows older than this are checked against their source before being written
+    (default: env CRMSYNC_MAX_PLAN_AGE_SECONDS, else one minute)."""
+    age = max_plan_age() if max_age is None else max_age
+    job = _Apply(connect, writer, run_id, pair_name, pair, age, ApplySummary())
+    reconcile = getattr(writer, "reconcile_bulk_jobs", None)
+    if reconcile is not None:
+        reconcile(connect, pair_name)  # a job a crashed run left behind is settled before writing again
     target = writer.crm
-    summary = ApplySummary()
     key_field = pair.xref.salesforce_field if target == "salesforce" else pair.xref.hubspot_property
     creates = _pending(connect, run_id, pair_name, target, "create", pair)
-    for object_name, batch in _batches(creates, writer.batch_size):
-        payload = [{**r.values, key_field: r.ref} for r in batch]
-        outcomes = _write(
-            connect,
-            run_id,
-            pair_name,
-            target,
-            batch,
-            lambda p=payload, o=object_name: writer.create(o, key_field, p),
-        )
-        _count(summary, outcomes, created=True)
+    _write_all(job, "create", creates, key_field)
     with connect() as con:
         plan_cross_references(con, run_id, pair_name, pair, datetime.now(UTC))
     updates = _pending(connect, run_id, pair_name, target, "update", pair)
-    for object_name, batch in _batches(updates, writer.batch_size):
-        payload = [{**r.values, "id": r.ref} for r in batch]
-        outcomes = _write(
-            connect, run_id, pair_name, target, batch, lambda p=payload, o=object_name: writer.update(o, p)
-        )
-        _count(summary, outcomes, created=False)
-    return summary
+    _write_all(job, "update", updates, key_field)
+    return job.summary
+
+
+def _write_all(job: _Apply, action: str, records: list[PendingRecord], key_field: str) -> None:
+    writer = job.writer
+    for object_name, items in _by_object(records).items():
+        task = f"write {job.target} {job.pair_name}:{object_name} {action}s"
+        threshold = getattr(writer, "bulk_threshold", None)
+        if threshold is not None and len(items) > threshold:
+            _write_in_bulk(job, action, object_name, _fresh(job, items), key_field)
+            progress.report(task, len(items), len(items))
+            continue
+        for start in range(0, len(items), writer.batch_size):
+            batch = _fresh(job, items[start : start + writer.batch_size])
+            if batch:
+                payload = _payload(action, batch, key_field)
+                if action == "create":
+                    outcomes = _write(
+                        job, batch, lambda p=payload, o=object_name: writer.create(o, key_field, p)
+                    )
+                else:
+                    outcomes = _write(job, batch, lambda p=payload, o=object_name: writer.update(o, p))
+                _count(job.summary, outcomes, created=action == "create")
+            progress.report(task, min(len(items), start + writer.batch_size), len(items))
+
+
+def _payload(action: str, batch: list[PendingRecord], key_field: str) -> list[dict[str, Any]]:
+    """A create carries its cross-reference key (the upsert key), an update its target id."""
+    if action == "create":
+        return [{**r.values, key_field: r.ref} for r in batch]
+    return [{**r.values, "id": r.ref} for r in batch]
+
+
+def _write_in_bulk(
+    job: _Apply, action: str, object_name: str, batch: list[PendingRecord], key_field: str
+) -> None:
+    if not batch:
+        return
+    refs = [r.ref for r in batch]
+    payload = _payload(action, batch, key_field)
+    writer: Any = job.writer  # a Salesforce writer: it has a bulk_threshold
+    intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
+    results = writer.write_in_bulk(
+        job.connect, job.run_id, job.pair_name, object_name, action, refs, payload, key_field
+    )
+    outcomes = confirm(job.connect, job.run_id, job.pair_name, job.target, refs, results, intended_at)
+    writer.settle_bulk_jobs(job.connect, job.run_id, job.pair_name, object_name, results)
+    _count(job.summary, outcomes, created=action == "create")
+
+
+def _fresh(job: _Apply, batch: list[PendingRecord]) -> list[PendingRecord]:
+    """The batch without the rows whose source moved since the plan (checked only once they are old)."""
+    source: SourceReader | None = getattr(job.writer, "source", None)
+    if source is None or not batch:
+        return batch
+    dropped = drop_stale_rows(
+        job.connect,
+        source,
+        job.run_id,
+        job.pair_name,
+        job.pair,
+        job.target,
+        [r.ref for r in batch],
+        job.max_age,
+    )
+    if not dropped:
+        return batch
+    job.summary.stale += len({ref for ref, _ in dropped})
+    kept = []
+    for record in batch:
+        values = {k: v for k, v in record.values.items() if (record.ref, k) not in dropped}
+        if values:
+            kept.append(replace(record, values=values))
+    return kept
 
 
 def _pending(
@@ -105,44 +193,29 @@ def _pending(
     return [PendingRecord(ref, obj, values) for (ref, obj), values in grouped.items()]
 
 
-def _batches(records: list[PendingRecord], size: int) -> Iterator[tuple[str, list[PendingRecord]]]:
+def _by_object(records: list[PendingRecord]) -> dict[str, list[PendingRecord]]:
     by_object: dict[str, list[PendingRecord]] = defaultdict(list)
     for record in records:
         by_object[record.object_name].append(record)
-    for object_name, items in by_object.items():
-        for start in range(0, len(items), size):
-            yield object_name, items[start : start + size]
+    return by_object
 
 
 def _write(
-    connect: Connect,
-    run_id: str,
-    pair_name: str,
-    target: str,
-    batch: list[PendingRecord],
-    call: Callable[[], list[WriteResult]],
+    job: _Apply, batch: list[PendingRecord], call: Callable[[], list[WriteResult]]
 ) -> list[WriteOutcome]:
     refs = [r.ref for r in batch]
-    intended_at = datetime.now(UTC)
-    with connect() as con:
-        record_intent(con, run_id, pair_name, target, refs, intended_at)
+    intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
     results = call()
-    outcomes = [
-        WriteOutcome(ref, o.record_id, o.succeeded, o.created, o.error_code, o.error_message, o.error_fields)
-        for ref, o in zip(refs, results, strict=True)
-    ]
-    with connect() as con:
-        record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC))
-        reflect_writes(
-            con,
-            run_id,
-            pair_name,
-            target,
-            [o.record_ref for o in outcomes if o.succeeded],
-            intended_at,
-            hubspot_object=batch[0].object_name if target == "hubspot" else None,
-        )
-    return outcomes
+    return confirm(
+        job.connect,
+        job.run_id,
+        job.pair_name,
+        job.target,
+        refs,
+        results,
+        intended_at,
+        hubspot_object=batch[0].object_name if job.target == "hubspot" else None,
+    )
 
 
 def _count(summary: ApplySummary, outcomes: list[WriteOutcome], created: bool) -> None:

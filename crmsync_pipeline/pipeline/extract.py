@@ -19,6 +19,8 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 
+from . import progress
+from .extract_archives import mark_hubspot_archives
 from .extract_cursors import ExtractStats, read_cursor, save_cursor
 from .extract_salesforce import (
     BULK_QUERY_THRESHOLD,
@@ -57,13 +59,15 @@ def extract_hubspot(
     """One HubSpot object into `hubspot_<pair>_snapshot`. Returns the stats and the ids read this run
     (their associations are refreshed next). The first load lists every record (and, with
     `include_archived`, the recycle bin too); later loads search on the last-modified property, which
-    never returns archived records: an archive made after the first load is not seen here."""
+    never returns archived records, so archives are listed separately, at most once an interval."""
     table = f"hubspot_{pair}_snapshot"
     calls_before = connector.call.meter.total("hubspot")
     started = datetime.now(UTC)
     cursor = read_cursor(state_path, "hubspot", pair)
     with db.connect(state_path) as con:
-        ensure_snapshot(con, table, properties, ("_created_at", "_modified_at"), ("_archived",))
+        added = ensure_snapshot(con, table, properties, ("_created_at", "_modified_at"), ("_archived",))
+    if added:  # newly mapped properties: every record is read once to fill them in
+        cursor = None
     stats, ids = ExtractStats(full=cursor is None), []
     if cursor is None:
         pages = chain(
@@ -79,7 +83,9 @@ def extract_hubspot(
         stats.pages += 1
         stats.records += len(rows)
         ids += [r["id"] for r in rows if not r["_archived"]]
+        progress.report(f"extract hubspot {pair}", stats.records, None)
     save_cursor(state_path, "hubspot", pair, started, stats.records, run_id)
+    mark_hubspot_archives(state_path, connector, pair, object_type, run_id, first_load=stats.full)
     stats.api_calls = connector.call.meter.total("hubspot") - calls_before
     return stats, ids
 

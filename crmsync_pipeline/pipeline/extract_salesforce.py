@@ -15,6 +15,8 @@ from simple_salesforce import format_soql
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
 
+from . import progress
+from .bulk_writes import reconcile_bulk_jobs
 from .extract_cursors import ExtractStats, read_cursor, save_cursor
 from .snapshots import ensure_snapshot, upsert_rows
 from .sql_names import quoted
@@ -60,6 +62,9 @@ def extract_salesforce(
     calls_before = connector.call.meter.total("salesforce")
     started = datetime.now(UTC)
     key = f"{pair}:{sobject}"
+    # A Bulk write a crashed run left running is settled first, so this read (and the plan made
+    # from it) sees what it wrote, and its records are not planned a second time.
+    reconcile_bulk_jobs(lambda: db.connect(state_path), connector, pair, sobject)
     cursor = read_cursor(state_path, "salesforce", key)
     types = connector.field_types(sobject)
     system = [f for f in SALESFORCE_SYSTEM + SALESFORCE_OPTIONAL_SYSTEM if f in types]
@@ -71,12 +76,8 @@ def extract_salesforce(
     for name in select:
         quoted(name)  # field names reach SOQL unquoted: only plain identifiers pass
     quoted(sobject)
-    soql = f"SELECT {', '.join(select)} FROM {sobject}"
-    if cursor is not None:
-        since = (cursor - SALESFORCE_OVERLAP).astimezone(UTC).replace(microsecond=0)
-        soql += format_soql(" WHERE SystemModstamp >= {}", since)
     with db.connect(state_path) as con:
-        ensure_snapshot(
+        added = ensure_snapshot(
             con,
             table,
             fields,
@@ -84,13 +85,21 @@ def extract_salesforce(
             ("_deleted",),
             extra_text=("_sobject", "_master_record_id", "_last_modified_by_id"),
         )
-    pages = _pages(connector, soql, types, stats, bulk_threshold if cursor is None else None)
+    if added and cursor is not None:  # newly mapped fields: every record is read once to fill them in
+        cursor, stats.full = None, True
+    soql = f"SELECT {', '.join(select)} FROM {sobject}"
+    if cursor is not None:
+        since = (cursor - SALESFORCE_OVERLAP).astimezone(UTC).replace(microsecond=0)
+        soql += format_soql(" WHERE SystemModstamp >= {}", since)
+    sizes: list[int] = []
+    pages = _pages(connector, soql, types, stats, bulk_threshold if cursor is None else None, sizes)
     for page in pages:
         rows = [_salesforce_row(r, sobject, fields, started, run_id) for r in page]
         with db.connect(state_path) as con:
             upsert_rows(con, table, rows)
         stats.pages += 1
         stats.records += len(rows)
+        progress.report(f"extract salesforce {key}", stats.records, sizes[0] if sizes else None)
     save_cursor(state_path, "salesforce", key, started, stats.records, run_id)
     stats.api_calls = connector.call.meter.total("salesforce") - calls_before
     return stats
@@ -102,10 +111,11 @@ def _pages(
     types: dict[str, str],
     stats: ExtractStats,
     bulk_threshold: int | None,
+    sizes: list[int],
 ) -> Iterator[list[dict[str, Any]]]:
     """REST pages; when the first page says the whole read is larger than `bulk_threshold`, the rest
-    comes from one Bulk 2.0 query job instead (the first page is kept; rows are upserted by id)."""
-    sizes: list[int] = []
+    comes from one Bulk 2.0 query job instead (the first page is kept; rows are upserted by id).
+    `sizes` receives the query's total size."""
     rest = connector.query_pages(soql, include_deleted=True, on_total_size=sizes.append)
     for page in rest:
         yield page

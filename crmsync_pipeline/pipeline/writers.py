@@ -1,7 +1,10 @@
-"""The CRM connectors as the apply stage uses them: create = upsert on the cross-reference key."""
+"""The CRM connectors as the apply stage uses them: create = upsert on the cross-reference key. Each
+writer may hold the other CRM as `source`, read again before a stale plan row is written; the
+Salesforce writer sends more than `bulk_threshold` records of one sObject as a Bulk API job."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crmsync_pipeline.connectors.hubspot import BATCH as HUBSPOT_BATCH
@@ -10,6 +13,9 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import COLLECTION, SalesforceConnector
 
 from .association_writes import update_with_associations
+from .bulk_writes import bulk_threshold, bulk_write, reconcile_bulk_jobs, settle_jobs
+from .stale_plans import HubSpotSource, SalesforceSource
+from .write_batch import Connect
 
 ASSOCIATION = "association:"  # plan field `association:<to object>:<type id>` = the associated record's id
 
@@ -18,8 +24,9 @@ class HubSpotWriter:
     crm = "hubspot"
     batch_size = HUBSPOT_BATCH
 
-    def __init__(self, connector: HubSpotConnector):
+    def __init__(self, connector: HubSpotConnector, source: SalesforceConnector | None = None):
         self.connector = connector
+        self.source = SalesforceSource(source) if source is not None else None
 
     def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         """Upsert the records, then give the new ones their associations (HubSpot keeps them apart)."""
@@ -45,14 +52,49 @@ class SalesforceWriter:
     crm = "salesforce"
     batch_size = COLLECTION
 
-    def __init__(self, connector: SalesforceConnector):
+    def __init__(
+        self,
+        connector: SalesforceConnector,
+        source: HubSpotConnector | None = None,
+        bulk_records: int | None = None,
+    ):
+        """`bulk_records`: more records than this for one sObject go as a Bulk job (default: env
+        CRMSYNC_BULK_THRESHOLD, else 2,000)."""
         self.connector = connector
+        self.source = HubSpotSource(source) if source is not None else None
+        self.bulk_threshold = bulk_threshold() if bulk_records is None else bulk_records
 
     def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         return self.connector.upsert(object_name, key_field, records)
 
     def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         return self.connector.update(object_name, records)
+
+    def write_in_bulk(
+        self,
+        connect: Connect,
+        run_id: str,
+        pair: str,
+        object_name: str,
+        action: str,
+        refs: Sequence[str],
+        records: list[dict[str, Any]],
+        key_field: str,
+    ) -> list[WriteResult]:
+        """Creates as an upsert job on the cross-reference key, updates as an update job."""
+        operation = "upsert" if action == "create" else "update"
+        external_id = key_field if action == "create" else None
+        return bulk_write(
+            connect, self.connector, run_id, pair, object_name, operation, refs, records, external_id
+        )
+
+    def settle_bulk_jobs(
+        self, connect: Connect, run_id: str, pair: str, object_name: str, results: Sequence[WriteResult]
+    ) -> None:
+        settle_jobs(connect, run_id, pair, object_name, results)
+
+    def reconcile_bulk_jobs(self, connect: Connect, pair: str) -> int:
+        return reconcile_bulk_jobs(connect, self.connector, pair)
 
 
 def _strings(record: dict[str, Any]) -> dict[str, str]:

@@ -89,6 +89,23 @@ def test_a_delete_is_reported_as_an_orphan_and_not_propagated(sandbox, sync, lin
     assert hubspot_value(sandbox, "contacts", hubspot_id, "email")  # the HubSpot contact is still there
 
 
+def test_an_archive_in_hubspot_is_seen_and_reported_as_an_orphan(
+    sandbox, sync, linked_contacts, query, monkeypatch
+):
+    """HubSpot's search never returns archived records: the archived list is read once an interval."""
+    hubspot_id, sobject, salesforce_id = linked_contacts[4]
+    token = {"Authorization": "Bearer sandbox-token"}
+    url = f"{sandbox.hubspot.url}/crm/v3/objects/contacts/{hubspot_id}"
+    requests.delete(url, headers=token, timeout=10).raise_for_status()
+    assert sync().success  # within the interval: not looked for yet
+    item = f"orphan:contacts:{hubspot_id}:{salesforce_id}"
+    assert query("SELECT count(*) FROM review_items WHERE item_id = ?", item) == [(0,)]
+    monkeypatch.setenv("CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES", "0")
+    assert sync().success
+    assert query("SELECT detail->>'deleted_in' FROM review_items WHERE item_id = ?", item) == [("hubspot",)]
+    assert salesforce_value(sandbox, sobject, salesforce_id, "Email")  # not propagated by default
+
+
 def test_both_changed_is_judged_by_the_property_time_not_the_record_time(
     sandbox, sync, linked_contacts, query
 ):

@@ -1,0 +1,204 @@
+"""Plans go stale: a plan row that waited longer than `max_age` (for approval, or behind a long run) is
+checked just before its write. The source record is read again (one batch read per write batch) and
+compared with the snapshot the plan was made from; a row whose source value moved is not sent. It is
+marked `STALE_PLAN` in plan_rows (so nothing of it reaches the audit log or base) and reported in
+write_results; the next cycle plans it again from the new value. A create whose source moved is held
+whole, so a record is never created with half of its fields."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.salesforce import SalesforceConnector, soql_in
+
+from .extract_salesforce import salesforce_text
+from .sql_names import column_exists, quoted, table_exists
+from .write_batch import Connect
+
+MAX_PLAN_AGE_ENV = "CRMSYNC_MAX_PLAN_AGE_SECONDS"
+STALE = "STALE_PLAN"
+SOQL_IDS = 200  # ids per `Id IN (...)` query: keeps the query URL well under Salesforce's limit
+
+
+def max_plan_age() -> timedelta:
+    """How long a plan row may wait before its source is read again (env CRMSYNC_MAX_PLAN_AGE_SECONDS)."""
+    return timedelta(seconds=float(os.environ.get(MAX_PLAN_AGE_ENV) or 60))
+
+
+class SourceReader(Protocol):
+    """Reads the current values of source records, as text in the form their snapshot holds."""
+
+    crm: str
+
+    def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]: ...
+
+
+class HubSpotSource:
+    crm = "hubspot"
+
+    def __init__(self, connector: HubSpotConnector):
+        self.connector = connector
+
+    def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
+        found = self.connector.batch_read(object_name, ids, fields)
+        return {str(r["id"]): r.get("properties") or {} for r in found}
+
+
+class SalesforceSource:
+    crm = "salesforce"
+
+    def __init__(self, connector: SalesforceConnector):
+        self.connector = connector
+
+    def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
+        types = self.connector.field_types(object_name)
+        # a field the org lacks (before `crmsync setup`) would fail the whole query; it reads as empty
+        known = [f for f in fields if f in types or ("." in f and f.split(".")[0] + "Id" in types)]
+        select = ", ".join(quoted(f)[1:-1] for f in ["Id", *dict.fromkeys(f for f in known if f != "Id")])
+        quoted(object_name)
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), SOQL_IDS):
+            soql = f"SELECT {select} FROM {object_name} WHERE " + soql_in("Id", ids[start : start + SOQL_IDS])
+            for page in self.connector.query_pages(soql):
+                for record in page:
+                    out[record["Id"]] = {f: salesforce_text(_dig(record, f)) for f in fields}
+        return out
+
+
+def drop_stale_rows(
+    connect: Connect,
+    source: SourceReader,
+    run_id: str,
+    pair_name: str,
+    pair: ObjectPair,
+    target: str,
+    refs: Sequence[str],
+    max_age: timedelta,
+) -> set[tuple[str, str]]:
+    """Check the plan rows of these records planned more than `max_age` ago; returns the
+    (record_ref, target_field) rows dropped because their source moved."""
+    now = datetime.now(UTC)
+    rows = _aged_rows(connect, run_id, pair_name, target, refs, now - max_age)
+    source_field = {f.name: f.hubspot if source.crm == "hubspot" else f.salesforce for f in pair.fields}
+    checked = [r for r in rows if r["field"] in source_field]
+    if not checked:
+        return set()
+    table = f"{source.crm}_{pair_name}_snapshot"
+    wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for r in checked:
+        obj = pair.hubspot if source.crm == "hubspot" else r["salesforce_object"]
+        wanted[obj][r["source_id"]].add(source_field[r["field"]])
+    moved: set[tuple[str, str]] = set()
+    for obj, by_id in wanted.items():
+        fields = sorted({f for fs in by_id.values() for f in fs})
+        then = _snapshot_values(connect, table, list(by_id), fields)
+        fresh = source.read(obj, list(by_id), fields)
+        for source_id, names in by_id.items():
+            for name in names:
+                before = (then.get(source_id) or {}).get(name)
+                now_value = (fresh.get(source_id) or {}).get(name) if source_id in fresh else _GONE
+                if _text(before) != _text(now_value):
+                    moved.add((source_id, name))
+    dropped = _rows_to_drop(checked, rows, moved, source_field)
+    if dropped:
+        _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC))
+    return {(r["record_ref"], r["target_field"]) for r in dropped}
+
+
+_GONE = object()  # the source record is no longer there (deleted or merged)
+
+
+def _text(value: Any) -> Any:
+    return value if value is _GONE else ("" if value is None else str(value))
+
+
+def _aged_rows(
+    connect: Connect, run_id: str, pair: str, target: str, refs: Sequence[str], planned_before: datetime
+) -> list[dict[str, Any]]:
+    with connect() as con:
+        cursor = con.execute(
+            """SELECT record_ref, action, field, target_field, salesforce_object, new_value,
+                      CASE WHEN action = 'create' THEN record_ref
+                           WHEN target = 'salesforce' THEN hubspot_id ELSE salesforce_id END AS source_id
+               FROM plan_rows
+               WHERE run_id = $run_id AND pair = $pair AND target = $target AND preflight_error IS NULL
+                 AND planned_at <= $before AND record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
+            {"run_id": run_id, "pair": pair, "target": target, "before": planned_before, "refs": list(refs)},
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _snapshot_values(
+    connect: Connect, table: str, ids: list[str], fields: list[str]
+) -> dict[str, dict[str, Any]]:
+    with connect() as con:
+        if not table_exists(con, table):
+            return {}
+        present = [f for f in fields if column_exists(con, table, f)]
+        select = ", ".join(["id", *(quoted(f) for f in present)])
+        rows = con.execute(
+            f"SELECT {select} FROM {quoted(table)} WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+    return {row[0]: dict(zip(present, row[1:], strict=True)) for row in rows}
+
+
+def _rows_to_drop(
+    checked: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    moved: set[tuple[str, str]],
+    source_field: dict[str, str],
+) -> list[dict[str, Any]]:
+    hit = [r for r in checked if (r["source_id"], source_field[r["field"]]) in moved]
+    held_creates = {r["record_ref"] for r in hit if r["action"] == "create"}
+    updates = [r for r in hit if r["action"] != "create"]
+    return [r for r in rows if r["record_ref"] in held_creates] + updates
+
+
+def _mark(
+    connect: Connect,
+    run_id: str,
+    pair: str,
+    target: str,
+    dropped: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    by_record: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in dropped:
+        by_record[(r["record_ref"], r["action"])].append(r["target_field"])
+    with connect() as con:
+        con.executemany(
+            "UPDATE plan_rows SET preflight_error = ? WHERE run_id = ? AND pair = ? AND target = ? "
+            "AND record_ref = ? AND target_field = ? AND preflight_error IS NULL",
+            [(STALE, run_id, pair, target, r["record_ref"], r["target_field"]) for r in dropped],
+        )
+        con.executemany(
+            "INSERT INTO write_results VALUES (?, ?, ?, ?, ?, false, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    pair,
+                    target,
+                    ref,
+                    action,
+                    STALE,
+                    "source changed since the plan; planned again next cycle: " + ", ".join(sorted(fields)),
+                    sorted(fields),
+                    now,
+                )
+                for (ref, action), fields in by_record.items()
+            ],
+        )
+
+
+def _dig(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for step in path.split("."):
+        value = value.get(step) if isinstance(value, dict) else None
+    return value
