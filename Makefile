@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME := $(abspath dagster_home)
 
-.PHONY: demo test lint format bench sandbox clean
+.PHONY: demo test lint format bench sandbox clean ui ui-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "crmsync needs Python 3.11 (set PYTHON=python3.11)")'
@@ -33,5 +33,15 @@ bench: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/crmsync sandbox --records 5000
 
+# The Dagster UI on the sandbox CRMs (reuses a running `make sandbox`); Ctrl-C stops both.
+ui: $(STAMP)
+	$(BIN)/crmsync ui
+
+# The browser test of the UI (Playwright driving Debian's chromium); refreshes docs/screenshots/.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ui-test: $(STAMP)
+	test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(BIN)/pytest -m ui tests/ui
+
 clean:
-	rm -rf $(VENV) sandbox_data dagster_home/demo_sandbox bench/results .pytest_cache .ruff_cache
+	rm -rf $(VENV) sandbox_data dagster_home/demo_sandbox dagster_home/ui bench/results .pytest_cache .ruff_cache
