@@ -77,9 +77,8 @@ def _run(console: Console, threads: list) -> None:  # type: ignore[type-arg]
     console.print(
         f"Open the state file: duckdb {os.environ['CRMSYNC_STATE_DB']} (tables links, plan_rows, conflicts, "
         "write_results, sync_errors, audit_log, review_items, value_issues, api_calls, runs).\n"
-        "Keep the sandbox serving with `.venv/bin/crmsync sandbox` and open the Dagster UI with\n"
-        "`DAGSTER_HOME=$PWD/dagster_home .venv/bin/dagster dev -m crmsync_pipeline.definitions` "
-        "(the runs above are in its history)."
+        "Open the Dagster UI on sandbox CRMs with `make ui` (the runs above are in its history), then\n"
+        "`crmsync status`, `crmsync errors` and `crmsync review` show the same figures in the terminal."
     )
 
 

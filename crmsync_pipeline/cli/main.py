@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import click
 
+from .approve_command import approve
 from .demo_command import demo
+from .errors_command import errors
+from .fields_command import fields
+from .pause_commands import PAUSE_COMMANDS
+from .purge_command import purge
+from .rebuild_command import rebuild_state
+from .review_command import review
 from .run_commands import plan, sync
 from .sandbox_command import sandbox
 from .setup_commands import check, setup
 from .status_command import status
+from .ui_command import ui
+from .undo_command import undo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +34,15 @@ COMMANDS = [
     sync,
     status,
     demo,
+    errors,
+    fields,
+    *PAUSE_COMMANDS,
+    ui,
+    undo,
+    review,
+    approve,
+    rebuild_state,
+    purge,
 ]
 
 for command in COMMANDS:

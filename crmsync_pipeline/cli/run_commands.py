@@ -13,6 +13,7 @@ from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_defin
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
+from .backfill_report import backfill_table
 from .progress_display import progress_bars
 from .run_report import error_codes, plan_table, run_table, wide_console
 
@@ -53,6 +54,8 @@ def _report(console: Console, job_name: str, title: str) -> None:
     heading = f"{title} (run {result.run_id})"
     if job_name == PLAN_JOB:
         console.print(plan_table(resource.state_path, result.run_id, heading))
+        if (backfill := backfill_table(resource.state_path, result.run_id)) is not None:
+            console.print(backfill)
     else:
         console.print(run_table(resource.state_path, result.run_id, pairs, heading))
     for target, code, count in error_codes(resource.state_path, result.run_id):

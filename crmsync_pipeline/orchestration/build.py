@@ -9,18 +9,24 @@ import dagster as dg
 from crmsync_pipeline.config import Mapping, MappingError, load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.pipeline.extract import extract_owners
+from crmsync_pipeline.pipeline.retention import purge_older_than, retention_days
 from crmsync_pipeline.state import db
 
+from .health import health_definitions
 from .pair_assets import pair_assets
 from .resources import CrmsyncResource, default_mapping_path
 from .run_log import finish_run, note_run, record_calls
+from .triggers import triggers
 
 SYNC_JOB = "sync"
 PLAN_JOB = "plan"
 
 # What operates the sync (schedules, sensors, health checks and report, alerts): each entry is a
 # function of the valid mapping returning its own dg.Definitions, merged into the project's below.
-OPERATIONS: list[Callable[[Mapping], dg.Definitions]] = []
+OPERATIONS: list[Callable[[Mapping], dg.Definitions]] = [
+    triggers,
+    health_definitions,
+]
 
 
 @dg.asset(
@@ -81,8 +87,14 @@ def summary_asset(mapping: Mapping) -> Any:
     def sync_summary(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
         summary = run_summary(crmsync, context.run.run_id)
         finish_run(crmsync.state_path, context.run.run_id, "succeeded", summary)
+        with db.connect(crmsync.state_path) as con:
+            purged = purge_older_than(con, retention_days())
         return dg.MaterializeResult(
-            metadata={"api calls": summary["api_calls"], "summary": dg.MetadataValue.json(summary)}
+            metadata={
+                "api calls": summary["api_calls"],
+                "summary": dg.MetadataValue.json(summary),
+                "rows past retention purged": purged.total,
+            }
         )
 
     return sync_summary

@@ -9,14 +9,18 @@ import dagster as dg
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.pipeline.apply import apply_plan
+from crmsync_pipeline.pipeline.approvals import use_approval
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
+from crmsync_pipeline.pipeline.extract_lists import extract_list_memberships, list_refs
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
 from crmsync_pipeline.pipeline.junctions import extract_junctions, junction_associations, sync_junctions
+from crmsync_pipeline.pipeline.pauses import pause_of
 from crmsync_pipeline.pipeline.preflight import preflight
 from crmsync_pipeline.pipeline.schema_cache import forget_schemas
 from crmsync_pipeline.pipeline.schema_cache import hubspot_properties as hubspot_schema
 from crmsync_pipeline.pipeline.schema_cache import salesforce_fields as salesforce_schema
 from crmsync_pipeline.pipeline.stages import match_stage, plan_stage
+from crmsync_pipeline.pipeline.state_guard import REBUILD_TAG
 from crmsync_pipeline.pipeline.writers import HubSpotWriter, SalesforceWriter
 from crmsync_pipeline.state import db
 
@@ -48,6 +52,8 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         "(first load lists every record; later loads search what changed since the cursor).",
     )
     def hubspot_snapshot(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+        if (held := pause_of(crmsync.state_path, pair_name)) is not None:
+            return dg.MaterializeResult(metadata={"paused": held.note()})
         meter, run_id = CallMeter(), context.run.run_id
         note_run(crmsync.state_path, run_id)
         hubspot, _ = crmsync.connectors(meter)
@@ -58,6 +64,9 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             extract_associations(crmsync.state_path, hubspot, pair.hubspot, other, ids)
             for other in associated_objects(mapping, pair_name)
         )
+        if list_refs(pair):  # in_list: inclusion rules read the named lists' members
+            listed = extract_list_memberships(crmsync.state_path, hubspot, pair_name, pair)
+            context.log.info(f"{listed.members} member(s) of {listed.lists} HubSpot list(s) read")
         record_calls(crmsync.state_path, run_id, meter)
         return dg.MaterializeResult(
             metadata={
@@ -78,6 +87,8 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
     def salesforce_snapshot(
         context: dg.AssetExecutionContext, crmsync: CrmsyncResource
     ) -> dg.MaterializeResult:
+        if (held := pause_of(crmsync.state_path, pair_name)) is not None:
+            return dg.MaterializeResult(metadata={"paused": held.note()})
         meter, run_id = CallMeter(), context.run.run_id
         note_run(crmsync.state_path, run_id)
         _, salesforce = crmsync.connectors(meter)
@@ -110,7 +121,10 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         "ids, then the mapping's keys; ambiguity and duplicate Leads go to review_items.",
     )
     def links(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        result = match_stage(crmsync.state_path, mapping, pair_name, context.run.run_id)
+        if (held := pause_of(crmsync.state_path, pair_name)) is not None:
+            return dg.MaterializeResult(metadata={"paused": held.note()})
+        rebuilding = context.run.tags.get(REBUILD_TAG) == "true"
+        result = match_stage(crmsync.state_path, mapping, pair_name, context.run.run_id, rebuilding)
         return dg.MaterializeResult(
             metadata={
                 "linked this run": result.linked,
@@ -129,6 +143,8 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         "old and new values and the deciding rule); conflicts in table conflicts.",
     )
     def plan(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
+        if (held := pause_of(crmsync.state_path, pair_name)) is not None:
+            return dg.MaterializeResult(metadata={"paused": held.note()})
         run_id, meter = context.run.run_id, CallMeter()
         hubspot, salesforce = crmsync.connectors(meter)
 
@@ -199,9 +215,18 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                            WHERE p.run_id = $run AND p.pair = $pair AND p.action = 'update' AND p.field <> '@xref')""",
                 {"pair": pair_name, "run": context.run.run_id},
             ).fetchall()[0]
-        held = pair.thresholds.needs_approval(linked, updated, 0)
+            # a held plan passes once a person approved this very plan (`crmsync approve RUN_ID`)
+            over = pair.thresholds.needs_approval(linked, updated, 0)
+            held = over and not use_approval(con, context.run.run_id, pair_name)
         return dg.AssetCheckResult(
-            passed=not held, metadata={"linked before this run": linked, "records to update": updated}
+            passed=not held,
+            metadata={
+                "linked before this run": linked,
+                "records to update": updated,
+                "approval": f"crmsync approve {context.run.run_id}"
+                if held
+                else ("approved" if over else "not needed"),
+            },
         )
 
     @dg.multi_asset(
@@ -215,13 +240,19 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         "creates made necessary. Results in write_results, failures in sync_errors.",
     )
     def writes(context: dg.AssetExecutionContext, crmsync: CrmsyncResource):  # type: ignore[no-untyped-def]
+        if (held := pause_of(crmsync.state_path, pair_name)) is not None:
+            for side in ("salesforce", "hubspot"):
+                yield dg.MaterializeResult(
+                    asset_key=f"{side}_{pair_name}_writes", metadata={"paused": held.note()}
+                )
+            return
         meter, run_id = CallMeter(), context.run.run_id
         hubspot, salesforce = crmsync.connectors(meter)
 
         def connect():  # type: ignore[no-untyped-def]
             return db.connect(crmsync.state_path)
 
-        sf_writer, hs_writer = SalesforceWriter(salesforce), HubSpotWriter(hubspot)
+        sf_writer, hs_writer = SalesforceWriter(salesforce, hubspot), HubSpotWriter(hubspot, salesforce)
         to_salesforce = apply_plan(connect, sf_writer, run_id, pair_name, pair)
         to_hubspot = apply_plan(connect, hs_writer, run_id, pair_name, pair)
         late = apply_plan(connect, sf_writer, run_id, pair_name, pair)  # cross-references of HubSpot creates

@@ -41,6 +41,9 @@ TRANSIENT_CODES = frozenset(
         "HTTP_502",
         "HTTP_503",
         "HTTP_504",
+        "BULK_JOB_FAILED",
+        "BULK_JOB_ABORTED",
+        "UNPROCESSED",
     }
 )
 
@@ -120,7 +123,7 @@ def plan_stage(
             sql("skip_unchanged_failures.sql").format(
                 hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
             ),
-            {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES)},
+            {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES), "now": now},
         )
         issues = state.issues + summary.issues
         if issues:
