@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/crmsync demo
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check crmsync_pipeline tests bench
