@@ -2,8 +2,9 @@
 repeated after a crash finds its record), then the cross-references those creates made necessary,
 then updates. Around every batch: the audit intent before the call, the outcome after it, each in its
 own short-lived state connection (never held across an API call). Rows that waited past the plan's
-maximum age are checked against their source first (stale_plans); large Salesforce writes go as Bulk
-API jobs (bulk_writes), recorded exactly as a collections write would be."""
+maximum age are checked against their source first, and every update batch against its target
+(stale_plans); large Salesforce writes go as Bulk API jobs (bulk_writes), recorded exactly as a
+collections write would be."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 
 from . import progress
 from .outcomes import WriteOutcome
-from .stale_plans import SourceReader, drop_stale_rows, max_plan_age
-from .write_batch import Connect, confirm, intend
+from .stale_plans import (
+    HubSpotSource,
+    SalesforceSource,
+    SourceReader,
+    drop_rows_whose_target_moved,
+    drop_stale_rows,
+    max_plan_age,
+)
+from .write_batch import Connect, confirm, intend, one_database_instance
 from .xrefs import plan_cross_references
 
 __all__ = ["ApplySummary", "Connect", "CrmWriter", "PendingRecord", "apply_plan"]
@@ -81,6 +89,18 @@ def apply_plan(
 ) -> ApplySummary:
     """`max_age`: plan rows older than this are checked against their source before being written
     (default: env CRMSYNC_MAX_PLAN_AGE_SECONDS, else one minute)."""
+    with one_database_instance(connect):
+        return _apply_plan(connect, writer, run_id, pair_name, pair, max_age)
+
+
+def _apply_plan(
+    connect: Connect,
+    writer: CrmWriter,
+    run_id: str,
+    pair_name: str,
+    pair: ObjectPair,
+    max_age: timedelta | None,
+) -> ApplySummary:
     age = max_plan_age() if max_age is None else max_age
     job = _Apply(connect, writer, run_id, pair_name, pair, age, ApplySummary())
     reconcile = getattr(writer, "reconcile_bulk_jobs", None)
@@ -108,6 +128,8 @@ def _write_all(job: _Apply, action: str, records: list[PendingRecord], key_field
             continue
         for start in range(0, len(items), writer.batch_size):
             batch = _fresh(job, items[start : start + writer.batch_size])
+            if action == "update":
+                batch = _untouched_targets(job, batch)
             if batch:
                 payload = _payload(action, batch, key_field)
                 if action == "create":
@@ -162,6 +184,33 @@ def _fresh(job: _Apply, batch: list[PendingRecord]) -> list[PendingRecord]:
     if not dropped:
         return batch
     job.summary.stale += len({ref for ref, _ in dropped})
+    return _without(batch, dropped)
+
+
+def _untouched_targets(job: _Apply, batch: list[PendingRecord]) -> list[PendingRecord]:
+    """The update batch without the fields someone edited on the target since the snapshot. Bulk jobs
+    skip this check: re-reading thousands of records 200 at a time would cost more calls than the job."""
+    connector = getattr(job.writer, "connector", None)
+    if connector is None or not batch:
+        return batch
+    reader: SourceReader = (
+        HubSpotSource(connector) if job.target == "hubspot" else SalesforceSource(connector)
+    )
+    moved = drop_rows_whose_target_moved(
+        job.connect,
+        reader,
+        job.run_id,
+        job.pair_name,
+        job.pair,
+        [(r.ref, r.object_name, list(r.values)) for r in batch],
+    )
+    if not moved:
+        return batch
+    job.summary.stale += len({ref for ref, _ in moved})
+    return _without(batch, moved)
+
+
+def _without(batch: list[PendingRecord], dropped: set[tuple[str, str]]) -> list[PendingRecord]:
     kept = []
     for record in batch:
         values = {k: v for k, v in record.values.items() if (record.ref, k) not in dropped}

@@ -3,7 +3,10 @@ checked just before its write. The source record is read again (one batch read p
 compared with the snapshot the plan was made from; a row whose source value moved is not sent. It is
 marked `STALE_PLAN` in plan_rows (so nothing of it reaches the audit log or base) and reported in
 write_results; the next cycle plans it again from the new value. A create whose source moved is held
-whole, so a record is never created with half of its fields."""
+whole, so a record is never created with half of its fields.
+
+The target of an update is read again before every batch whatever the plan's age: a user's edit made
+there while the run planned would otherwise be overwritten without a trace."""
 
 from __future__ import annotations
 
@@ -89,26 +92,62 @@ def drop_stale_rows(
     checked = [r for r in rows if r["field"] in source_field]
     if not checked:
         return set()
-    table = f"{source.crm}_{pair_name}_snapshot"
     wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in checked:
         obj = pair.hubspot if source.crm == "hubspot" else r["salesforce_object"]
         wanted[obj][r["source_id"]].add(source_field[r["field"]])
+    moved = _moved(connect, source, f"{source.crm}_{pair_name}_snapshot", wanted)
+    dropped = _rows_to_drop(checked, rows, moved, source_field)
+    if dropped:
+        _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC), f"the source ({source.crm})")
+    return {(r["record_ref"], r["target_field"]) for r in dropped}
+
+
+def drop_rows_whose_target_moved(
+    connect: Connect,
+    target_records: SourceReader,
+    run_id: str,
+    pair_name: str,
+    pair: ObjectPair,
+    records: Sequence[tuple[str, str, Sequence[str]]],
+) -> set[tuple[str, str]]:
+    """Before an update batch is sent, read the target records again (one batch read) and drop the
+    fields someone edited there since the snapshot the plan came from: neither CRM offers a conditional
+    batch write, so without this an edit made while the run planned would be overwritten and lost.
+    Next cycle the three-way merge sees both changes and decides by the field's rule.
+    `records`: (record_ref = target id, object name, target fields); returns the dropped (ref, field)."""
+    wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for ref, object_name, fields in records:
+        wanted[object_name][ref].update(f for f in fields if ":" not in f)  # association keys are not fields
+    if not any(wanted.values()):
+        return set()
+    target = target_records.crm
+    moved = _moved(connect, target_records, f"{target}_{pair_name}_snapshot", wanted)
+    if not moved:
+        return set()
+    dropped = [{"record_ref": ref, "action": "update", "target_field": name} for ref, name in sorted(moved)]
+    _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC), f"the target ({target})")
+    return moved
+
+
+def _moved(
+    connect: Connect, reader: SourceReader, table: str, wanted: dict[str, dict[str, set[str]]]
+) -> set[tuple[str, str]]:
+    """The (record id, field) whose value in the CRM now differs from the snapshot `table`."""
     moved: set[tuple[str, str]] = set()
     for obj, by_id in wanted.items():
         fields = sorted({f for fs in by_id.values() for f in fs})
+        if not fields:
+            continue
         then = _snapshot_values(connect, table, list(by_id), fields)
-        fresh = source.read(obj, list(by_id), fields)
-        for source_id, names in by_id.items():
+        fresh = reader.read(obj, list(by_id), fields)
+        for record_id, names in by_id.items():
             for name in names:
-                before = (then.get(source_id) or {}).get(name)
-                now_value = (fresh.get(source_id) or {}).get(name) if source_id in fresh else _GONE
+                before = (then.get(record_id) or {}).get(name)
+                now_value = (fresh.get(record_id) or {}).get(name) if record_id in fresh else _GONE
                 if _text(before) != _text(now_value):
-                    moved.add((source_id, name))
-    dropped = _rows_to_drop(checked, rows, moved, source_field)
-    if dropped:
-        _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC))
-    return {(r["record_ref"], r["target_field"]) for r in dropped}
+                    moved.add((record_id, name))
+    return moved
 
 
 _GONE = object()  # the source record is no longer there (deleted or merged)
@@ -168,6 +207,7 @@ def _mark(
     target: str,
     dropped: list[dict[str, Any]],
     now: datetime,
+    side: str,
 ) -> None:
     by_record: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in dropped:
@@ -188,7 +228,7 @@ def _mark(
                     ref,
                     action,
                     STALE,
-                    "source changed since the plan; planned again next cycle: " + ", ".join(sorted(fields)),
+                    f"{side} changed since the plan; planned again next cycle: " + ", ".join(sorted(fields)),
                     sorted(fields),
                     now,
                 )

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
-from crm_actions import hubspot_edit, salesforce_value
+from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
 
 from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
@@ -247,3 +247,48 @@ def test_a_plan_whose_source_moved_is_skipped_reported_and_planned_again(boxes, 
 
         assert run_sync().success
         assert salesforce_value(box, moved_o, moved_s, "FirstName") == "Moved"
+
+
+def test_an_edit_made_on_the_target_while_the_run_planned_is_not_overwritten(boxes, tmp_path):
+    """HubSpot changed a title; someone edits the same Salesforce title after the plan, before the write.
+    The write must not overwrite that edit: the row is held back, and the next cycle sees both changes
+    as a conflict that the newer edit (Salesforce's) wins, recorded with HubSpot's value as the loser."""
+    box = boxes()
+    with synced_against(box, tmp_path) as settings:
+        assert run_sync().success
+        ((hubspot_id, sobject, salesforce_id),) = query_state(
+            """SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id FROM links l
+               WHERE l.pair = 'contacts' ORDER BY 1 LIMIT 1"""
+        )
+        hubspot_edit(box, "contacts", hubspot_id, jobtitle="Planned in HubSpot")
+        plan = (
+            build_definitions()
+            .resolve_job_def(PLAN_JOB)
+            .execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        )
+        assert plan.success
+        salesforce_edit(box, sobject, salesforce_id, Title="Edited in Salesforce meanwhile")
+
+        meter = CallMeter()
+        writer = SalesforceWriter(
+            SalesforceConnector(settings.salesforce, meter), HubSpotConnector(settings.hubspot, meter)
+        )
+        pair = load_mapping(default_mapping_path()).pair("contacts")
+        summary = apply_plan(lambda: db.connect(), writer, plan.run_id, "contacts", pair)
+
+        assert summary.stale == 1
+        assert salesforce_value(box, sobject, salesforce_id, "Title") == "Edited in Salesforce meanwhile"
+        ((code, message, fields),) = query_state(
+            "SELECT error_code, error_message, error_fields FROM write_results WHERE run_id = ? AND record_ref = ?",
+            plan.run_id,
+            salesforce_id,
+        )
+        assert (code, fields) == ("STALE_PLAN", ["Title"]) and message.startswith("the target (salesforce) changed")
+
+        assert run_sync().success
+        assert hubspot_value(box, "contacts", hubspot_id, "jobtitle") == "Edited in Salesforce meanwhile"
+        assert salesforce_value(box, sobject, salesforce_id, "Title") == "Edited in Salesforce meanwhile"
+        assert query_state(
+            "SELECT hubspot_value, salesforce_value, winner FROM conflicts WHERE hubspot_id = ? AND field = 'jobtitle'",
+            hubspot_id,
+        ) == [("Planned in HubSpot", "Edited in Salesforce meanwhile", "salesforce")]

@@ -96,8 +96,9 @@ def test_a_run_stopped_at_the_cap_resumes_without_rereading_or_rewriting(
     for hubspot_id, _, _ in edited:
         hubspot_edit(sandbox, "contacts", hubspot_id, firstname=f"Capped-{hubspot_id}")
     (today,) = query("SELECT calls FROM api_calls_daily WHERE crm = 'salesforce' AND day = current_date")[0]
-    # room for exactly one Salesforce write call: the run stops before its second
-    monkeypatch.setenv("CRMSYNC_SALESFORCE_DAILY_CAP", str(today + before_writes + 1))
+    # room for exactly one Salesforce update batch (the re-read of its targets, then the write): the run
+    # stops before its second
+    monkeypatch.setenv("CRMSYNC_SALESFORCE_DAILY_CAP", str(today + before_writes + 2))
     writes_before = route_calls(sf_url, "composite/sobjects")
     stopped = sync()
     assert not stopped.success
