@@ -19,6 +19,7 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 
 from . import progress
 from .outcomes import WriteOutcome
+from .record_retries import retry_transient
 from .stale_plans import (
     HubSpotSource,
     SalesforceSource,
@@ -131,13 +132,16 @@ def _write_all(job: _Apply, action: str, records: list[PendingRecord], key_field
             if action == "update":
                 batch = _untouched_targets(job, batch)
             if batch:
-                payload = _payload(action, batch, key_field)
                 if action == "create":
                     outcomes = _write(
-                        job, batch, lambda p=payload, o=object_name: writer.create(o, key_field, p)
+                        job,
+                        batch,
+                        lambda b, o=object_name: writer.create(o, key_field, _payload(action, b, key_field)),
                     )
                 else:
-                    outcomes = _write(job, batch, lambda p=payload, o=object_name: writer.update(o, p))
+                    outcomes = _write(
+                        job, batch, lambda b, o=object_name: writer.update(o, _payload(action, b, key_field))
+                    )
                 _count(job.summary, outcomes, created=action == "create")
             progress.report(task, min(len(items), start + writer.batch_size), len(items))
 
@@ -250,11 +254,11 @@ def _by_object(records: list[PendingRecord]) -> dict[str, list[PendingRecord]]:
 
 
 def _write(
-    job: _Apply, batch: list[PendingRecord], call: Callable[[], list[WriteResult]]
+    job: _Apply, batch: list[PendingRecord], send: Callable[[list[PendingRecord]], list[WriteResult]]
 ) -> list[WriteOutcome]:
     refs = [r.ref for r in batch]
     intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
-    results = call()
+    results = retry_transient(batch, send(batch), send)
     return confirm(
         job.connect,
         job.run_id,
