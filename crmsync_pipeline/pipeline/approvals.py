@@ -37,7 +37,8 @@ def held_pairs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """The pairs this run planned (with rows to write) but wrote nothing for: what an approval can release."""
     rows = con.execute(
         """SELECT DISTINCT pair FROM plan_rows p WHERE run_id = $run AND preflight_error IS NULL
-           AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.run_id = $run AND a.pair = p.pair)
+           AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.run_id = $run AND a.pair = p.pair
+                           AND a.outcome <> 'merged')
            ORDER BY pair""",
         {"run": run_id},
     ).fetchall()

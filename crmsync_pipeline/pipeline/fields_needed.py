@@ -4,6 +4,7 @@ includes by, or needs as context (cross-references, deal pipeline, lead conversi
 from __future__ import annotations
 
 from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.connectors.merges import HUBSPOT_MERGEABLE
 
 # Salesforce fields that tell the merge about lead conversion and record merges.
 SALESFORCE_SYSTEM_FIELDS = {"Lead": ("IsConverted", "ConvertedContactId", "ConvertedAccountId")}
@@ -17,6 +18,8 @@ def hubspot_properties(pair: ObjectPair) -> list[str]:
         if any(c.owner_known is not None for c in pair.include.hubspot.walk()):
             wanted.add("hubspot_owner_id")
     wanted.add(pair.xref.hubspot_property)
+    if pair.hubspot in HUBSPOT_MERGEABLE:  # a merge's survivor names its losers (record_merges.py)
+        wanted.add("hs_merged_object_ids")
     if pair.deal_stages is not None:
         wanted.add(pair.deal_stages.pipeline_property)
     return sorted(wanted)

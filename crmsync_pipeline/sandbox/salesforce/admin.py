@@ -71,31 +71,45 @@ class AdminActions:
         return {"id": rid, "record": self.org.store.get(obj.name, rid)}
 
     def merge(self, body: dict[str, Any]) -> dict[str, Any]:
-        records = self.org.records
-        obj = records.object(str(body["object"]))
+        obj = self.org.records.object(str(body["object"]))
         if obj.name not in MERGEABLE:
             raise ValueError(f"{obj.name} records cannot be merged")
         losers = [str(i) for i in body.get("loser_ids") or []]
         if not 1 <= len(losers) <= 2:
             raise ValueError("merge takes one or two loser ids (three records at most)")
-        master = records.live(obj.name, str(body["master_id"]))
-        loser_rows = [records.live(obj.name, rid) for rid in losers]
-        if body.get("field_values"):
-            records.update(obj.name, master["Id"], dict(body["field_values"]), self.org.ui_user_id)
+        master_id, merged, moved = self.merge_records(
+            obj.name,
+            str(body["master_id"]),
+            losers,
+            dict(body.get("field_values") or {}),
+            self.org.ui_user_id,
+        )
+        return {"master_id": master_id, "merged_ids": merged, "reparented": len(moved)}
+
+    def merge_records(
+        self, obj: str, master_id: str, loser_ids: list[str], field_values: dict[str, Any], user: str
+    ) -> tuple[str, list[str], list[str]]:
+        """Merge losers into the master (the UI's merge and the SOAP API's): (master id, merged ids,
+        re-parented child ids)."""
+        records = self.org.records
+        master = records.live(obj, master_id)
+        loser_rows = [records.live(obj, rid) for rid in loser_ids]
+        if field_values:
+            records.update(obj, master["Id"], field_values, user)
         else:
-            self._bump(obj.name, master, self.org.ui_user_id)
-        moved = self._reparent(obj.name, {r["Id"] for r in loser_rows}, master["Id"])
+            self._bump(obj, master, user)
+        moved = self._reparent(obj, {r["Id"] for r in loser_rows}, master["Id"], user)
         for row in loser_rows:
-            records.mark_deleted(obj.name, row, master_id=master["Id"])
-        return {"master_id": master["Id"], "merged_ids": [r["Id"] for r in loser_rows], "reparented": moved}
+            records.mark_deleted(obj, row, master_id=master["Id"])
+        return master["Id"], [r["Id"] for r in loser_rows], moved
 
     def _bump(self, obj: str, row: dict[str, Any], user: str, changes: dict[str, Any] | None = None) -> None:
         now = sf_datetime(self.org.clock.now())
         self.org.records.write_raw(obj, {**row, **(changes or {}), "LastModifiedDate": now, "LastModifiedById": user,
                                          "SystemModstamp": now})  # fmt: skip
 
-    def _reparent(self, obj: str, old_ids: set[str], new_id: str) -> int:
-        moved = 0
+    def _reparent(self, obj: str, old_ids: set[str], new_id: str, user: str) -> list[str]:
+        moved = []
         for child in self.org.schema.objects.values():
             refs = [f.name for f in child.fields.values()
                     if f.type == "reference" and obj in f.reference_to and f.name not in SYSTEM_REFERENCES]  # fmt: skip
@@ -104,8 +118,8 @@ class AdminActions:
             for row in list(self.org.store.table(child.name).values()):
                 changes = {name: new_id for name in refs if row.get(name) in old_ids}
                 if changes:
-                    self._bump(child.name, row, self.org.ui_user_id, changes)
-                    moved += 1
+                    self._bump(child.name, row, user, changes)
+                    moved.append(row["Id"])
         return moved
 
     def convert_lead(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .emulator import SalesforceEmulator
 
 SESSIONS = "_sessions"
+SOAP_PREFIX = "/services/Soap/"
 OPEN_PATHS = {"/services/oauth2/token", "/services/data", "/services/data/"}
 
 
@@ -88,18 +89,23 @@ class Auth:
 
     # ---- checks ---------------------------------------------------------------------------------
     def needs_session(self, path: str) -> bool:
-        return path.startswith("/services/") and path not in OPEN_PATHS
+        # SOAP carries its session in the envelope: the SOAP handler checks it (and answers a fault)
+        return path.startswith("/services/") and path not in OPEN_PATHS and not path.startswith(SOAP_PREFIX)
 
     def check(self, request: web.Request) -> None:
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            raise session_error()
         header = request.headers.get("Authorization", "")
         token = (
             header[7:].strip()
             if header.lower().startswith("bearer ")
             else request.headers.get("X-SFDC-Session", "")
         )
+        self.check_token(token)
+
+    def check_token(self, token: str) -> None:
+        """A session id as sent in a Bearer header or a SOAP SessionHeader."""
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise session_error()
         if not token:
             raise session_error()
         if token == self.org.settings.static_token:

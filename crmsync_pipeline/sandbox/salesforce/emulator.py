@@ -26,6 +26,7 @@ from .rest import MAX_VERSION, MIN_VERSION, Call, RouteTable
 from .rules import OrgRules
 from .seed_loader import load_side
 from .settings import SalesforceSettings
+from .soap import SoapResource
 from .sobjects import SObjectResource
 from .tooling import ToolingResource
 
@@ -122,6 +123,7 @@ class SalesforceEmulator(Emulator):
         router.add_get("/services/data", self.versions)
         router.add_get("/services/data/", self.versions)
         router.add_post("/services/oauth2/token", self.auth.token)
+        SoapResource(self).register(router)
         self.routes.add("GET", "/", self.resources)
         self.routes.mount(router, lambda request, call: None)
 
