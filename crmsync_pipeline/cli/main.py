@@ -8,6 +8,7 @@ from .approve_command import approve
 from .demo_command import demo
 from .errors_command import errors
 from .fields_command import fields
+from .forget_command import forget
 from .pause_commands import PAUSE_COMMANDS
 from .purge_command import purge
 from .rebuild_command import rebuild_state
@@ -43,6 +44,7 @@ COMMANDS = [
     approve,
     rebuild_state,
     purge,
+    forget,
 ]
 
 for command in COMMANDS:

@@ -71,6 +71,7 @@ def plan_table(state_path: Path, run_id: str, title: str) -> Table:
         "target",
         "records to create",
         "records to update",
+        "records to delete/restore/erase",
         "field writes",
         "rejected by preflight",
     ):
@@ -80,6 +81,7 @@ def plan_table(state_path: Path, run_id: str, title: str) -> Table:
             """SELECT pair, target,
                       count(DISTINCT record_ref) FILTER (WHERE action = 'create' AND preflight_error IS NULL),
                       count(DISTINCT record_ref) FILTER (WHERE action = 'update' AND preflight_error IS NULL),
+                      count(DISTINCT record_ref) FILTER (WHERE reason LIKE 'deletes:%' AND preflight_error IS NULL),
                       count(*) FILTER (WHERE preflight_error IS NULL),
                       count(DISTINCT record_ref) FILTER (WHERE preflight_error IS NOT NULL)
                FROM plan_rows WHERE run_id = ? GROUP BY ALL ORDER BY ALL""",

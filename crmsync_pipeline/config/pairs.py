@@ -54,18 +54,37 @@ class DeleteAction(StrEnum):
     RESTORE = "restore"  # re-created from the other side
 
 
+# What reads well in a mapping file: `deleted_in_hubspot: delete` (delete it in Salesforce too).
+DELETE_ACTION_ALIASES = {"archive": "propagate", "delete": "propagate", "ignore": "report"}
+
+
 class DeletePolicy(StrictModel):
-    """`deletes: report` applies to both sides; or set each side."""
+    """`deletes: report` applies to both sides; or set each side. `archive`/`delete` mean `propagate`,
+    `ignore` means `report`. `erase_on_gdpr_delete`: a record gone for good on one side (a GDPR delete
+    in HubSpot, a hard delete in Salesforce) erases the person on the other side and in the state;
+    unset, it is on for HubSpot contacts and off for other objects."""
 
     deleted_in_hubspot: DeleteAction = DeleteAction.REPORT
     deleted_in_salesforce: DeleteAction = DeleteAction.REPORT
+    erase_on_gdpr_delete: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _one_action_for_both(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return {"deleted_in_hubspot": value, "deleted_in_salesforce": value}
+            value = {"deleted_in_hubspot": value, "deleted_in_salesforce": value}
+        if isinstance(value, dict):
+            value = {
+                k: DELETE_ACTION_ALIASES.get(v, v)
+                if k.startswith("deleted_in_") and isinstance(v, str)
+                else v
+                for k, v in value.items()
+            }
         return value
+
+    def action(self, deleted_in: str) -> DeleteAction:
+        """The action for a record deleted in `deleted_in` (hubspot | salesforce)."""
+        return self.deleted_in_hubspot if deleted_in == "hubspot" else self.deleted_in_salesforce
 
 
 class Junction(StrictModel):
@@ -117,6 +136,13 @@ class CreatePolicy(StrictModel):
         return {"lead": "Lead", "contact": "Contact"}.get(value, value) if isinstance(value, str) else value
 
 
+class MergeAction(StrEnum):
+    """What a merge of two linked records on one side does to their two linked records on the other."""
+
+    REVIEW = "review"  # a review item; the survivor keeps its link
+    MIRROR = "mirror"  # the other side's two records are merged too (survivor: the survivor's partner)
+
+
 class ObjectPair(StrictModel):
     """A HubSpot object type <-> Salesforce object(s), synced the same way whatever the objects are."""
 
@@ -131,6 +157,7 @@ class ObjectPair(StrictModel):
     associations: list[AssociationMapping] = Field(default_factory=list)
     deal_stages: DealStages | None = None
     deletes: DeletePolicy = Field(default_factory=DeletePolicy)
+    merges: MergeAction = MergeAction.REVIEW
     cross_reference: CrossReference | None = None  # None: the file's top-level cross_reference
     approval: ApprovalThresholds | None = None  # None: the file's top-level approval
 
@@ -181,6 +208,11 @@ class ObjectPair(StrictModel):
     @property
     def thresholds(self) -> ApprovalThresholds:
         return self.approval or ApprovalThresholds()
+
+    @property
+    def erases_on_gdpr_delete(self) -> bool:
+        chosen = self.deletes.erase_on_gdpr_delete
+        return self.hubspot in ("contacts", "0-1") if chosen is None else chosen
 
 
 PAIR_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
