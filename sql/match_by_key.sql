@@ -30,4 +30,3 @@ FROM hubspot h
 JOIN salesforce s USING (key_value)
 JOIN hubspot_counts hc USING (key_value)
 JOIN salesforce_counts sc USING (key_value)
-ORDER BY h.record_id, s.record_id

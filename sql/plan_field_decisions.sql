@@ -8,6 +8,7 @@
 --            hold           a resolver or rule holds the field for review
 --            skip           nothing to do (direction none, create_only after creation, never-set empties)
 -- reason names the rule that decided, e.g. two_way:hubspot_changed, prefer_salesforce:first_link.
+-- Unordered: merge.py filters it (the rows needing action; the in-sync ones) and orders what it reads.
 WITH facts AS (
     SELECT
         *,
@@ -91,4 +92,3 @@ SELECT
         WHEN 'in_sync' THEN hubspot_value
     END AS agreed_value
 FROM decided
-ORDER BY pair, hubspot_id, field

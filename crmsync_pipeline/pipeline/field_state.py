@@ -1,7 +1,7 @@
 """Build `field_state`: for every linked record and mapped field, both sides' values in canonical form
 next to the base they last agreed on. The mapping's transforms (stage map, URL -> domain, datetime ->
-date, "17" -> 17, owners by email ...) run column by column over the linked rows; the comparison
-itself happens in SQL (merge.py). A value a transform cannot place (an unmapped picklist value, an
+date, "17" -> 17, owners by email ...) run column by column over the linked rows; all of it as SQL
+(canonical_sql.py), the comparison too (merge.py). A value a transform cannot place (an unmapped picklist value, an
 owner with no email on the other side) leaves that field out for that record and is reported."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
-import pyarrow as pa
 
 from crmsync_pipeline.config import (
     Direction,
@@ -22,11 +21,11 @@ from crmsync_pipeline.config import (
     TransformContext,
     TransformError,
     TransformKind,
-    canonical_text,
     to_bool,
     to_number,
 )
 
+from .canonical_sql import CANNOT_PLACE, MAPS, SqlTransforms, drop_fallback, register_fallback
 from .merge import create_field_state
 from .sql_names import quoted
 
@@ -54,29 +53,6 @@ class ValueIssue:
 class FieldStateResult:
     rows: int = 0
     issues: list[ValueIssue] = field(default_factory=list)
-
-
-COLUMNS = (
-    "pair",
-    "hubspot_id",
-    "salesforce_object",
-    "salesforce_id",
-    "field",
-    "direction",
-    "preferred_side",
-    "hubspot_value",
-    "salesforce_value",
-    "hubspot_raw",
-    "salesforce_raw",
-    "pipeline",
-)
-_SCHEMA = pa.schema(
-    [(name, pa.string()) for name in COLUMNS]
-    + [
-        ("hubspot_modified_at", pa.timestamp("us", tz="UTC")),
-        ("salesforce_modified_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
 
 
 def transform_context(pair: ObjectPair, owners: OwnerDirectory, pipeline: str | None) -> TransformContext:
@@ -110,103 +86,120 @@ def build_field_state(
 ) -> FieldStateResult:
     """Fill the temp table `field_state` for every live link of the pair. `cut_lengths` gives, for fields
     marked `truncate`, the Salesforce length their values were cut to: a cut value is in sync with its
-    full form, so the cut never flows back to HubSpot."""
+    full form, so the cut never flows back to HubSpot.
+
+    Set-based: the transforms run as SQL expressions (canonical_sql.py) in one statement per pair, and
+    only the values a transform cannot place come back to Python, to be reported with its message."""
     cut_lengths = cut_lengths or {}
     tables = tables or SnapshotTables.of(pair_name)
     create_field_state(con)
     rules = [f for f in pair.fields if f.direction is not Direction.NONE]
     pipeline_column = pipeline_property(pair)
-    hubspot_columns = sorted({r.hubspot for r in rules} | ({pipeline_column} if pipeline_column else set()))
-    salesforce_columns = sorted({r.salesforce for r in rules})
-    select = ", ".join(
-        [f"h.{quoted(c)} AS {quoted('h__' + c)}" for c in hubspot_columns]
-        + [f"s.{quoted(c)} AS {quoted('s__' + c)}" for c in salesforce_columns]
-    )
-    linked = con.sql(
-        f"""SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id,
-                   h._modified_at AS hubspot_modified_at, s._modified_at AS salesforce_modified_at, {select}
-            FROM links l
-            JOIN {quoted(tables.hubspot)} h ON h.id = l.hubspot_id
-            JOIN {quoted(tables.salesforce)} s ON s.id = l.salesforce_id
-            WHERE l.pair = $pair AND NOT coalesce(h._archived, false) AND NOT coalesce(s._deleted, false)""",
-        params={"pair": pair_name},
-    ).to_arrow_table()
-    ids = {
-        name: linked.column(name).to_pylist()
-        for name in (
-            "hubspot_id",
-            "salesforce_object",
-            "salesforce_id",
-            "hubspot_modified_at",
-            "salesforce_modified_at",
+    exprs = SqlTransforms(owners)
+    pipeline = f"h.{quoted(pipeline_column)}" if pipeline_column else "NULL::VARCHAR"
+    columns = [f"{pipeline} AS pipeline"]
+    for i, rule in enumerate(rules):
+        hubspot, salesforce = f"h.{quoted(rule.hubspot)}", f"s.{quoted(rule.salesforce)}"
+        columns += [
+            f"{hubspot} AS hubspot_raw_{i}",
+            f"{salesforce} AS salesforce_raw_{i}",
+            f"{exprs.canonical(i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
+            f"{exprs.canonical(i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
+        ]
+    con.register(MAPS, exprs.table())
+    register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE field_canonical AS
+                SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id,
+                       h._modified_at AS hubspot_modified_at, s._modified_at AS salesforce_modified_at,
+                       {", ".join(columns)}
+                FROM links l
+                JOIN {quoted(tables.hubspot)} h ON h.id = l.hubspot_id
+                JOIN {quoted(tables.salesforce)} s ON s.id = l.salesforce_id
+                WHERE l.pair = $pair AND NOT coalesce(h._archived, false) AND NOT coalesce(s._deleted, false)""",
+            {"pair": pair_name, **exprs.params},
         )
-    }
-    pipelines = (
-        linked.column("h__" + pipeline_column).to_pylist() if pipeline_column else [None] * linked.num_rows
-    )
-    contexts = [transform_context(pair, owners, p) for p in pipelines]
-    out: dict[str, list] = {name: [] for name in _SCHEMA.names}
+    finally:
+        con.unregister(MAPS)
+        drop_fallback(con)
     result = FieldStateResult()
-    for rule in rules:
-        hubspot_raw = linked.column("h__" + rule.hubspot).to_pylist()
-        salesforce_raw = linked.column("s__" + rule.salesforce).to_pylist()
-        for i, sobject in enumerate(ids["salesforce_object"]):
-            if not rule.applies_to(sobject):
-                continue
-            try:
-                hubspot_value = canonical_text(
-                    rule.transformer.to_canonical(Side.HUBSPOT, hubspot_raw[i], contexts[i])
-                )
-            except TransformError as err:
-                result.issues.append(
-                    ValueIssue("hubspot", ids["hubspot_id"][i], rule.name, hubspot_raw[i], str(err))
-                )
-                continue
-            try:
-                salesforce_value = canonical_text(
-                    rule.transformer.to_canonical(Side.SALESFORCE, salesforce_raw[i], contexts[i])
-                )
-            except TransformError as err:
-                result.issues.append(
-                    ValueIssue("salesforce", ids["salesforce_id"][i], rule.name, salesforce_raw[i], str(err))
-                )
-                continue
-            cut = cut_lengths.get(rule.name)
-            if (
-                cut
-                and hubspot_value
-                and salesforce_value
-                and len(hubspot_value) > cut == len(salesforce_value)
-                and hubspot_value[:cut] == salesforce_value
-            ):
-                salesforce_value = hubspot_value
-            row = (
-                pair_name,
-                ids["hubspot_id"][i],
-                sobject,
-                ids["salesforce_id"][i],
-                rule.name,
-                rule.direction.value,
-                rule.direction.preferred_side.value,
-                hubspot_value,
-                salesforce_value,
-                hubspot_raw[i],
-                salesforce_raw[i],
-                pipelines[i],
-                ids["hubspot_modified_at"][i],
-                ids["salesforce_modified_at"][i],
-            )
-            for name, value in zip(_SCHEMA.names, row, strict=True):
-                out[name].append(value)
-    con.register("field_values", pa.table(out, schema=_SCHEMA))
-    con.execute(
-        """INSERT INTO field_state
-           SELECT v.pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
-                  v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
-                  v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL, v.salesforce_modified_at
-           FROM field_values v
-           LEFT JOIN base_values b ON b.pair = v.pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field"""
-    )
-    con.unregister("field_values")
-    result.rows = len(out["pair"])
+    for i, rule in enumerate(rules):
+        result.issues += _issues(con, pair, owners, i, rule)
+    result.rows = _insert_field_state(con, pair_name, rules, cut_lengths)
+    con.execute("DROP TABLE field_canonical")
     return result
+
+
+def _applies(rule: FieldMapping) -> tuple[str, dict]:
+    if rule.salesforce_objects is None:
+        return "true", {}
+    return "list_contains($objects, salesforce_object)", {"objects": rule.salesforce_objects}
+
+
+def _issues(
+    con: duckdb.DuckDBPyConnection, pair: ObjectPair, owners: OwnerDirectory, i: int, rule: FieldMapping
+) -> list[ValueIssue]:
+    """The values of one field a transform cannot place (HubSpot's first, as a record stops there),
+    each with the transform's own message."""
+    applies, params = _applies(rule)
+    rows = con.execute(
+        f"""SELECT 'hubspot', hubspot_id, hubspot_raw_{i}, pipeline FROM field_canonical
+            WHERE {applies} AND hubspot_value_{i} = $cannot
+            UNION ALL
+            SELECT 'salesforce', salesforce_id, salesforce_raw_{i}, pipeline FROM field_canonical
+            WHERE {applies} AND hubspot_value_{i} IS DISTINCT FROM $cannot AND salesforce_value_{i} = $cannot""",
+        {"cannot": CANNOT_PLACE, **params},
+    ).fetchall()
+    issues = []
+    for side, record_id, raw, pipeline in rows:
+        try:
+            rule.transformer.to_canonical(Side(side), raw, transform_context(pair, owners, pipeline))
+            problem = f"{side} value {raw!r} cannot be placed"  # SQL and Python disagree: report anyway
+        except TransformError as err:
+            problem = str(err)
+        issues.append(ValueIssue(side, record_id, rule.name, raw, problem))
+    return issues
+
+
+def _insert_field_state(
+    con: duckdb.DuckDBPyConnection, pair_name: str, rules: list[FieldMapping], cut_lengths: Mapping[str, int]
+) -> int:
+    """Unpivot the canonical values into `field_state` rows, next to their base."""
+    params: dict = {"pair": pair_name, "cannot": CANNOT_PLACE}
+    selects = []
+    for i, rule in enumerate(rules):
+        applies, objects = _applies(rule)
+        applies = applies.replace("$objects", f"$objects_{i}")
+        params.update({f"objects_{i}": v for v in objects.values()})
+        params.update({f"name_{i}": rule.name, f"direction_{i}": rule.direction.value})
+        params[f"preferred_{i}"] = rule.direction.preferred_side.value
+        h, s = f"hubspot_value_{i}", f"salesforce_value_{i}"
+        salesforce_value = s
+        if cut_lengths.get(rule.name):
+            params[f"cut_{i}"] = cut_lengths[rule.name]
+            salesforce_value = f"""CASE WHEN {h} <> '' AND {s} <> '' AND length({h}) > $cut_{i}
+                AND length({s}) = $cut_{i} AND substr({h}, 1, $cut_{i}) = {s} THEN {h} ELSE {s} END"""
+        selects.append(
+            f"""SELECT hubspot_id, salesforce_object, salesforce_id, $name_{i} AS field,
+                       $direction_{i} AS direction, $preferred_{i} AS preferred_side, {h} AS hubspot_value,
+                       {salesforce_value} AS salesforce_value, hubspot_raw_{i} AS hubspot_raw,
+                       salesforce_raw_{i} AS salesforce_raw, pipeline, hubspot_modified_at,
+                       salesforce_modified_at
+                FROM field_canonical
+                WHERE {applies} AND {h} IS DISTINCT FROM $cannot AND {s} IS DISTINCT FROM $cannot"""
+        )
+    if not selects:
+        return 0
+    con.execute(
+        f"""INSERT INTO field_state
+            SELECT $pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
+                   v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
+                   v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL, v.salesforce_modified_at
+            FROM ({" UNION ALL ".join(selects)}) v
+            LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field""",
+        params,
+    )
+    return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[
+        0
+    ][0]

@@ -23,7 +23,7 @@ from crmsync_pipeline.config import (
 from crmsync_pipeline.state.bulk import insert_rows
 
 from .field_state import ValueIssue, from_canonical_text, transform_context
-from .merge import FieldDecision
+from .merge import FieldDecision, settle_in_sync
 from .review import ReviewItem, open_review_items
 
 if TYPE_CHECKING:
@@ -51,17 +51,15 @@ def plan_updates(
     now: datetime,
     lookups: Mapping[str, Lookup] | None = None,
 ) -> PlanSummary:
-    """`lookups` plans the pair's lookup associations, merged as fields named `@association:<pair>`."""
+    """`decisions` come from decide_fields over this connection's `field_state`; its in-sync rows may be
+    left out: base moves for all of them here, in SQL. `lookups` plans the pair's lookup associations,
+    merged as fields named `@association:<pair>`."""
     by_name = {f.name: f for f in pair.fields}
     summary = PlanSummary()
-    plan, agreed, conflicts, held = [], [], [], []
+    plan, conflicts, held = [], [], []
     touched: dict[str, set[str]] = {"hubspot": set(), "salesforce": set()}
     for d in decisions:
-        if d.decision == "in_sync":
-            summary.in_sync += 1
-            if not d.has_base or d.base_value != d.agreed_value:
-                agreed.append((d.pair, d.hubspot_id, d.field, d.agreed_value, now, run_id))
-        elif d.decision in WRITES:
+        if d.decision in WRITES:
             target = WRITES[d.decision]
             try:
                 if lookups and d.field in lookups:
@@ -98,14 +96,7 @@ def plan_updates(
             )
     if plan:
         insert_rows(con, "plan_rows", plan)
-    if agreed:
-        insert_rows(
-            con,
-            "base_values",
-            agreed,
-            "ON CONFLICT (pair, hubspot_id, field) DO UPDATE SET "
-            "value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id",
-        )
+    summary.in_sync = settle_in_sync(con, run_id, now)
     if conflicts:
         insert_rows(con, "conflicts", conflicts)
     open_review_items(con, held, run_id, now)

@@ -76,10 +76,27 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[du
         if created:
             os.chmod(path, 0o600)  # the state holds personal data from both CRMs
         migrate(con)
+    _apply_limits(con)
     try:
         yield con
     finally:
         con.close()
+
+
+def _apply_limits(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB takes 80% of RAM by default; `CRMSYNC_DUCKDB_MEMORY_LIMIT` (e.g. `1GB`, spilling to disk
+    beyond it) and `CRMSYNC_DUCKDB_THREADS` bound a large pair's plan on a shared machine."""
+    limit, threads = os.environ.get("CRMSYNC_DUCKDB_MEMORY_LIMIT"), os.environ.get("CRMSYNC_DUCKDB_THREADS")
+    if limit:
+        con.execute(f"SET memory_limit = '{_checked_size(limit)}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+def _checked_size(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+        raise ValueError(f"CRMSYNC_DUCKDB_MEMORY_LIMIT={text!r}: use a size such as 1GB or 512MB")
+    return text.strip()
 
 
 def sql(name: str) -> str:
