@@ -105,3 +105,18 @@ def run() -> dict:
             "hubspot_batch_upsert_100": hubspot_batch_upserts(sandbox),
             "salesforce_collection_upsert_200": salesforce_collection_upserts(sandbox),
         }
+
+
+def report(t: dict) -> list[str]:
+    hs, sf = t["hubspot_batch_upsert_100"], t["salesforce_collection_upsert_200"]
+    return [
+        "## Sandbox emulators (rate limits off, official clients, 2 client threads, separate process)",
+        "",
+        "| what | calls a minute | target | records a call | met |",
+        "|---|---:|---:|---:|---|",
+        f"| HubSpot batch upsert | {hs['per_minute']} | {hs['target_per_minute']} | 100 | {'yes' if hs['ok'] else 'NO'} |",
+        f"| Salesforce collection upsert | {sf['per_minute']} | {sf['target_per_minute']} | 200 | {'yes' if sf['ok'] else 'NO'} |",
+        "",
+        f"Sandbox start with 5,000 people per side: {t['sandbox_startup_seconds_5000_records']} s.",
+        "",
+    ]  # fmt: skip

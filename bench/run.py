@@ -1,94 +1,186 @@
-"""Entry point of `make bench`: run each benchmark, write bench/results/report.md and results.json."""
+"""Entry point of `make bench`: run each benchmark, each writing its own JSON under bench/results/, then
+compose bench/results/report.md and results.json from every result present. One benchmark alone:
+`python -m bench.run --only NAME` (the report is composed again, with the other results as they were)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import platform
 import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from . import emulator_throughput, first_sync, propagation_latency
+from . import emulator_throughput, first_sync, propagation_latency, scale_first_sync
 
 RESULTS = Path(__file__).parent / "results"
+OTHERS = {  # benchmarks other modules provide: run when the module exists; their own JSON file
+    "match_merge": ("bench.match_merge_scale", "match_merge.json"),
+    "peers": ("bench.peers", "peers.json"),
+}
+ORDER = ["throughput", "calls", "scale", "latency", "match_merge", "peers"]
+TITLES = {
+    "throughput": "Sandbox emulator throughput",
+    "calls": "API calls per record",
+    "scale": "First sync at scale",
+    "latency": "Change propagation latency",
+    "match_merge": "Matching and merging at scale",
+    "peers": "Side by side with meltano-tap-hubspot and tap-salesforce",
+}
+
+
+def _own(args: argparse.Namespace) -> dict[str, tuple[Callable[[], dict], str]]:
+    return {
+        "throughput": (emulator_throughput.run, "throughput.json"),
+        "calls": (lambda: first_sync.run(people=args.people), "calls.json"),
+        "scale": (
+            lambda: scale_first_sync.run(args.scale_contacts, args.scale_companies, args.scale_deals),
+            "scale.json",
+        ),
+        "latency": (
+            lambda: propagation_latency.run(people=args.latency_people, edits=args.edits),
+            "latency.json",
+        ),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="crmsync benchmarks")
-    parser.add_argument("--only", choices=["latency"], help="run one benchmark alone")
-    parser.add_argument(
-        "--people", type=int, default=10_000, help="people per side for the latency benchmark"
-    )
-    parser.add_argument("--edits", type=int, default=40, help="edits each way for the latency benchmark")
+    parser = argparse.ArgumentParser(description="crmsync benchmarks (`make bench`)")
+    parser.add_argument("--only", choices=ORDER, action="append", help="run this benchmark (repeatable)")
+    parser.add_argument("--people", type=int, default=10_000, help="people per side for `calls`")
+    parser.add_argument("--latency-people", type=int, default=1_000, help="people per side for `latency`")
+    parser.add_argument("--edits", type=int, default=40, help="edits each way for `latency`")
+    parser.add_argument("--scale-contacts", type=int, default=100_000)
+    parser.add_argument("--scale-companies", type=int, default=20_000)
+    parser.add_argument("--scale-deals", type=int, default=30_000)
     args = parser.parse_args()
-    if args.only == "latency":
-        RESULTS.mkdir(exist_ok=True)
-        latency = propagation_latency.run(people=args.people, edits=args.edits)
-        (RESULTS / "latency.json").write_text(json.dumps(latency, indent=2))
-        print("\n".join(propagation_latency.report(latency)))
-        return
     RESULTS.mkdir(exist_ok=True)
-    started = time.time()
-    results = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "emulator_throughput": emulator_throughput.run(),
-        "first_sync": first_sync.run(),
-        "propagation_latency": propagation_latency.run(people=args.people, edits=args.edits),
+    started = time.monotonic()
+    statuses = {name: run_one(name, args) for name in (args.only or ORDER)}
+    seconds = round(time.monotonic() - started, 1)
+    results, report = compose(statuses, seconds, whole=not args.only)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    (RESULTS / "report.md").write_text(report)
+    print(report)
+
+
+def run_one(name: str, args: argparse.Namespace) -> str:
+    """Run one benchmark and store its JSON; answers a status line for the report."""
+    began = time.monotonic()
+    try:
+        if name in OTHERS:
+            module_name, file_name = OTHERS[name]
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as missing:
+                return f"not run: {module_name} is not there ({missing})"
+            result = module.run()
+        else:
+            run, file_name = _own(args)[name]
+            result = run()
+        if isinstance(result, dict) and result:
+            (RESULTS / file_name).write_text(json.dumps(result, indent=2, default=str))
+        return f"ran in {time.monotonic() - began:.0f} s"
+    except Exception as error:  # noqa: BLE001 - one failed benchmark must not lose the others' results
+        traceback.print_exc()
+        return f"not run: {type(error).__name__}: {str(error)[:300]}"
+
+
+def _file(name: str) -> str:
+    return OTHERS[name][1] if name in OTHERS else f"{name}.json"
+
+
+def compose(statuses: dict[str, str], seconds: float, whole: bool) -> tuple[dict[str, Any], str]:
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+        },
+        "composed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds_this_invocation": seconds,
+        "status": statuses,
     }
-    results["seconds"] = round(time.time() - started, 1)
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "report.md").write_text(_report(results))
-    print(_report(results))
-
-
-def _report(results: dict) -> str:
-    t = results["emulator_throughput"]
-    hs, sf = t["hubspot_batch_upsert_100"], t["salesforce_collection_upsert_200"]
+    results["last_make_bench"] = (
+        {"seconds": seconds, "at": results["composed_at"]} if whole else _last_whole_run()
+    )
     lines = [
         "# crmsync benchmarks",
         "",
-        f"Machine: {results['machine']['cpus']} CPUs, Python {results['machine']['python']}.",
+        f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; composed "
+        f"{results['composed_at']}. "
+        + (f"`make bench` took {seconds:,.0f} s in all." if whole else f"This invocation ran "
+           f"{', '.join(statuses)} in {seconds:,.0f} s; other sections are from earlier runs (their file dates)."
+           + (f" The last whole `make bench` took {last['seconds']:,.0f} s ({last['at']})."
+              if (last := results["last_make_bench"]) else "")),
         "",
-        "## Sandbox emulators (rate limits off, official clients, 2 client threads, separate process)",
-        "",
-        "| what | calls a minute | target | records a call | met |",
-        "|---|---:|---:|---:|---|",
-        f"| HubSpot batch upsert | {hs['per_minute']} | {hs['target_per_minute']} | 100 | {'yes' if hs['ok'] else 'NO'} |",
-        f"| Salesforce collection upsert | {sf['per_minute']} | {sf['target_per_minute']} | 200 | {'yes' if sf['ok'] else 'NO'} |",
-        "",
-        f"Sandbox start with 5,000 people per side: {t['sandbox_startup_seconds_5000_records']} s.",
-        "",
-        *_sync_report(results["first_sync"]),
-        *propagation_latency.report(results["propagation_latency"]),
-    ]
-    return "\n".join(lines)
-
-
-def _sync_report(sync: dict) -> list[str]:
-    rows = [
-        ("first sync", sync["first_sync"]),
-        ("second sync (reads back the first's writes)", sync["second_sync"]),
-        ("cycle with no changes", sync["no_change_cycle"]),
-    ]
-    lines = [
-        f"## Sync API calls at {sync['people_per_side']:,} people per side (Professional-tier limits)",
-        "",
-        "| cycle | seconds | HubSpot calls | Salesforce calls | records read | calls per record read |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, r in rows:
-        lines.append(
-            f"| {name} | {r['seconds']} | {r['calls']['hubspot']} | {r['calls']['salesforce']} | "
-            f"{r['records_read']} | {r['calls_per_record_read'] if r['records_read'] else '-'} |"
+        "| benchmark | this invocation | result file |",
+        "|---|---|---|",
+    ]  # fmt: skip
+    for name in ORDER:
+        path = RESULTS / _file(name)
+        when = (
+            datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if path.exists()
+            else "none"
         )
-    per = sync["no_change_calls_per_object_and_crm"]
-    lines += [
-        "",
-        f"No-change cycle, calls per object pair: HubSpot {per['hubspot']}, Salesforce {per['salesforce']} "
-        "(target: at most 2).",
-        "",
-    ]
-    return lines
+        lines.append(f"| {TITLES[name]} | {statuses.get(name, 'not run this time')} | {path.name} ({when}) |")
+    lines.append("")
+    for name in ORDER:
+        path = RESULTS / _file(name)
+        if not path.exists():
+            if name in statuses:
+                lines += [f"## {TITLES[name]}", "", statuses[name], ""]
+            continue
+        data = json.loads(path.read_text())
+        results[name] = data
+        lines += _section(name, data)
+    return results, "\n".join(lines)
+
+
+def _last_whole_run() -> dict[str, Any] | None:
+    """The total of the last run of every benchmark, from the results.json it wrote."""
+    try:
+        previous = json.loads((RESULTS / "results.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if set(previous.get("status") or ()) == set(ORDER):
+        return {"seconds": previous["seconds_this_invocation"], "at": previous["composed_at"]}
+    return previous.get("last_make_bench")
+
+
+def _section(name: str, data: dict) -> list[str]:
+    reporter = {
+        "throughput": emulator_throughput.report,
+        "calls": first_sync.report,
+        "scale": scale_first_sync.report,
+        "latency": propagation_latency.report,
+    }.get(name)
+    if reporter is None and name in OTHERS:
+        try:
+            reporter = getattr(importlib.import_module(OTHERS[name][0]), "report", None)
+        except ImportError:
+            reporter = None
+    try:
+        if reporter is not None:
+            return list(reporter(data))
+    except Exception as error:  # noqa: BLE001 - a result from an older format: show it raw
+        return [
+            f"## {TITLES[name]}",
+            "",
+            f"(report failed: {error})",
+            "",
+            "```json",
+            json.dumps(data, indent=2),
+            "```",
+            "",
+        ]
+    return [f"## {TITLES[name]}", "", "```json", json.dumps(data, indent=2, default=str)[:6000], "```", ""]
 
 
 if __name__ == "__main__":

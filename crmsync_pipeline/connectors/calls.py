@@ -8,6 +8,7 @@ rate-limit headers feed both."""
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,9 +29,18 @@ class CallMeter:
     def __init__(self, budget: DailyBudget | None = None) -> None:
         self.calls: Counter[tuple[str, str]] = Counter()
         self.budget = budget
+        self.lock = threading.Lock()  # parallel requests share the meter (connectors/parallel.py)
 
     def count(self, crm: str, route: str) -> None:
-        self.calls[(crm, route)] += 1
+        with self.lock:
+            self.calls[(crm, route)] += 1
+
+    def charge(self, crm: str, route: str) -> None:
+        """Ask the budget, then count the call, as one step: threads never pass the cap together."""
+        with self.lock:
+            if self.budget is not None:
+                self.budget.check(crm, self.total(crm))
+            self.calls[(crm, route)] += 1
 
     def total(self, crm: str | None = None) -> int:
         return sum(n for (c, _), n in self.calls.items() if crm is None or c == crm)
@@ -82,11 +92,9 @@ class CrmCaller:
         attempt, reauthenticated = 0, False
         while True:
             attempt += 1
-            if self.meter.budget is not None:
-                self.meter.budget.check(self.crm, self.meter.total(self.crm))
+            self.meter.charge(self.crm, route)
             if self.pacer is not None and (wait := self.pacer.wait_s(route)) > 0:
                 self.sleep(wait)
-            self.meter.count(self.crm, route)
             try:
                 result = fn(*args, **kwargs)
                 self._observe(fn, None)

@@ -9,18 +9,18 @@ from typing import Any
 
 from .errors import CrmError
 from .outcome import WriteResult
+from .parallel import in_parallel
 
 BATCH = 100  # every v3 batch endpoint takes at most 100 inputs
 
 Properties = dict[str, str | None]
 
 
-def in_batches(records: list[Properties], send: Any, isolate: bool) -> list[WriteResult]:
-    out: list[WriteResult] = []
-    for start in range(0, len(records), BATCH):
-        batch = records[start : start + BATCH]
-        out += _isolating(batch, send) if isolate else _whole(batch, send)
-    return out
+def in_batches(records: list[Properties], send: Any, isolate: bool, parallel: int = 1) -> list[WriteResult]:
+    """Batches of 100, up to `parallel` of them in flight at once; results in input order."""
+    batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
+    one = (lambda b: _isolating(b, send)) if isolate else (lambda b: _whole(b, send))
+    return [r for done in in_parallel(one, batches, parallel) for r in done]
 
 
 def _whole(batch: list[Properties], send: Any) -> list[WriteResult]:

@@ -18,6 +18,7 @@ from crmsync_pipeline.connectors.bulk_csv import bulk_job_slices
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
+from crmsync_pipeline.state.bulk import insert_rows
 
 from .write_batch import Connect, confirm, still_intended
 
@@ -59,8 +60,9 @@ def bulk_write(
                 "INSERT INTO bulk_jobs VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?)",
                 [job_id, run_id, pair, sobject, operation, now, now],
             )
-            con.executemany(
-                "INSERT INTO bulk_job_records VALUES (?, ?, ?, ?)",
+            insert_rows(
+                con,
+                "bulk_job_records",
                 [(job_id, i - start, refs[i], json.dumps(rows[i])) for i in range(start, end)],
             )
         log.info("Bulk %s job %s for %d %s record(s) of %s", operation, job_id, end - start, sobject, pair)

@@ -22,13 +22,14 @@ from crmsync_pipeline.state.bulk import insert_rows
 from . import progress
 from .extract_archives import mark_hubspot_archives
 from .extract_cursors import ExtractStats, read_cursor, save_cursor
+from .extract_pages import snapshot_writer
 from .extract_salesforce import (
     BULK_QUERY_THRESHOLD,
     extract_salesforce,
     extract_salesforce_pair,
     salesforce_text,
 )
-from .snapshots import ensure_snapshot, upsert_rows
+from .snapshots import ensure_snapshot
 from .sql_names import quoted
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
@@ -76,14 +77,14 @@ def extract_hubspot(
         )
     else:
         pages = connector.search_modified_pages(object_type, cursor - HUBSPOT_OVERLAP, properties)
-    for page in pages:
-        rows = [_hubspot_row(r, properties, started, run_id) for r in page]
-        with db.connect(state_path) as con:
-            upsert_rows(con, table, rows)
-        stats.pages += 1
-        stats.records += len(rows)
-        ids += [r["id"] for r in rows if not r["_archived"]]
-        progress.report(f"extract hubspot {pair}", stats.records, None)
+    with snapshot_writer(state_path, table) as snapshot:
+        for page in pages:
+            rows = [_hubspot_row(r, properties, started, run_id) for r in page]
+            snapshot.add(rows)
+            stats.pages += 1
+            stats.records += len(rows)
+            ids += [r["id"] for r in rows if not r["_archived"]]
+            progress.report(f"extract hubspot {pair}", stats.records, None)
     save_cursor(state_path, "hubspot", pair, started, stats.records, run_id)
     mark_hubspot_archives(state_path, connector, pair, object_type, run_id, first_load=stats.full)
     stats.api_calls = connector.call.meter.total("hubspot") - calls_before

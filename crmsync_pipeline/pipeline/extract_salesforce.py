@@ -18,7 +18,8 @@ from crmsync_pipeline.state import db
 from . import progress
 from .bulk_writes import reconcile_bulk_jobs
 from .extract_cursors import ExtractStats, read_cursor, save_cursor
-from .snapshots import ensure_snapshot, upsert_rows
+from .extract_pages import snapshot_writer
+from .snapshots import ensure_snapshot
 from .sql_names import quoted
 
 # A transaction may commit with a SystemModstamp just before our start; read a little further back.
@@ -93,13 +94,13 @@ def extract_salesforce(
         soql += format_soql(" WHERE SystemModstamp >= {}", since)
     sizes: list[int] = []
     pages = _pages(connector, soql, types, stats, bulk_threshold if cursor is None else None, sizes)
-    for page in pages:
-        rows = [_salesforce_row(r, sobject, fields, started, run_id) for r in page]
-        with db.connect(state_path) as con:
-            upsert_rows(con, table, rows)
-        stats.pages += 1
-        stats.records += len(rows)
-        progress.report(f"extract salesforce {key}", stats.records, sizes[0] if sizes else None)
+    with snapshot_writer(state_path, table) as snapshot:
+        for page in pages:
+            rows = [_salesforce_row(r, sobject, fields, started, run_id) for r in page]
+            snapshot.add(rows)
+            stats.pages += 1
+            stats.records += len(rows)
+            progress.report(f"extract salesforce {key}", stats.records, sizes[0] if sizes else None)
     save_cursor(state_path, "salesforce", key, started, stats.records, run_id)
     stats.api_calls = connector.call.meter.total("salesforce") - calls_before
     return stats

@@ -4,8 +4,8 @@ or a Bulk API job reconciled later): the audit intent before the CRM call, then 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 
 import duckdb
@@ -16,6 +16,17 @@ from .outcomes import WriteOutcome, record_intent, record_outcomes
 from .reflect import reflect_writes
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+@contextmanager
+def one_database_instance(connect: Connect) -> Iterator[None]:
+    """Hold one idle state connection through a step, so its many short-lived connections reuse this
+    process's open database. Without it DuckDB opens the file (and checkpoints it on the last close) for
+    every connection: ~20 ms each, about 3,000 times in a first sync of 10,000 people. Nothing is read or
+    written through the idle connection; the file lock it keeps is the one this run holds anyway as the
+    file's one writer (others read the published copy)."""
+    with connect():
+        yield
 
 
 def intend(connect: Connect, run_id: str, pair: str, target: str, refs: Sequence[str]) -> datetime:
