@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME := $(abspath dagster_home)
 
-.PHONY: demo test lint format bench sandbox clean ui ui-test
+.PHONY: demo test lint format bench sandbox clean ui ui-test soak
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "crmsync needs Python 3.11 (set PYTHON=python3.11)")'
@@ -29,6 +29,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# The chaos soak: edits, faults and SIGKILLs around 30 syncs, then an independent oracle (bench/results/soak.md).
+SOAK_ARGS ?= --cycles 30 --edits 1000 --kills 3 --seed 7
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 sandbox: $(STAMP)
 	$(BIN)/crmsync sandbox --records 5000

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from crmsync_pipeline.config import (
+    DeleteAction,
     Direction,
     FieldMapping,
     Mapping,
@@ -55,7 +56,7 @@ def plan_creates(
             if a.salesforce_field
         }
         accounts = [a.to for a in pair.associations if a.salesforce_field == "AccountId"]
-        for record in _unlinked(con, pair_name, Side.HUBSPOT, included[Side.HUBSPOT]):
+        for record in _unlinked(con, pair_name, Side.HUBSPOT, included[Side.HUBSPOT], pair):
             company_linked = any(lookups[to].get(record["id"]) for to in accounts)
             sobject = pair.salesforce_object_to_create(company_linked)
             rows += _create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
@@ -65,7 +66,7 @@ def plan_creates(
         linked_back = {
             a.to: hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
         }
-        for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE]):
+        for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE], pair):
             rows += _create_rows(
                 run_id, pair_name, pair, owners, record, Side.SALESFORCE, record["_sobject"], now
             )
@@ -77,7 +78,7 @@ def plan_creates(
 
 
 def _unlinked(
-    con: duckdb.DuckDBPyConnection, pair_name: str, side: Side, included: set[str]
+    con: duckdb.DuckDBPyConnection, pair_name: str, side: Side, included: set[str], pair: ObjectPair
 ) -> list[dict[str, Any]]:
     table = f"{side.value}_{pair_name}_snapshot"
     if not table_exists(con, table):
@@ -98,7 +99,49 @@ def _unlinked(
             AND id NOT IN (SELECT unnest(salesforce_ids) FROM review_items
                            WHERE pair = $pair AND (settled_at IS NULL OR resolution = 'skip'))"""
     records = con.sql(query, params={"pair": pair_name}).to_arrow_table().to_pylist()
-    return [r for r in records if r["id"] in included]
+    gone = _partner_gone(con, pair_name, side, records, pair)
+    return [r for r in records if r["id"] in included and r["id"] not in gone]
+
+
+def _partner_gone(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    side: Side,
+    records: list[dict[str, Any]],
+    pair: ObjectPair,
+) -> set[str]:
+    """Unlinked records whose cross-reference id names a record the other side no longer holds (deleted
+    or merged away) while the deletes policy for that side is not `restore`: they were linked once (the
+    link went with a lost state file) and creating them again would bring back what a user deleted
+    (found by the chaos soak after `crmsync rebuild-state`). They stay for the orphan report."""
+    other = Side.SALESFORCE if side is Side.HUBSPOT else Side.HUBSPOT
+    if pair.deletes.action(other.value) is DeleteAction.RESTORE:
+        return set()
+    xref = pair.xref.hubspot_property if side is Side.HUBSPOT else pair.xref.salesforce_field
+    pointing = {str(r["id"]): str(r[xref]) for r in records if r.get(xref)}
+    if not pointing:
+        return set()
+    table = f"{other.value}_{pair_name}_snapshot"
+    live_filter = (
+        "NOT coalesce(_archived, false)" if other is Side.HUBSPOT else "NOT coalesce(_deleted, false)"
+    )
+    live = (
+        {
+            str(i)
+            for (i,) in con.execute(
+                f"SELECT id FROM {quoted(table)} WHERE {live_filter} AND id IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted(set(pointing.values()))],
+            ).fetchall()
+        }
+        if table_exists(con, table)
+        else set()
+    )
+    return {rid for rid, target in pointing.items() if target not in live and not _same_id(target, live)}
+
+
+def _same_id(target: str, live: set[str]) -> bool:
+    """Salesforce ids compare on their first 15 characters (18-character ids add a checksum)."""
+    return len(target) >= 15 and any(i[:15] == target[:15] for i in live)
 
 
 def _create_rows(

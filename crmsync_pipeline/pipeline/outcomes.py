@@ -39,6 +39,11 @@ def record_intent(
     )
 
 
+def mark_interrupted_intents(con: duckdb.DuckDBPyConnection, run_id: str, pair: str, target: str) -> None:
+    """Intents earlier runs left unsettled (they died between the CRM call and its answer)."""
+    con.execute(sql("audit_interrupted.sql"), {"run_id": run_id, "pair": pair, "target": target})
+
+
 def record_outcomes(
     con: duckdb.DuckDBPyConnection,
     run_id: str,

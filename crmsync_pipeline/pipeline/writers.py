@@ -12,7 +12,7 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import COLLECTION, SalesforceConnector
 
-from .association_writes import update_with_associations
+from .association_writes import create_associations_confirmed, fail_unconfirmed, update_with_associations
 from .bulk_writes import bulk_threshold, bulk_write, reconcile_bulk_jobs, settle_jobs
 from .stale_plans import HubSpotSource, SalesforceSource
 from .write_batch import Connect
@@ -22,26 +22,31 @@ ASSOCIATION = "association:"  # plan field `association:<to object>:<type id>` =
 
 class HubSpotWriter:
     crm = "hubspot"
-    batch_size = HUBSPOT_BATCH
 
     def __init__(self, connector: HubSpotConnector, source: SalesforceConnector | None = None):
         self.connector = connector
         self.source = SalesforceSource(source) if source is not None else None
+        # One apply batch is as many HubSpot batches as the connector sends at once: the audit intent,
+        # stale checks and outcomes are then one state step for all of them.
+        self.batch_size = HUBSPOT_BATCH * max(1, getattr(connector, "parallel", 1))
 
     def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         """Upsert the records, then give the new ones their associations (HubSpot keeps them apart)."""
         properties = [{k: v for k, v in r.items() if not k.startswith(ASSOCIATION)} for r in records]
         results = self.connector.upsert(object_name, key_field, [_strings(r) for r in properties])
-        wanted: dict[tuple[str, int], list[tuple[str, str, int]]] = {}
-        for record, result in zip(records, results, strict=True):
+        wanted: dict[tuple[str, int], list[tuple[int, str]]] = {}
+        for i, (record, result) in enumerate(zip(records, results, strict=True)):
             for key, target_id in record.items():
                 if key.startswith(ASSOCIATION) and target_id and result.succeeded and result.record_id:
                     to_object, type_id = key.removeprefix(ASSOCIATION).rsplit(":", 1)
-                    wanted.setdefault((to_object, int(type_id)), []).append(
-                        (result.record_id, str(target_id), int(type_id))
-                    )
-        for (to_object, _), pairs in wanted.items():
-            self.connector.create_associations(object_name, to_object, pairs)
+                    wanted.setdefault((to_object, int(type_id)), []).append((i, str(target_id)))
+        ids = [str(r.record_id) for r in results]
+        for (to_object, type_id), items in wanted.items():
+            # a create whose association failed is failed whole: the next run's upsert finds the record
+            # by its cross-reference and associates it again, rather than base holding a lost association
+            pairs = [(ids[i], other, type_id) for i, other in items]
+            answer = create_associations_confirmed(self.connector, object_name, to_object, pairs)
+            fail_unconfirmed(results, items, answer, ids)
         return results
 
     def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:

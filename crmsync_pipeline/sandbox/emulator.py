@@ -9,12 +9,13 @@ import json
 import logging
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import unquote_plus
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from .clock import Clock
-from .faults import Fault, FaultInjector
+from .faults import Fault, FaultInjector, RequestHooks
 from .seed import SeedOptions, SeedWorld, generate_world
 from .stats import ApiStats
 from .store import RecordStore
@@ -43,6 +44,7 @@ class Emulator(abc.ABC):
         self.store = RecordStore(data_dir / f"{self.name}.sqlite" if data_dir else None)
         self.stats = ApiStats()
         self.faults = FaultInjector(fault_seed)
+        self.hooks = RequestHooks()
         self.clock = Clock()
         self.settings = self.Settings.model_validate(self.store.meta("settings", {}))
         if self.store.is_empty:
@@ -114,6 +116,10 @@ class Emulator(abc.ABC):
         r.add_get(f"{ADMIN_PREFIX}/faults", self._admin_faults)
         r.add_post(f"{ADMIN_PREFIX}/faults", self._admin_faults)
         r.add_delete(f"{ADMIN_PREFIX}/faults", self._admin_faults_clear)
+        r.add_get(f"{ADMIN_PREFIX}/faults/injected", self._admin_faults_injected)
+        r.add_get(f"{ADMIN_PREFIX}/faults/hooks", self._admin_hooks)
+        r.add_post(f"{ADMIN_PREFIX}/faults/hooks", self._admin_hooks)
+        r.add_delete(f"{ADMIN_PREFIX}/faults/hooks", self._admin_hooks)
         r.add_get(f"{ADMIN_PREFIX}/settings", self._admin_settings)
         r.add_post(f"{ADMIN_PREFIX}/settings", self._admin_settings)
         r.add_post(f"{ADMIN_PREFIX}/reset", self._admin_reset)
@@ -135,7 +141,10 @@ class Emulator(abc.ABC):
         route = request.match_info.route
         resource = route.resource
         self.stats.count(f"{request.method} {resource.canonical if resource else request.path}")
+        hooks = self.hooks.due(request.method, unquote_plus(request.path_qs)) if self.hooks.rules else []
         try:
+            if hooks:
+                await self.hooks.before(hooks)
             response = await self._serve(request, handler)
         except ApiError as err:
             response = self.error_response(err)
@@ -153,6 +162,8 @@ class Emulator(abc.ABC):
             response = self.error_response(ApiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred"))
         finally:
             self.store.commit()
+        if hooks:
+            self.hooks.after(hooks, response.status)
         self.stats.count_status(response.status)
         self.decorate(request, response)
         return response
@@ -188,6 +199,16 @@ class Emulator(abc.ABC):
     async def _admin_faults_clear(self, request: web.Request) -> web.Response:
         self.faults.clear()
         return web.json_response(self.faults.settings.model_dump(mode="json"))
+
+    async def _admin_faults_injected(self, request: web.Request) -> web.Response:
+        return web.json_response(self.faults.injected)
+
+    async def _admin_hooks(self, request: web.Request) -> web.Response:
+        if request.method == "POST":
+            self.hooks.add(await _json_body(request))
+        elif request.method == "DELETE":
+            self.hooks.clear()
+        return web.json_response(self.hooks.as_json())
 
     async def _admin_settings(self, request: web.Request) -> web.Response:
         if request.method == "POST":

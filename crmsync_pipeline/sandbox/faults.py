@@ -6,6 +6,8 @@ random generator so a soak run with the same seed meets the same faults.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,10 @@ class FaultInjector:
     def __init__(self, seed: int = 0):
         self.settings = FaultSettings(seed=seed)
         self._rng = random.Random(seed)
+        self.injected: dict[str, int] = {}  # fault kind -> how many requests or records met it
+
+    def _met(self, kind: str) -> None:
+        self.injected[kind] = self.injected.get(kind, 0) + 1
 
     def configure(self, changes: dict[str, Any]) -> FaultSettings:
         merged = {**self.settings.model_dump(), **changes}
@@ -63,14 +69,100 @@ class FaultInjector:
         s = self.settings
         if s.burst_429 > 0:
             self.settings = s.model_copy(update={"burst_429": s.burst_429 - 1})
+            self._met("burst_429")
             return Fault("rate_limit", 429)
         if s.drop_rate and self._rng.random() < s.drop_rate:
+            self._met("drop")
             return Fault("drop")
         for status, rate in s.error_rates.items():
             if rate and self._rng.random() < rate:
+                self._met(f"status_{int(status)}")
                 return Fault("rate_limit" if status == 429 else "status", int(status))
         return None
 
     def record_fails(self) -> bool:
         rate = self.settings.record_failure_rate
-        return bool(rate) and self._rng.random() < rate
+        fails = bool(rate) and self._rng.random() < rate
+        if fails:
+            self._met("record_failure")
+        return fails
+
+
+class HookRule(BaseModel):
+    """When the nth API request matching `on` is served, do `then`: the chaos soak's fixed points."""
+
+    on: dict[str, Any] = Field(
+        description='{"method": "PATCH", "contains": "composite/sobjects", "not": "read", "nth": 1}'
+    )
+    then: dict[str, Any] = Field(description='{"kill_pid": PID, "signal": 9} or {"apply_edits": [...]}')
+    seen: int = 0
+    fired: bool = False
+
+
+class RequestHooks:
+    """One-shot hooks on API requests, set at `/_sandbox/faults/hooks`.
+
+    `apply_edits` (a list of `{"method", "url", "json"}` admin requests, any emulator) runs before the
+    matching request is handled: a user's edit landing between a sync's plan and its write. `kill_pid`
+    sends a signal after the request's effect is committed and before its response is sent, and only
+    for a successful answer: the CRM has done the write, the client never hears it."""
+
+    def __init__(self) -> None:
+        self.rules: list[HookRule] = []
+
+    def add(self, body: dict[str, Any]) -> HookRule:
+        rule = HookRule.model_validate(body)
+        self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        self.rules = []
+
+    def due(self, method: str, target: str) -> list[HookRule]:
+        """The rules this request triggers (`target`: path and decoded query string)."""
+        hits = []
+        for rule in self.rules:
+            on = rule.on
+            if rule.fired or (on.get("method") and on["method"].upper() != method.upper()):
+                continue
+            if any(part not in target for part in _parts(on.get("contains"))):
+                continue
+            if any(part in target for part in _parts(on.get("not"))):
+                continue
+            rule.seen += 1
+            if rule.seen >= int(on.get("nth") or 1):
+                hits.append(rule)
+        return hits
+
+    async def before(self, rules: list[HookRule]) -> None:
+        edits = [e for r in rules for e in r.then.get("apply_edits") or []]
+        for rule in rules:
+            if "apply_edits" in rule.then:
+                rule.fired = True
+        if not edits:
+            return
+        import aiohttp  # the emulators' own server library; edits go through the admin routes
+
+        async with aiohttp.ClientSession() as session:
+            for edit in edits:
+                method = str(edit.get("method") or "POST")
+                async with session.request(method, edit["url"], json=edit.get("json")) as resp:
+                    await resp.read()
+
+    def after(self, rules: list[HookRule], status: int) -> None:
+        if status >= 300:
+            return  # not a confirmed write: stay armed for the next matching request
+        for rule in rules:
+            if "kill_pid" in rule.then:
+                rule.fired = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(rule.then["kill_pid"]), int(rule.then.get("signal") or 9))
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [r.model_dump(mode="json") for r in self.rules]
+
+
+def _parts(contains: Any) -> list[str]:
+    if contains is None:
+        return []
+    return [contains] if isinstance(contains, str) else [str(c) for c in contains]
