@@ -11,6 +11,7 @@ from . import errors
 from .default_properties import prop
 from .http import bool_param, json_body, json_response, no_content
 from .registry import props_table
+from .unmodelled import missing_scopes
 
 if TYPE_CHECKING:
     from .emulator import HubSpotEmulator
@@ -69,7 +70,10 @@ class PropertyRoutes:
         router.add_delete(base + "/{name}", self.archive)
 
     def _type(self, request: web.Request) -> str:
-        return self.em.registry.resolve(request.match_info["type"]).type_id
+        name = request.match_info["type"]
+        if self.em.registry.maybe(name) is None and (refused := missing_scopes(name)) is not None:
+            raise refused
+        return self.em.registry.resolve(name).type_id
 
     async def list_all(self, request: web.Request) -> web.Response:
         archived = bool_param(request, "archived")
