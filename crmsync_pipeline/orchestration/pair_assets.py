@@ -10,12 +10,16 @@ from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.pipeline.apply import apply_plan
 from crmsync_pipeline.pipeline.approvals import use_approval
+from crmsync_pipeline.pipeline.deletes_apply import apply_deletes
+from crmsync_pipeline.pipeline.erasure_detect import detect_vanished
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.pipeline.extract_lists import extract_list_memberships, list_refs
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
 from crmsync_pipeline.pipeline.junctions import extract_junctions, junction_associations, sync_junctions
 from crmsync_pipeline.pipeline.pauses import pause_of
 from crmsync_pipeline.pipeline.preflight import preflight
+from crmsync_pipeline.pipeline.record_merge_writes import apply_record_merges
+from crmsync_pipeline.pipeline.record_merges import merges_seen
 from crmsync_pipeline.pipeline.schema_cache import forget_schemas
 from crmsync_pipeline.pipeline.schema_cache import hubspot_properties as hubspot_schema
 from crmsync_pipeline.pipeline.schema_cache import salesforce_fields as salesforce_schema
@@ -156,6 +160,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                 "hubspot": {pair.hubspot: hubspot_schema(crmsync.state_path, hubspot, pair.hubspot)},
             }
 
+        vanished = detect_vanished(crmsync.state_path, hubspot, salesforce, mapping, pair_name, run_id)
         schemas = read_schemas()
         if not _mapped_fields_known(
             pair, schemas
@@ -191,7 +196,10 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                 "held for review": report.updates.held,
                 "value issues": report.value_issues,
                 "orphaned links (deleted on one side, reported)": report.orphans,
+                "deletes (by the pair's deletes: policy)": report.deletes,
+                "gone for good (GDPR or hard delete) seen": vanished,
                 "rejected by preflight": dict(rejected),
+                "record merges seen (by action)": merges_seen(crmsync.state_path, run_id, pair_name),
                 "api calls": meter.total(),
                 "preview": dg.MetadataValue.md(_plan_preview(crmsync, run_id, pair_name)),
             }
@@ -201,28 +209,32 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         asset=plan,
         blocking=True,
         name="plan_within_threshold",
-        description="Stops the run before writing when it would update more than the configured share of "
-        "records linked before this run (creates and first links are exempt).",
+        description="Stops the run before writing when it would update, or delete (deletes: policy), more than "
+        "the configured share of records linked before this run (creates and first links are exempt).",
     )
     def plan_within_threshold(
         context: dg.AssetCheckExecutionContext, crmsync: CrmsyncResource
     ) -> dg.AssetCheckResult:
         with db.connect(crmsync.state_path) as con:
-            linked, updated = con.execute(
+            linked, updated, deleted = con.execute(
                 """SELECT (SELECT count(*) FROM links WHERE pair = $pair AND run_id <> $run),
                           (SELECT count(DISTINCT p.target || p.record_ref) FROM plan_rows p
                            JOIN links l ON l.pair = p.pair AND l.hubspot_id = p.hubspot_id AND l.run_id <> $run
-                           WHERE p.run_id = $run AND p.pair = $pair AND p.action = 'update' AND p.field <> '@xref')""",
+                           WHERE p.run_id = $run AND p.pair = $pair AND p.action = 'update' AND p.field <> '@xref'),
+                          (SELECT count(DISTINCT p.target || p.record_ref) FROM plan_rows p
+                           WHERE p.run_id = $run AND p.pair = $pair AND p.reason LIKE 'deletes:%'
+                             AND p.preflight_error IS NULL)""",
                 {"pair": pair_name, "run": context.run.run_id},
             ).fetchall()[0]
             # a held plan passes once a person approved this very plan (`crmsync approve RUN_ID`)
-            over = pair.thresholds.needs_approval(linked, updated, 0)
+            over = pair.thresholds.needs_approval(linked, updated, deleted)
             held = over and not use_approval(con, context.run.run_id, pair_name)
         return dg.AssetCheckResult(
             passed=not held,
             metadata={
                 "linked before this run": linked,
                 "records to update": updated,
+                "records deleted on one side (to delete, restore or erase)": deleted,
                 "approval": f"crmsync approve {context.run.run_id}"
                 if held
                 else ("approved" if over else "not needed"),
@@ -253,6 +265,10 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             return db.connect(crmsync.state_path)
 
         sf_writer, hs_writer = SalesforceWriter(salesforce, hubspot), HubSpotWriter(hubspot, salesforce)
+        deletes = apply_deletes(connect, hubspot, salesforce, mapping, run_id, pair_name)
+        mirrored = apply_record_merges(connect, hubspot, salesforce, pair_name, pair, run_id)
+        if mirrored.merged or mirrored.failed:
+            context.log.info(f"record merges mirrored: {mirrored.merged}, failed: {mirrored.failed}")
         to_salesforce = apply_plan(connect, sf_writer, run_id, pair_name, pair)
         to_hubspot = apply_plan(connect, hs_writer, run_id, pair_name, pair)
         late = apply_plan(connect, sf_writer, run_id, pair_name, pair)  # cross-references of HubSpot creates
@@ -277,6 +293,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                     "failed": summary.failed,
                     "errors by code": dict(summary.errors),
                     "junction associations added": associated,
+                    "deletes": dict(deletes),
                 },
             )
 

@@ -3,6 +3,7 @@ connection; the Dagster assets and the CLI call these."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,13 +15,15 @@ from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 
 from .creates import plan_creates
+from .deletes_plan import plan_deletes
+from .erasure_guard import drop_erased_creates
 from .field_state import SnapshotTables, build_field_state
 from .inclusion import included_ids
 from .lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from .match import MatchResult, match_links
 from .merge import decide_fields
 from .plan import PlanSummary, plan_updates
-from .review import ReviewItem, open_review_items
+from .record_merges import handle_record_merges
 from .sql_names import quoted, table_exists
 from .state_guard import refuse_if_state_lost
 from .xrefs import plan_cross_references
@@ -56,6 +59,7 @@ class PlanReport:
     value_issues: int = 0
     linked: int = 0
     orphans: int = 0
+    deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -108,12 +112,16 @@ def plan_stage(
         con.execute("BEGIN")
         con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
         owners = owner_directory(con)
-        included = {side: included_ids(con, mapping, pair_name, side, owners) for side in Side}
+        # before creates: a merged-away record (or its partner waiting to be merged) is never created
+        held = handle_record_merges(con, pair_name, pair, run_id, now).held
+        included = {side: included_ids(con, mapping, pair_name, side, owners) - held[side] for side in Side}
         state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
         add_lookup_state(con, mapping, pair_name)
         _set_property_times(con, changed_at)
         decisions = [
-            d for d in decide_fields(con) if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
+            d
+            for d in decide_fields(con, in_sync=False)
+            if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
         ]
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
@@ -144,10 +152,10 @@ def plan_stage(
                     for i in issues
                 ],
             )
-        orphans = _report_orphans(con, pair_name, run_id, now)
+        deletes = _report_orphans(con, mapping, pair_name, run_id, now, owners)
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
-    return PlanReport(summary, dict(creates), xrefs, len(issues), linked, orphans)
+    return PlanReport(summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes))
 
 
 def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict[Side, set[str]]) -> bool:
@@ -159,33 +167,14 @@ def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict
     return True
 
 
-def _report_orphans(con, pair_name: str, run_id: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
-    """Deletes are not propagated (the default `deletes: report`): each orphaned link is reported once."""
-    tables = SnapshotTables.of(pair_name)
-    if not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
-        return 0
-    rows = con.execute(
-        sql("orphans.sql").format(
-            hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
-        ),
-        {"pair": pair_name},
-    ).fetchall()
-    return open_review_items(
-        con,
-        [
-            ReviewItem(
-                f"orphan:{pair_name}:{hubspot_id}:{salesforce_id}",
-                "orphan",
-                pair_name,
-                hubspot_id,
-                [salesforce_id],
-                {"deleted_in": deleted_in, "merged_into": merged_into},
-            )
-            for hubspot_id, salesforce_id, deleted_in, merged_into in rows
-        ],
-        run_id,
-        now,
-    )
+def _report_orphans(  # type: ignore[no-untyped-def]
+    con, mapping: Mapping, pair_name: str, run_id: str, now: datetime, owners
+) -> Counter[str]:
+    """Links whose record was deleted on one side: reported, propagated or restored by the pair's
+    `deletes:` policy (deletes_plan.py); creates of erased people are dropped (erasure_guard.py)."""
+    done = plan_deletes(con, run_id, mapping, pair_name, owners, now)
+    done["erased, not re-created"] += drop_erased_creates(con, run_id, pair_name, mapping.pair(pair_name))
+    return done
 
 
 def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, history):  # type: ignore[no-untyped-def]
@@ -195,7 +184,7 @@ def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, his
         build_field_state(con, pair_name, pair, owner_directory(con), cut_lengths=cut_lengths)
         both = [
             (d.hubspot_id, d.field)
-            for d in decide_fields(con)
+            for d in decide_fields(con, in_sync=False)
             if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
         ]
     if not both:

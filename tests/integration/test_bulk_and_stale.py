@@ -283,7 +283,9 @@ def test_an_edit_made_on_the_target_while_the_run_planned_is_not_overwritten(box
             plan.run_id,
             salesforce_id,
         )
-        assert (code, fields) == ("STALE_PLAN", ["Title"]) and message.startswith("the target (salesforce) changed")
+        assert (code, fields) == ("STALE_PLAN", ["Title"]) and message.startswith(
+            "the target (salesforce) changed"
+        )
 
         assert run_sync().success
         assert hubspot_value(box, "contacts", hubspot_id, "jobtitle") == "Edited in Salesforce meanwhile"

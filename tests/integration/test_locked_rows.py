@@ -45,7 +45,9 @@ def test_locked_records_are_sent_again_in_the_same_run(sandbox, sync, query):
     try:
         run = sync()
     finally:
-        requests.post(f"{sandbox.salesforce.url}/_sandbox/faults", json={"record_failure_rate": 0}, timeout=10)
+        requests.post(
+            f"{sandbox.salesforce.url}/_sandbox/faults", json={"record_failure_rate": 0}, timeout=10
+        )
     assert run.success
     assert collection_calls(sandbox) - before > 1  # the locked records went again
     assert query(
