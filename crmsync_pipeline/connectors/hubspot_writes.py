@@ -112,8 +112,16 @@ class HubSpotWrites:
     def create_associations(self, from_type: str, to_type: str, pairs: list[tuple[str, str, int]]) -> int:
         """Associate (from id, to id, HUBSPOT_DEFINED type id) pairs, 100 a call; returns how many
         HubSpot confirmed."""
+        return len(self.associate(from_type, to_type, pairs)[0])
 
-        def create(chunk: list[tuple[str, str, int]]) -> int:
+    def associate(
+        self, from_type: str, to_type: str, pairs: list[tuple[str, str, int]]
+    ) -> tuple[set[tuple[str, str]], str | None]:
+        """Associate (from id, to id, type id) pairs, 100 a call. Returns the (from, to) pairs HubSpot
+        confirmed and the first error code: a 207 answer fails some pairs only, and a pair it did not
+        confirm is not done."""
+
+        def create(chunk: list[tuple[str, str, int]]) -> tuple[set[tuple[str, str]], str | None]:
             inputs = [
                 {
                     "from": {"id": f},
@@ -130,10 +138,21 @@ class HubSpotWrites:
                 {"inputs": inputs},
                 _preload_content=False,
             )
-            return len(hubspot_json.body(response).get("results") or [])
+            body = hubspot_json.body(response)
+            done = {(str(r.get("fromObjectId")), str(r.get("toObjectId"))) for r in body.get("results") or []}
+            codes = [
+                str(e.get("category") or e.get("subCategory") or "ASSOCIATION_FAILED")
+                for e in body.get("errors") or []
+            ]
+            return done, (codes[0] if codes else None)
 
         chunks = [pairs[start : start + BATCH] for start in range(0, len(pairs), BATCH)]
-        return sum(in_parallel(create, chunks, self.parallel))
+        confirmed: set[tuple[str, str]] = set()
+        first_error: str | None = None
+        for done, error in in_parallel(create, chunks, self.parallel):
+            confirmed |= done
+            first_error = first_error or error
+        return confirmed, first_error
 
 
 def _strings(record: Properties) -> dict[str, str]:

@@ -14,7 +14,6 @@ from hubspot.crm.associations.v4 import (
     PublicObjectId,
 )
 
-from crmsync_pipeline.connectors import hubspot_json
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.hubspot import BATCH, HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
@@ -52,7 +51,7 @@ def update_with_associations(
             results,
             wanted,
             lambda p=pairs, t=to_object, w=wanted: fail_unconfirmed(
-                results, w, create_associations_confirmed(connector, object_name, t, p), ids
+                results, w, connector.associate(object_name, t, p), ids
             ),
         )
     for to_object, wanted in removes.items():
@@ -66,42 +65,6 @@ def update_with_associations(
                 lambda p=pairs, t=to_object: archive_associations(connector, object_name, t, p),
             )
     return results
-
-
-def create_associations_confirmed(
-    connector: HubSpotConnector, from_type: str, to_type: str, pairs: list[tuple[str, str, int]]
-) -> tuple[set[tuple[str, str]], str | None]:
-    """Associate (from id, to id, type id) pairs, 100 a call. Returns the pairs HubSpot confirmed and the
-    first error code: a 207 answer fails some pairs only, and a pair not confirmed is not done (found by
-    the chaos soak: counted as done, a failed pair left base pointing at an association HubSpot lacks)."""
-    confirmed: set[tuple[str, str]] = set()
-    first_error: str | None = None
-    for start in range(0, len(pairs), BATCH):
-        chunk = pairs[start : start + BATCH]
-        inputs = [
-            {
-                "from": {"id": f},
-                "to": {"id": t},
-                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
-            }
-            for f, t, type_id in chunk
-        ]
-        response = connector.call(
-            f"associations.{from_type}.{to_type}.create",
-            connector.client.crm.associations.v4.batch_api.create,
-            from_type,
-            to_type,
-            {"inputs": inputs},
-            _preload_content=False,
-        )
-        body = hubspot_json.body(response)
-        for r in body.get("results") or []:
-            confirmed.add((str(r.get("fromObjectId")), str(r.get("toObjectId"))))
-        for e in body.get("errors") or []:
-            first_error = first_error or str(
-                e.get("category") or e.get("subCategory") or "ASSOCIATION_FAILED"
-            )
-    return confirmed, first_error
 
 
 def fail_unconfirmed(

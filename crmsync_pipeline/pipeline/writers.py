@@ -12,7 +12,7 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import COLLECTION, SalesforceConnector
 
-from .association_writes import create_associations_confirmed, fail_unconfirmed, update_with_associations
+from .association_writes import fail_unconfirmed, update_with_associations
 from .bulk_writes import bulk_threshold, bulk_write, reconcile_bulk_jobs, settle_jobs
 from .stale_plans import HubSpotSource, SalesforceSource
 from .write_batch import Connect
@@ -45,7 +45,7 @@ class HubSpotWriter:
             # a create whose association failed is failed whole: the next run's upsert finds the record
             # by its cross-reference and associates it again, rather than base holding a lost association
             pairs = [(ids[i], other, type_id) for i, other in items]
-            answer = create_associations_confirmed(self.connector, object_name, to_object, pairs)
+            answer = self.connector.associate(object_name, to_object, pairs)
             fail_unconfirmed(results, items, answer, ids)
         return results
 
