@@ -19,7 +19,6 @@ from crmsync_pipeline.orchestration.pair_assets import associated_objects
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
-from crmsync_pipeline.state import db
 
 PAIRS = ("companies", "contacts", "deals")  # the objects both taps are asked for
 
@@ -63,23 +62,12 @@ def http_time() -> Iterator[list[float]]:
 class CrmsyncExtract:
     """One state file, extracted into again and again; each method returns the records it read."""
 
-    def __init__(self, state_db: Path, hold_state_open: bool = False):
+    def __init__(self, state_db: Path):
         os.environ["CRMSYNC_STATE_DB"] = str(state_db)
-        self.state_db, self.hold_state_open = state_db, hold_state_open
+        self.state_db = state_db
         self.resource = CrmsyncResource(mapping_file=default_mapping_path(), state_db=str(state_db))
         self.mapping = load_mapping(default_mapping_path())
         self.runs = 0
-
-    @contextmanager
-    def _state(self) -> Iterator[None]:
-        """With `hold_state_open`, one idle connection for the whole extract keeps DuckDB's database
-        instance open, so each short-lived connection skips the file open (the fix suggested for the
-        extract stage; extract_pages.py does this around the page loop only)."""
-        if not self.hold_state_open:
-            yield
-            return
-        with db.connect(self.state_db):
-            yield
 
     def _run_id(self) -> str:
         self.runs += 1
@@ -89,13 +77,12 @@ class CrmsyncExtract:
         """Records read per object type, and the ids read (for `hubspot_associations`)."""
         hubspot, _ = self.resource.connectors(CallMeter())
         run_id, records, ids = self._run_id(), {}, {}
-        with self._state():
-            for name in PAIRS:
-                pair = self.mapping.pair(name)
-                stats, ids[name] = extract_hubspot(
-                    self.resource.state_path, hubspot, name, pair.hubspot, hubspot_properties(pair), run_id
-                )
-                records[pair.hubspot] = stats.records
+        for name in PAIRS:
+            pair = self.mapping.pair(name)
+            stats, ids[name] = extract_hubspot(
+                self.resource.state_path, hubspot, name, pair.hubspot, hubspot_properties(pair), run_id
+            )
+            records[pair.hubspot] = stats.records
         return records, ids
 
     def hubspot_associations(self, ids: dict[str, list[str]]) -> int:
@@ -111,11 +98,10 @@ class CrmsyncExtract:
     def salesforce(self) -> dict[str, int]:
         _, salesforce = self.resource.connectors(CallMeter())
         run_id, records = self._run_id(), {}
-        with self._state():
-            for name in PAIRS:
-                for sobject, fields in salesforce_fields(self.mapping.pair(name)).items():
-                    stats = extract_salesforce(
-                        self.resource.state_path, salesforce, name, sobject, fields, run_id
-                    )
-                    records[sobject] = stats.records
+        for name in PAIRS:
+            for sobject, fields in salesforce_fields(self.mapping.pair(name)).items():
+                stats = extract_salesforce(
+                    self.resource.state_path, salesforce, name, sobject, fields, run_id
+                )
+                records[sobject] = stats.records
         return records

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-FIXED = "crmsync, suggested fixes simulated"
-
 
 def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per CRM and mode: does crmsync's extract (records only, as the taps) spend no more calls and no
@@ -23,22 +21,10 @@ def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "calls": [ours["api_calls"], theirs["api_calls"]],
                     "seconds": [ours["seconds"], theirs["seconds"]],
                     "fewer_or_equal_calls": ours["api_calls"] <= theirs["api_calls"],
-                    "with_fixes": next(
-                        (
-                            [r["api_calls"], r["seconds"]]
-                            for r in rows
-                            if (r["tool"], r["crm"], r["mode"]) == (FIXED, crm, mode)
-                        ),
-                        None,
-                    ),
                     "as_fast_or_faster": ours["seconds"] <= theirs["seconds"],
                 }
             )
     return out
-
-
-def _pair(values: list | None) -> str:
-    return f"{values[0]}, {values[1]}" if values else "-"
 
 
 def report(results: dict[str, Any]) -> list[str]:
@@ -66,13 +52,13 @@ def report(results: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        "| CRM | mode | calls crmsync / tap | seconds crmsync / tap | met | with the fixes: calls, seconds |",
-        "|---|---|---|---|---|---|",
+        "| CRM | mode | calls crmsync / tap | seconds crmsync / tap | met |",
+        "|---|---|---|---|---|",
     ]
     for v in results["verdicts"]:
         met = "yes" if v["fewer_or_equal_calls"] and v["as_fast_or_faster"] else "NO"
         lines.append(
             f"| {v['crm']} | {v['mode']} | {v['calls'][0]} / {v['calls'][1]} | "
-            f"{v['seconds'][0]} / {v['seconds'][1]} | {met} | {_pair(v.get('with_fixes'))} |"
+            f"{v['seconds'][0]} / {v['seconds'][1]} | {met} |"
         )
     return [*lines, ""]

@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 
+@db.held_open
 def extract_hubspot(
     state_path: Path,
     connector: HubSpotConnector,

@@ -48,6 +48,7 @@ def extract_salesforce_pair(
     return total
 
 
+@db.held_open
 def extract_salesforce(
     state_path: Path,
     connector: SalesforceConnector,

@@ -1,5 +1,6 @@
 """Opening the state file: short-lived connections (one DuckDB file takes one writing process, so a
-connection is never held across API calls), owner-only permissions, and schema migrations.
+connection is never used across API calls; `held_open` keeps an idle one for a step's duration),
+owner-only permissions, and schema migrations.
 
 Migrations are the numbered files in `sql/schema/`; the applied version is kept in
 `crmsync_schema_version`, so a newer crmsync opens an older state file and carries on.
@@ -7,14 +8,18 @@ Migrations are the numbered files in `sql/schema/`; the applied version is kept 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
+
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -81,6 +86,20 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[du
         yield con
     finally:
         con.close()
+
+
+def held_open(step: Callable[..., T]) -> Callable[..., T]:
+    """Keep one idle connection open while `step(state_path, ...)` runs, so the step's many short-lived
+    connections reuse this process's open database instead of each opening the file (and checkpointing
+    it on the last close): ~20 ms a time, which dominated an incremental extract. Nothing is read or
+    written through it; the file lock it keeps is the run's own as the file's one writer."""
+
+    @functools.wraps(step)
+    def run(state_path: Path, *args: Any, **kwargs: Any) -> T:
+        with connect(state_path):
+            return step(state_path, *args, **kwargs)
+
+    return run
 
 
 def _apply_limits(con: duckdb.DuckDBPyConnection) -> None:
