@@ -1,8 +1,10 @@
 """Every CRM API call goes through a `CrmCaller`: it counts the call, retries what can succeed on a
 second try (429, 5xx, dropped connections, UNABLE_TO_LOCK_ROW) with jittered exponential backoff that
-honours Retry-After, re-authenticates once on an expired session, and turns the client's exception into
-a `CrmError` that keeps the CRM's error code. Before each call it asks the daily budget (a cap raises
-`BudgetExhausted` instead of calling) and the pacer (connectors/pacing.py); after it, the CRM's
+honours Retry-After (429s on an allowance of their own), renews a refused session a capped number of
+times (sessions.py), and turns the client's exception into a `CrmError` that keeps the CRM's error code.
+A credential that cannot be renewed (HubSpot's private-app token, a static Salesforce token) fails fast:
+once refused, the caller makes no further call with it. Before each call it asks the daily budget (a cap
+raises `BudgetExhausted` instead of calling) and the pacer (connectors/pacing.py); after it, the CRM's
 rate-limit headers feed both."""
 
 from __future__ import annotations
@@ -12,15 +14,26 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any, Protocol, TypeVar
 
 from simple_salesforce.exceptions import SalesforceError
 
 from .budget import DailyBudget
 from .errors import CONNECTION_ERRORS, CrmError, from_connection, from_hubspot, from_salesforce
 from .pacing import Pacer
+from .sessions import MAX_RENEWALS_PER_CALL, WHAT_TO_CHECK
 
 T = TypeVar("T")
+
+
+class RenewableSession(Protocol):
+    """What the caller needs from a session it may renew (salesforce_auth.SessionLease)."""
+
+    def current(self) -> object: ...
+    def renew(self, stale: object) -> None: ...
+    def discard(self, stale: object) -> None: ...
+    def succeeded(self) -> None: ...
 
 
 class CallMeter:
@@ -69,9 +82,10 @@ class CrmCaller:
         meter: CallMeter,
         *,
         max_attempts: int = 5,
+        max_rate_limited: int = 12,
         base_delay_s: float = 0.5,
         max_delay_s: float = 30.0,
-        reauthenticate: Callable[[], None] | None = None,
+        session: RenewableSession | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         pacer: Pacer | None = None,
@@ -79,9 +93,13 @@ class CrmCaller:
         self.crm = crm
         self.meter = meter
         self.max_attempts = max_attempts
+        # A 429 says "slow down", not "this failed": a burst of them is waited out on its own allowance,
+        # so it does not use up the attempts a 5xx or a dropped connection right after would need.
+        self.max_rate_limited = max_rate_limited
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
-        self.reauthenticate = reauthenticate
+        self.session = session
+        self.refused: CrmError | None = None  # a 401 with nothing to renew: every later call fails with it
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.pacer = pacer or Pacer(crm)
@@ -89,24 +107,42 @@ class CrmCaller:
         self.limit_info: Callable[[], tuple[int, int] | None] | None = None
 
     def __call__(self, route: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        attempt, reauthenticated = 0, False
+        attempt, renewals, rate_limited = 0, 0, 0
         while True:
             attempt += 1
+            if self.refused is not None:
+                raise replace(self.refused)  # a fresh exception per call: threads may raise it at once
+            used = self.session.current() if self.session is not None else None
             self.meter.charge(self.crm, route)
             if self.pacer is not None and (wait := self.pacer.wait_s(route)) > 0:
                 self.sleep(wait)
             try:
                 result = fn(*args, **kwargs)
                 self._observe(fn, None)
+                if self.session is not None:
+                    self.session.succeeded()
                 return result
             except Exception as exc:
                 self._observe(fn, exc)
                 err = to_crm_error(self.crm, exc)
                 if err is None:
                     raise
-                if err.status == 401 and self.reauthenticate is not None and not reauthenticated:
-                    reauthenticated = True
-                    self.reauthenticate()
+                if err.status == 401:
+                    if self.session is None:
+                        self.refused = refused_credentials(err)
+                        raise self.refused from exc
+                    if renewals >= MAX_RENEWALS_PER_CALL:
+                        self.session.discard(used)
+                        raise still_refused(err, renewals) from exc
+                    renewals += 1
+                    self.session.renew(used)
+                    continue
+                if err.status == 429 and err.retryable:
+                    rate_limited += 1
+                    if rate_limited >= self.max_rate_limited:
+                        raise err from exc
+                    attempt -= 1
+                    self.sleep(self.delay_s(rate_limited, err))
                     continue
                 if not err.retryable or attempt >= self.max_attempts:
                     raise err from exc
@@ -135,6 +171,33 @@ class CrmCaller:
         if err.code == "RATE_LIMIT" and self.crm == "hubspot" and not floor:
             floor = 1.0  # HubSpot's rolling window: a second usually frees capacity
         return max(backoff, floor)
+
+
+def refused_credentials(err: CrmError) -> CrmError:
+    """A 401 for a token crmsync cannot renew, with the CRM's code and what to do about it."""
+    if err.crm == "hubspot":
+        advice = (
+            "HubSpot refused the access token: check HUBSPOT_ACCESS_TOKEN (a private app's token for this "
+            "account, not rotated or deleted, with the app's scopes)"
+        )
+    else:
+        advice = (
+            "Salesforce refused the session in SALESFORCE_ACCESS_TOKEN: set a current one, or set "
+            "SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET and SALESFORCE_LOGIN_URL so crmsync renews "
+            "sessions itself"
+        )
+    said = f" ({err.message})" if err.message else ""
+    return CrmError(err.crm, err.code, f"{advice}{said}", err.status, err.fields)
+
+
+def still_refused(err: CrmError, renewals: int) -> CrmError:
+    return CrmError(
+        err.crm,
+        "INVALID_SESSION_ID",
+        f"Salesforce refused {renewals} new session(s) in a row for the same call ({err.message}). "
+        f"{WHAT_TO_CHECK}",
+        err.status,
+    )
 
 
 def _hubspot_headers(fn: Callable[..., Any]) -> Any:

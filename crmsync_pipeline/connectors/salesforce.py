@@ -1,8 +1,8 @@
 """Salesforce through `simple-salesforce`: describe, SOQL pages, Bulk 2.0 queries and ingest, and writes
 through sObject Collections (200 records a call), every HTTP request counted by the CrmCaller.
 
-Every call resolves `self.sf` when it runs, so a retry after re-authentication (OAuth client
-credentials) uses the new session. Values reach SOQL only through `format_soql`."""
+Every call resolves `self.sf` when it runs, so a retry after a session renewal (salesforce_auth.py,
+OAuth client credentials, shared by the process) uses the new session. Values reach SOQL only through `format_soql`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import requests
 from simple_salesforce import Salesforce, format_soql
 
 from .bulk_csv import bulk_columns, bulk_csv, bulk_job_slices, ingest_results, parse_csv
@@ -20,6 +19,8 @@ from .calls import CallMeter, CrmCaller
 from .clients import SALESFORCE_API_VERSION, salesforce_session
 from .errors import CrmError
 from .outcome import WriteResult
+from .salesforce_auth import SessionLease, can_log_in, client_credentials_login, settings_key
+from .sessions import SHARED_SESSIONS, Session, SessionPool
 from .settings import SalesforceSettings
 
 COLLECTION = 200  # sObject Collections take at most 200 records
@@ -41,66 +42,53 @@ class SalesforceConnector:
         meter: CallMeter,
         describe_cache: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]] | None = None,
         bulk_poll_s: float = 1.0,
+        sessions: SessionPool | None = None,
+        run_id: str | None = None,
         **caller_options: Any,
     ):
-        """`describe_cache(sobject, fetch)` may answer describes from a cache instead of calling fetch."""
+        """`describe_cache(sobject, fetch)` may answer describes from a cache instead of calling fetch.
+        With client credentials the session comes from `sessions` (default: the process's shared pool);
+        connectors of one Dagster run (`run_id`) share one cap on session renewals."""
         self.settings = settings
         self.describe_cache = describe_cache
         self.bulk_poll_s = bulk_poll_s
-        self.call = CrmCaller(
-            "salesforce",
-            meter,
-            reauthenticate=self._oauth_login if settings.client_id else None,
-            **caller_options,
-        )
+        self.call = CrmCaller("salesforce", meter, **caller_options)
         self.call.limit_info = self.api_usage  # Sforce-Limit-Info feeds pacing and the budget
         self._describes: dict[str, dict[str, Any]] = {}
-        if settings.access_token is not None and settings.instance_url:
-            self.sf = self._client(settings.instance_url, settings.access_token.get_secret_value())
+        static = (
+            Session(settings.instance_url, settings.access_token.get_secret_value())
+            if settings.access_token is not None and settings.instance_url
+            else None
+        )
+        if can_log_in(settings):
+            token_call = CrmCaller("salesforce", meter, **caller_options)
+            pool = sessions or SHARED_SESSIONS
+            lease = SessionLease(
+                settings_key(settings),
+                lambda: client_credentials_login(settings, token_call),
+                pool,
+                pool.renewals(run_id),
+                self._adopt,
+            )
+            self.call.session = lease
+            lease.start(static)
+        elif static is not None:
+            self._adopt(static)
         else:
-            self._oauth_login()
+            raise CrmError(
+                "salesforce",
+                "INVALID_SESSION_ID",
+                "no Salesforce session: set SALESFORCE_INSTANCE_URL and SALESFORCE_ACCESS_TOKEN, or "
+                "SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET and SALESFORCE_LOGIN_URL",
+            )
 
     # sessions ----------------------------------------------------------------------------------
-    @staticmethod
-    def _client(instance_url: str, token: str) -> Salesforce:
-        return Salesforce(
-            instance_url=instance_url,
-            session_id=token,
+    def _adopt(self, session: Session) -> None:
+        self.sf = Salesforce(
+            instance_url=session.instance_url,
+            session_id=session.access_token,
             version=SALESFORCE_API_VERSION,
-            session=salesforce_session(instance_url),
-        )
-
-    def _oauth_login(self) -> None:
-        """OAuth 2.0 client credentials against SALESFORCE_LOGIN_URL (a My Domain URL). Done here rather
-        than by simple-salesforce, whose login always targets https://<domain>.salesforce.com."""
-        s = self.settings
-        if not (s.client_id and s.client_secret and s.login_url):
-            raise CrmError(
-                "salesforce", "INVALID_SESSION_ID", "session expired and no OAuth client configured"
-            )
-        url = s.login_url.rstrip("/") + "/services/oauth2/token"
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": s.client_id,
-            "client_secret": s.client_secret.get_secret_value(),
-        }
-
-        def post() -> dict[str, Any]:
-            answer = requests.post(url, data=form, timeout=60)
-            body = _json_or_none(answer)
-            if answer.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-                body = body if isinstance(body, dict) else {}
-                raise CrmError(
-                    "salesforce",
-                    str(body.get("error") or f"HTTP_{answer.status_code}"),
-                    str(body.get("error_description") or answer.text[:200]),
-                    status=400 if answer.status_code == 401 else answer.status_code,
-                )
-            return body
-
-        token = self.call("oauth.token", post)
-        self.sf = self._client(
-            token.get("instance_url") or s.instance_url or s.login_url, token["access_token"]
+            session=salesforce_session(session.instance_url),
         )
 
     # reads -------------------------------------------------------------------------------------
@@ -348,13 +336,6 @@ class SalesforceConnector:
 def soql_in(field: str, values: list[str]) -> str:
     """A `field IN (...)` clause with every value quoted by simple-salesforce (no injection)."""
     return format_soql(f"{field} IN {{}}", values)
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _result(answer: dict[str, Any], record: dict[str, Any], upsert: bool) -> WriteResult:

@@ -41,15 +41,16 @@ class CrmsyncResource(dg.ConfigurableResource):
 
     def connectors(self, meter: CallMeter) -> tuple[HubSpotConnector, SalesforceConnector]:
         settings = ConnectionSettings.from_env()
-        state = self.state_path
-        attach_budget(state, _current_run_id(), meter)  # CRMSYNC_*_DAILY_CAP: stop cleanly at the cap
+        state, run_id = self.state_path, _current_run_id()
+        attach_budget(state, run_id, meter)  # CRMSYNC_*_DAILY_CAP: stop cleanly at the cap
 
         def describes(sobject, fetch):  # type: ignore[no-untyped-def]
             return cached_schema(state, "salesforce", sobject, fetch)
 
         return (
             HubSpotConnector(settings.hubspot, meter),
-            SalesforceConnector(settings.salesforce, meter, describe_cache=describes),
+            # one OAuth session per process, shared by every asset; one renewal cap per run
+            SalesforceConnector(settings.salesforce, meter, describe_cache=describes, run_id=run_id),
         )
 
 

@@ -63,15 +63,52 @@ def test_permanent_salesforce_error_keeps_its_code_and_is_not_retried():
     assert slept == [] and caller.meter.total() == 1
 
 
-def test_gives_up_after_max_attempts_with_the_last_error():
-    caller, slept = _caller("hubspot", max_attempts=3)
+def test_gives_up_after_its_allowance_of_429s_with_the_last_error():
+    caller, slept = _caller("hubspot", max_rate_limited=3)
 
     def always_limited():
         raise _hubspot_429()
 
     with pytest.raises(CrmError) as info:
         caller("contacts.search", always_limited)
-    assert info.value.code == "RATE_LIMIT" and len(slept) == 2 and caller.meter.total() == 3
+    assert info.value.code == "RATE_LIMIT" and caller.meter.total() == 3
+
+
+def test_a_429_burst_leaves_a_later_5xx_every_attempt_it_is_allowed():
+    caller, slept = _caller("hubspot", max_attempts=3)
+    server_error = ApiException(status=500, reason="Internal Server Error")
+    server_error.body = '{"status":"error","message":"internal error","category":"INTERNAL_ERROR"}'
+    outcomes = [
+        _hubspot_429(),
+        _hubspot_429(),
+        _hubspot_429(),
+        _hubspot_429(),
+        server_error,
+        server_error,
+        "ok",
+    ]
+
+    def burst_then_flaky():
+        result = outcomes.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    assert caller("contacts.search", burst_then_flaky) == "ok"
+    assert caller.meter.total("hubspot") == 7
+
+
+def test_gives_up_after_max_attempts_of_server_errors():
+    caller, slept = _caller("hubspot", max_attempts=3)
+    server_error = ApiException(status=503, reason="Service Unavailable")
+    server_error.body = '{"status":"error","message":"unavailable","category":"SERVICE_UNAVAILABLE"}'
+
+    def always_down():
+        raise server_error
+
+    with pytest.raises(CrmError) as info:
+        caller("contacts.search", always_down)
+    assert info.value.status == 503 and len(slept) == 2 and caller.meter.total() == 3
 
 
 def test_daily_limit_is_not_retried():
@@ -85,20 +122,6 @@ def test_daily_limit_is_not_retried():
     with pytest.raises(CrmError) as info:
         caller("contacts.list", daily)
     assert info.value.code == "DAILY_LIMIT" and slept == []
-
-
-def test_reauthenticates_once_on_expired_session():
-    logins: list[int] = []
-    caller, _ = _caller("salesforce", reauthenticate=lambda: logins.append(1))
-    content = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-    from simple_salesforce.exceptions import SalesforceExpiredSession
-
-    def expired():
-        raise SalesforceExpiredSession("https://x/services/data/v59.0/query/", 401, "query", content)
-
-    with pytest.raises(CrmError) as info:
-        caller("query", expired)
-    assert info.value.code == "INVALID_SESSION_ID" and logins == [1]
 
 
 def test_other_exceptions_pass_through_untouched():

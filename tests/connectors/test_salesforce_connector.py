@@ -8,6 +8,7 @@ from crmsync_pipeline.connectors.bulk_csv import bulk_job_slices
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector, soql_in
+from crmsync_pipeline.connectors.sessions import SessionPool
 from crmsync_pipeline.connectors.settings import ConnectionSettings
 
 
@@ -168,12 +169,27 @@ def oauth_settings(url: str) -> ConnectionSettings:
 
 def test_expired_session_logs_in_again_with_client_credentials(salesforce_sandbox, admin):
     meter = CallMeter()
-    connector = SalesforceConnector(oauth_settings(salesforce_sandbox.url).salesforce, meter)
+    settings = oauth_settings(salesforce_sandbox.url).salesforce
+    connector = SalesforceConnector(settings, meter, sessions=SessionPool())  # no session from other tests
     assert connector.count("Account") > 0
     admin.post(salesforce_sandbox, "salesforce/sessions/expire", {})
     assert connector.count("Account") > 0
     assert meter.calls[("salesforce", "oauth.token")] == 2
     assert meter.calls[("salesforce", "query")] == 3  # the refused one, counted, then its retry
+
+
+def test_connectors_sharing_a_pool_ask_for_one_session_and_renew_it_once(salesforce_sandbox, admin):
+    settings, pool, meter = oauth_settings(salesforce_sandbox.url).salesforce, SessionPool(), CallMeter()
+    first, second = (SalesforceConnector(settings, meter, sessions=pool) for _ in range(2))
+    assert first.count("Account") == second.count("Account") > 0
+    assert meter.calls[("salesforce", "oauth.token")] == 1
+    admin.post(salesforce_sandbox, "salesforce/sessions/expire", {})
+    assert first.count("Account") > 0  # renews the shared session ...
+    third = SalesforceConnector(settings, meter, sessions=pool)  # ... which a new connector starts on
+    assert second.count("Account") == third.count("Account") > 0
+    assert meter.calls[("salesforce", "oauth.token")] == 2
+    # first: 1 + a refused one and its retry; second: 2 (it switched before its next call); third: 1
+    assert meter.calls[("salesforce", "query")] == 6
 
 
 def test_expired_token_without_oauth_is_a_crm_error(salesforce_sandbox, admin):
