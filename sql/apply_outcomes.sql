@@ -1,7 +1,9 @@
 -- Record what one batch's CRM call answered, for every record in `write_outcomes`: confirm or fail the
 -- audit intents, keep per-record results, keep the errors table (first/last seen, attempts; a record
 -- that synced leaves it), link created records, and move base to what the CRM confirmed, never further.
--- Parameters: $run_id, $pair, $target, $now.
+-- A created record's mapped fields that the create left empty are agreed empty (a NULL base): both
+-- sides are empty, so the first edit of either side next cycle is a change, not a first link.
+-- Parameters: $run_id, $pair, $target, $now, $agreed_empty (the pair's mapped field names).
 
 UPDATE audit_log a
 SET outcome = CASE WHEN o.succeeded THEN 'confirmed' ELSE 'failed' END,
@@ -55,3 +57,12 @@ WHERE o.succeeded AND p.preflight_error IS NULL
   AND (p.field NOT LIKE '@%' OR (p.action = 'update' AND p.field LIKE '@association:%' AND p.field NOT LIKE '%:replaced'))
 ON CONFLICT (pair, hubspot_id, field) DO UPDATE SET
     value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id;
+
+INSERT INTO base_values
+SELECT DISTINCT $pair, CASE WHEN $target = 'hubspot' THEN o.record_id ELSE p.hubspot_id END,
+       f.field, NULL, $now, $run_id
+FROM write_outcomes o
+JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
+CROSS JOIN (SELECT unnest($agreed_empty::VARCHAR[]) AS field) f
+WHERE o.succeeded AND p.action = 'create'
+ON CONFLICT DO NOTHING;

@@ -5,8 +5,9 @@
 -- the Salesforce value (or else base) stands for HubSpot when HubSpot holds it among others.
 -- A side that points at a record not linked yet (or not synced at all) cannot be judged: no row.
 -- Parameters: $pair, $to_pair, $field, $direction, $preferred_side, $mine (HubSpot object of this pair),
--- $other (HubSpot object of the associated pair), $objects (the Salesforce objects carrying the lookup).
--- Identifiers formatted in: {hubspot_table}, {salesforce_table}, {lookup_column}.
+-- $other (HubSpot object of the associated pair), $objects (the Salesforce objects carrying the lookup),
+-- $integration_user. Formatted in: the two snapshot tables, the lookup column, and the expression for
+-- a person's last change to the Salesforce record (not crmsync's; see salesforce_edit_times.py).
 -- Only the associations read from this pair's records count: the other direction's rows were read
 -- with the other record and go stale when this record moves.
 WITH associated AS (
@@ -26,7 +27,7 @@ judged AS (
            hs.linked_ids, coalesce(hs.unlinked, 0) AS unlinked,
            s.{lookup_column} AS salesforce_raw, st.hubspot_id AS salesforce_value,
            b.value AS base_value, b.field IS NOT NULL AS has_base,
-           h._modified_at AS hubspot_modified_at, s._modified_at AS salesforce_modified_at
+           h._modified_at AS hubspot_modified_at, {salesforce_modified_at} AS salesforce_modified_at
     FROM links l
     JOIN {hubspot_table} h ON h.id = l.hubspot_id
     JOIN {salesforce_table} s ON s.id = l.salesforce_id

@@ -40,11 +40,12 @@ decided AS (
             WHEN direction = 'create_only' THEN 'skip:create_only'
             WHEN agree THEN 'in_sync'
             -- an empty value that was never set never overwrites data, whatever the direction
-            -- (and under always_<side>, that side's never-set empty does not pull the other's value in)
-            WHEN hubspot_value IS NULL AND NOT hubspot_changed THEN
+            -- (and under always_<side>, that side's never-set empty does not pull the other's value in);
+            -- an empty base is not "never set": both sides agreed on empty, so an edit is a change
+            WHEN NOT has_base AND hubspot_value IS NULL THEN
                 CASE WHEN direction = 'always_hubspot' THEN 'skip:never_set_empty'
                      ELSE 'write_hubspot:fill_empty' END
-            WHEN salesforce_value IS NULL AND NOT salesforce_changed THEN
+            WHEN NOT has_base AND salesforce_value IS NULL THEN
                 CASE WHEN direction = 'always_salesforce' THEN 'skip:never_set_empty'
                      ELSE 'write_salesforce:fill_empty' END
             WHEN direction = 'always_hubspot' THEN

@@ -19,6 +19,7 @@ from crmsync_pipeline.orchestration.pair_assets import associated_objects
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
+from crmsync_pipeline.state import db
 
 PAIRS = ("companies", "contacts", "deals")  # the objects both taps are asked for
 
@@ -96,12 +97,13 @@ class CrmsyncExtract:
         )
 
     def salesforce(self) -> dict[str, int]:
+        """Records read per sObject. Each pair keeps the state file open throughout, as its snapshot
+        asset does (`extract_salesforce_pair`): Contact and Lead share one opening."""
         _, salesforce = self.resource.connectors(CallMeter())
-        run_id, records = self._run_id(), {}
+        run_id, records, state = self._run_id(), {}, self.resource.state_path
         for name in PAIRS:
-            for sobject, fields in salesforce_fields(self.mapping.pair(name)).items():
-                stats = extract_salesforce(
-                    self.resource.state_path, salesforce, name, sobject, fields, run_id
-                )
-                records[sobject] = stats.records
+            with db.connect(state):
+                for sobject, fields in salesforce_fields(self.mapping.pair(name)).items():
+                    stats = extract_salesforce(state, salesforce, name, sobject, fields, run_id)
+                    records[sobject] = stats.records
         return records

@@ -23,6 +23,7 @@ FAULTS = {  # every kind at once while a sync runs; Salesforce sessions also exp
     "latency_ms": 2,
     "latency_jitter_ms": 15,
     "drop_rate": 0.03,
+    "burst_drop": 1,  # at least one dropped connection per cycle, whatever the random draws
     "record_failure_rate": 0.06,
 }
 FIXED_KILLS = {  # where a fixed kill lands: the request it follows, on which CRM

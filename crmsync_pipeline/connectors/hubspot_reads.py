@@ -20,6 +20,7 @@ PAGE = 100  # list endpoint maximum
 SEARCH_PAGE = 200  # search maximum
 SEARCH_CAP = 10_000  # HubSpot answers 400 past 10,000 results of one search
 ASSOCIATION_READ_BATCH = 1_000  # v4 batch read limit since 2025-02
+HISTORY_READS = 3  # property history: a record a batch read answered with an error is asked again, twice
 
 
 def last_modified_property(object_type: str) -> str:
@@ -124,12 +125,21 @@ class HubSpotRecordReads:
     def property_times(
         self, object_type: str, ids: list[str], properties: list[str]
     ) -> dict[tuple[str, str], datetime]:
-        """When each property of each record last changed (from property history; 100 records a call)."""
+        """When each property of each record last changed (from property history; 100 records a call).
+        A record missing from the answer (a 207 error for it) is asked again, twice: without its times a
+        conflict would be judged by the record's last change, whatever field that was."""
         out: dict[tuple[str, str], datetime] = {}
-        for record in self.batch_read(object_type, ids, properties, with_history=properties):
-            for name, versions in (record.get("properties_with_history") or {}).items():
-                if versions:
-                    out[(str(record["id"]), name)] = max(v["timestamp"] for v in versions)
+        wanted = list(ids)
+        for _ in range(HISTORY_READS):
+            found = self.batch_read(object_type, wanted, properties, with_history=properties)
+            for record in found:
+                for name, versions in (record.get("properties_with_history") or {}).items():
+                    if versions:
+                        out[(str(record["id"]), name)] = max(v["timestamp"] for v in versions)
+            answered = {str(r["id"]) for r in found}
+            wanted = [i for i in wanted if i not in answered]
+            if not wanted:
+                break
         return out
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[tuple[str, str, list[int]]]:

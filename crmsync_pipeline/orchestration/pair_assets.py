@@ -12,7 +12,7 @@ from crmsync_pipeline.pipeline.apply import apply_plan
 from crmsync_pipeline.pipeline.approvals import use_approval
 from crmsync_pipeline.pipeline.deletes_apply import apply_deletes
 from crmsync_pipeline.pipeline.erasure_detect import detect_vanished
-from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
+from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce_pair
 from crmsync_pipeline.pipeline.extract_lists import extract_list_memberships, list_refs
 from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
 from crmsync_pipeline.pipeline.junctions import extract_junctions, junction_associations, sync_junctions
@@ -96,13 +96,12 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         meter, run_id = CallMeter(), context.run.run_id
         note_run(crmsync.state_path, run_id)
         _, salesforce = crmsync.connectors(meter)
-        stats = [
-            extract_salesforce(crmsync.state_path, salesforce, pair_name, sobject, fields, run_id)
-            for sobject, fields in salesforce_fields(pair).items()
-        ]
+        stats = extract_salesforce_pair(
+            crmsync.state_path, salesforce, pair_name, salesforce_fields(pair), run_id
+        )
         for association in junction_associations(mapping, pair_name):
             extract_junctions(crmsync.state_path, salesforce, association, run_id)
-        missing = sorted({f for s in stats for f in s.missing_fields})
+        missing = stats.missing_fields
         if missing:
             context.log.warning(
                 f"fields mapped but missing in Salesforce (run `crmsync setup`): {', '.join(missing)}"
@@ -110,7 +109,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         record_calls(crmsync.state_path, run_id, meter)
         return dg.MaterializeResult(
             metadata={
-                "records read": sum(s.records for s in stats),
+                "records read": stats.records,
                 "missing fields": ", ".join(missing) or "none",
                 "api calls": meter.total(),
             }

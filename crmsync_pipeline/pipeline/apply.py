@@ -8,76 +8,24 @@ collections write would be."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.connectors.outcome import WriteResult
 
 from . import progress
+from .apply_job import ApplyJob, ApplySummary, CrmWriter, PendingRecord
+from .apply_rechecks import fresh_rows, know_who_writes, untouched_targets
 from .outcomes import WriteOutcome, mark_interrupted_intents
 from .record_retries import retry_transient
-from .stale_plans import (
-    HubSpotSource,
-    SalesforceSource,
-    SourceReader,
-    drop_rows_whose_target_moved,
-    drop_stale_rows,
-    max_plan_age,
-)
+from .stale_plans import max_plan_age
 from .write_batch import Connect, confirm, intend, one_database_instance
 from .xrefs import plan_cross_references
 
 __all__ = ["ApplySummary", "Connect", "CrmWriter", "PendingRecord", "apply_plan"]
-
-
-class CrmWriter(Protocol):
-    """What applying a plan needs from a CRM connector. Outcomes come back in input order. A writer
-    may also carry `source` (a SourceReader of the other CRM, for stale-plan checks) and
-    `bulk_threshold` with `write_in_bulk` / `reconcile_bulk_jobs` (Salesforce)."""
-
-    crm: str
-    batch_size: int
-
-    def create(
-        self, object_name: str, key_field: str, records: list[dict[str, Any]]
-    ) -> list[WriteResult]: ...
-
-    def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]: ...
-
-
-@dataclass
-class ApplySummary:
-    created: int = 0
-    updated: int = 0
-    failed: int = 0
-    stale: int = 0  # records with rows held back because their source moved since the plan
-    errors: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass(frozen=True)
-class PendingRecord:
-    ref: str
-    object_name: str
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class _Apply:
-    connect: Connect
-    writer: CrmWriter
-    run_id: str
-    pair_name: str
-    pair: ObjectPair
-    max_age: timedelta
-    summary: ApplySummary
-
-    @property
-    def target(self) -> str:
-        return self.writer.crm
 
 
 def apply_plan(
@@ -103,7 +51,7 @@ def _apply_plan(
     max_age: timedelta | None,
 ) -> ApplySummary:
     age = max_plan_age() if max_age is None else max_age
-    job = _Apply(connect, writer, run_id, pair_name, pair, age, ApplySummary())
+    job = ApplyJob(connect, writer, run_id, pair_name, pair, age, ApplySummary())
     reconcile = getattr(writer, "reconcile_bulk_jobs", None)
     if reconcile is not None:
         reconcile(connect, pair_name)  # a job a crashed run left behind is settled before writing again
@@ -112,30 +60,32 @@ def _apply_plan(
         mark_interrupted_intents(con, run_id, pair_name, target)
     key_field = pair.xref.salesforce_field if target == "salesforce" else pair.xref.hubspot_property
     creates = _pending(connect, run_id, pair_name, target, "create", pair)
+    know_who_writes(job, creates)
     _write_all(job, "create", creates, key_field)
     with connect() as con:
         plan_cross_references(con, run_id, pair_name, pair, datetime.now(UTC))
     updates = _pending(connect, run_id, pair_name, target, "update", pair)
+    know_who_writes(job, updates)
     _write_all(job, "update", updates, key_field)
     return job.summary
 
 
-def _write_all(job: _Apply, action: str, records: list[PendingRecord], key_field: str) -> None:
+def _write_all(job: ApplyJob, action: str, records: list[PendingRecord], key_field: str) -> None:
     writer = job.writer
     for object_name, items in _by_object(records).items():
         task = f"write {job.target} {job.pair_name}:{object_name} {action}s"
         threshold = getattr(writer, "bulk_threshold", None)
         if threshold is not None and len(items) > threshold:
-            fresh = _fresh(job, items)
+            fresh = fresh_rows(job, items)
             if action == "update":  # one query per 200 records: a user's edit is never overwritten unseen
-                fresh = _untouched_targets(job, fresh)
+                fresh = untouched_targets(job, fresh)
             _write_in_bulk(job, action, object_name, fresh, key_field)
             progress.report(task, len(items), len(items))
             continue
         for start in range(0, len(items), writer.batch_size):
-            batch = _fresh(job, items[start : start + writer.batch_size])
+            batch = fresh_rows(job, items[start : start + writer.batch_size])
             if action == "update":
-                batch = _untouched_targets(job, batch)
+                batch = untouched_targets(job, batch)
             if batch:
                 if action == "create":
                     outcomes = _write(
@@ -159,7 +109,7 @@ def _payload(action: str, batch: list[PendingRecord], key_field: str) -> list[di
 
 
 def _write_in_bulk(
-    job: _Apply, action: str, object_name: str, batch: list[PendingRecord], key_field: str
+    job: ApplyJob, action: str, object_name: str, batch: list[PendingRecord], key_field: str
 ) -> None:
     if not batch:
         return
@@ -170,63 +120,18 @@ def _write_in_bulk(
     results = writer.write_in_bulk(
         job.connect, job.run_id, job.pair_name, object_name, action, refs, payload, key_field
     )
-    outcomes = confirm(job.connect, job.run_id, job.pair_name, job.target, refs, results, intended_at)
+    outcomes = confirm(
+        job.connect,
+        job.run_id,
+        job.pair_name,
+        job.target,
+        refs,
+        results,
+        intended_at,
+        agreed_empty=job.agreed_empty,
+    )
     writer.settle_bulk_jobs(job.connect, job.run_id, job.pair_name, object_name, results)
     _count(job.summary, outcomes, created=action == "create")
-
-
-def _fresh(job: _Apply, batch: list[PendingRecord]) -> list[PendingRecord]:
-    """The batch without the rows whose source moved since the plan (checked only once they are old)."""
-    source: SourceReader | None = getattr(job.writer, "source", None)
-    if source is None or not batch:
-        return batch
-    dropped = drop_stale_rows(
-        job.connect,
-        source,
-        job.run_id,
-        job.pair_name,
-        job.pair,
-        job.target,
-        [r.ref for r in batch],
-        job.max_age,
-    )
-    if not dropped:
-        return batch
-    job.summary.stale += len({ref for ref, _ in dropped})
-    return _without(batch, dropped)
-
-
-def _untouched_targets(job: _Apply, batch: list[PendingRecord]) -> list[PendingRecord]:
-    """The update batch without the fields someone edited on the target since the snapshot. Bulk jobs
-    are checked too (one query per 200 records): a job that overwrote an edit made while the run planned
-    would lose it without a trace (found by the chaos soak)."""
-    connector = getattr(job.writer, "connector", None)
-    if connector is None or not batch:
-        return batch
-    reader: SourceReader = (
-        HubSpotSource(connector) if job.target == "hubspot" else SalesforceSource(connector)
-    )
-    moved = drop_rows_whose_target_moved(
-        job.connect,
-        reader,
-        job.run_id,
-        job.pair_name,
-        job.pair,
-        [(r.ref, r.object_name, list(r.values)) for r in batch],
-    )
-    if not moved:
-        return batch
-    job.summary.stale += len({ref for ref, _ in moved})
-    return _without(batch, moved)
-
-
-def _without(batch: list[PendingRecord], dropped: set[tuple[str, str]]) -> list[PendingRecord]:
-    kept = []
-    for record in batch:
-        values = {k: v for k, v in record.values.items() if (record.ref, k) not in dropped}
-        if values:
-            kept.append(replace(record, values=values))
-    return kept
 
 
 def _pending(
@@ -260,7 +165,7 @@ def _by_object(records: list[PendingRecord]) -> dict[str, list[PendingRecord]]:
 
 
 def _write(
-    job: _Apply, batch: list[PendingRecord], send: Callable[[list[PendingRecord]], list[WriteResult]]
+    job: ApplyJob, batch: list[PendingRecord], send: Callable[[list[PendingRecord]], list[WriteResult]]
 ) -> list[WriteOutcome]:
     refs = [r.ref for r in batch]
     intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
@@ -274,6 +179,7 @@ def _write(
         results,
         intended_at,
         hubspot_object=batch[0].object_name if job.target == "hubspot" else None,
+        agreed_empty=job.agreed_empty,
     )
 
 

@@ -77,6 +77,8 @@ def scrub_state(
         "bulk_job_records": f"record_ref IN {in_all}",
         "hubspot_associations": f"(from_object = $object AND from_id IN {in_hs}) OR (to_object = $object AND to_id IN {in_hs})",
         "hubspot_list_memberships": f"record_id IN {in_hs}",
+        "salesforce_edit_times": f"salesforce_id IN {in_sf}",
+        "salesforce_field_times": f"salesforce_id IN {in_sf}",
     }
     for table, where in deletes.items():
         if table_exists(con, table):

@@ -21,7 +21,7 @@ from crmsync_pipeline.state.bulk import insert_rows
 
 from . import progress
 from .extract_archives import mark_hubspot_archives
-from .extract_cursors import ExtractStats, read_cursor, save_cursor
+from .extract_cursors import ExtractStats, read_cursor, store_cursor
 from .extract_pages import snapshot_writer
 from .extract_salesforce import (
     BULK_QUERY_THRESHOLD,
@@ -78,7 +78,11 @@ def extract_hubspot(
         )
     else:
         pages = connector.search_modified_pages(object_type, cursor - HUBSPOT_OVERLAP, properties)
-    with snapshot_writer(state_path, table) as snapshot:
+
+    def finish(con: Any) -> None:  # the cursor moves in the transaction of the last rows
+        store_cursor(con, "hubspot", pair, started, stats.records, run_id)
+
+    with snapshot_writer(state_path, table, then=finish) as snapshot:
         for page in pages:
             rows = [_hubspot_row(r, properties, started, run_id) for r in page]
             snapshot.add(rows)
@@ -86,7 +90,6 @@ def extract_hubspot(
             stats.records += len(rows)
             ids += [r["id"] for r in rows if not r["_archived"]]
             progress.report(f"extract hubspot {pair}", stats.records, None)
-    save_cursor(state_path, "hubspot", pair, started, stats.records, run_id)
     mark_hubspot_archives(state_path, connector, pair, object_type, run_id, first_load=stats.full)
     stats.api_calls = connector.call.meter.total("hubspot") - calls_before
     return stats, ids

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from crmsync_pipeline.state import db
 
 
@@ -35,18 +37,28 @@ class ExtractStats:
 
 def read_cursor(state_path: Path, crm: str, key: str) -> datetime | None:
     with db.connect(state_path) as con:
-        rows = con.execute(
-            "SELECT cursor_value FROM extract_cursors WHERE crm = ? AND object = ?", [crm, key]
-        ).fetchall()
-    return rows[0][0] if rows else None
+        return cursor_of(con, crm, key)
 
 
 def save_cursor(state_path: Path, crm: str, key: str, value: datetime, records: int, run_id: str) -> None:
     with db.connect(state_path) as con:
-        con.execute(
-            "INSERT INTO extract_cursors VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) DO UPDATE SET "
-            "cursor_value = excluded.cursor_value, "
-            "records_seen = extract_cursors.records_seen + excluded.records_seen, "
-            "updated_at = excluded.updated_at, run_id = excluded.run_id",
-            [crm, key, value, records, datetime.now(UTC), run_id],
-        )
+        store_cursor(con, crm, key, value, records, run_id)
+
+
+def cursor_of(con: duckdb.DuckDBPyConnection, crm: str, key: str) -> datetime | None:
+    rows = con.execute(
+        "SELECT cursor_value FROM extract_cursors WHERE crm = ? AND object = ?", [crm, key]
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def store_cursor(
+    con: duckdb.DuckDBPyConnection, crm: str, key: str, value: datetime, records: int, run_id: str
+) -> None:
+    con.execute(
+        "INSERT INTO extract_cursors VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) DO UPDATE SET "
+        "cursor_value = excluded.cursor_value, "
+        "records_seen = extract_cursors.records_seen + excluded.records_seen, "
+        "updated_at = excluded.updated_at, run_id = excluded.run_id",
+        [crm, key, value, records, datetime.now(UTC), run_id],
+    )

@@ -27,6 +27,7 @@ from crmsync_pipeline.config import (
 
 from .canonical_sql import CANNOT_PLACE, MAPS, SqlTransforms, drop_fallback, register_fallback
 from .merge import create_field_state
+from .salesforce_edit_times import integration_user, person_modified_at_sql
 from .sql_names import quoted
 
 
@@ -106,19 +107,20 @@ def build_field_state(
             f"{exprs.canonical(i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
             f"{exprs.canonical(i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
         ]
+    salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
     con.register(MAPS, exprs.table())
     register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
     try:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE field_canonical AS
                 SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id,
-                       h._modified_at AS hubspot_modified_at, s._modified_at AS salesforce_modified_at,
+                       h._modified_at AS hubspot_modified_at, {salesforce_time} AS salesforce_modified_at,
                        {", ".join(columns)}
                 FROM links l
                 JOIN {quoted(tables.hubspot)} h ON h.id = l.hubspot_id
                 JOIN {quoted(tables.salesforce)} s ON s.id = l.salesforce_id
                 WHERE l.pair = $pair AND NOT coalesce(h._archived, false) AND NOT coalesce(s._deleted, false)""",
-            {"pair": pair_name, **exprs.params},
+            {"pair": pair_name, **time_params, **exprs.params},
         )
     finally:
         con.unregister(MAPS)
@@ -174,6 +176,7 @@ def _insert_field_state(
         params.update({f"objects_{i}": v for v in objects.values()})
         params.update({f"name_{i}": rule.name, f"direction_{i}": rule.direction.value})
         params[f"preferred_{i}"] = rule.direction.preferred_side.value
+        params[f"salesforce_field_{i}"] = rule.salesforce
         h, s = f"hubspot_value_{i}", f"salesforce_value_{i}"
         salesforce_value = s
         if cut_lengths.get(rule.name):
@@ -185,7 +188,7 @@ def _insert_field_state(
                        $direction_{i} AS direction, $preferred_{i} AS preferred_side, {h} AS hubspot_value,
                        {salesforce_value} AS salesforce_value, hubspot_raw_{i} AS hubspot_raw,
                        salesforce_raw_{i} AS salesforce_raw, pipeline, hubspot_modified_at,
-                       salesforce_modified_at
+                       salesforce_modified_at, $salesforce_field_{i} AS salesforce_field
                 FROM field_canonical
                 WHERE {applies} AND {h} IS DISTINCT FROM $cannot AND {s} IS DISTINCT FROM $cannot"""
         )
@@ -195,10 +198,14 @@ def _insert_field_state(
         f"""INSERT INTO field_state
             SELECT $pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
                    v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
-                   v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL, v.salesforce_modified_at
+                   v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL,
+                   -- the field's own time, unless crmsync was the last to change the record then
+                   coalesce(CASE WHEN t.changed_by IS DISTINCT FROM $integration_user THEN t.changed_at END,
+                            v.salesforce_modified_at)
             FROM ({" UNION ALL ".join(selects)}) v
-            LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field""",
-        params,
+            LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field
+            LEFT JOIN salesforce_field_times t ON t.salesforce_id = v.salesforce_id AND t.field = v.salesforce_field""",
+        {**params, "integration_user": integration_user(con)},
     )
     return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[
         0

@@ -17,6 +17,7 @@ from crmsync_pipeline.state.db import sql
 
 from .field_state import SnapshotTables
 from .merge import FieldDecision
+from .salesforce_edit_times import person_modified_at_sql
 from .sql_names import quoted, table_exists
 
 LOOKUP_FIELD = "@association:"  # also the field of the lookup rows planned with a create
@@ -109,6 +110,7 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
         ).fetchall()
     }
     before = con.execute("SELECT count(*) FROM field_state").fetchall()[0][0]
+    salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
     for field, lookup in lookups_of(con, mapping, pair_name).items():
         column = lookup.association.salesforce_field or ""
         if column not in columns:
@@ -119,6 +121,7 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
                 hubspot_table=quoted(tables.hubspot),
                 salesforce_table=quoted(tables.salesforce),
                 lookup_column=quoted(column),
+                salesforce_modified_at=salesforce_time,
             ),
             {
                 "pair": pair_name,
@@ -129,6 +132,7 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
                 "mine": lookup.hubspot_object,
                 "other": lookup.hubspot_to_object,
                 "objects": list(objects),
+                **time_params,
             },
         )
     return con.execute("SELECT count(*) FROM field_state").fetchall()[0][0] - before

@@ -51,7 +51,9 @@ def record_outcomes(
     target: str,
     outcomes: Sequence[WriteOutcome],
     now: datetime,
+    agreed_empty: Sequence[str] = (),
 ) -> None:
+    """`agreed_empty`: the pair's mapped fields, which a created record holds empty unless written."""
     con.execute(sql("outcomes_table.sql"))
     insert_rows(
         con,
@@ -69,7 +71,13 @@ def record_outcomes(
             for o in outcomes
         ],
     )
-    params = {"run_id": run_id, "pair": pair, "target": target, "now": now}
+    params = {
+        "run_id": run_id,
+        "pair": pair,
+        "target": target,
+        "now": now,
+        "agreed_empty": list(agreed_empty),
+    }
     con.execute("BEGIN")
     try:
         for statement in _statements(sql("apply_outcomes.sql")):

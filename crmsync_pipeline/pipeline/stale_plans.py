@@ -20,7 +20,8 @@ from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector, soql_in
 
-from .extract_salesforce import salesforce_text
+from .extract_salesforce import parse_salesforce_time, salesforce_text
+from .salesforce_edit_times import SYSTEM_FIELDS, remember_edit_times
 from .sql_names import column_exists, quoted, table_exists
 from .write_batch import Connect
 
@@ -122,7 +123,14 @@ def drop_rows_whose_target_moved(
     if not any(wanted.values()):
         return set()
     target = target_records.crm
-    moved = _moved(connect, target_records, f"{target}_{pair_name}_snapshot", wanted)
+    # Salesforce: who last changed each record, and when, is read too: a person's edit since the
+    # snapshot keeps its own time after crmsync's write moves the record's (see salesforce_edit_times)
+    also = SYSTEM_FIELDS if target == "salesforce" else ()
+    seen: list[tuple[str, str | None, datetime | None]] = []
+    moved = _moved(connect, target_records, f"{target}_{pair_name}_snapshot", wanted, also, seen)
+    if seen:
+        with connect() as con:
+            remember_edit_times(con, seen)
     if not moved:
         return set()
     dropped = [{"record_ref": ref, "action": "update", "target_field": name} for ref, name in sorted(moved)]
@@ -131,16 +139,31 @@ def drop_rows_whose_target_moved(
 
 
 def _moved(
-    connect: Connect, reader: SourceReader, table: str, wanted: dict[str, dict[str, set[str]]]
+    connect: Connect,
+    reader: SourceReader,
+    table: str,
+    wanted: dict[str, dict[str, set[str]]],
+    also: Sequence[str] = (),
+    seen: list[tuple[str, str | None, datetime | None]] | None = None,
 ) -> set[tuple[str, str]]:
-    """The (record id, field) whose value in the CRM now differs from the snapshot `table`."""
+    """The (record id, field) whose value in the CRM now differs from the snapshot `table`. With `also`
+    (Salesforce's SYSTEM_FIELDS), `seen` receives each record's (id, last modifier, time)."""
     moved: set[tuple[str, str]] = set()
     for obj, by_id in wanted.items():
         fields = sorted({f for fs in by_id.values() for f in fs})
         if not fields:
             continue
         then = _snapshot_values(connect, table, list(by_id), fields)
-        fresh = reader.read(obj, list(by_id), fields)
+        fresh = reader.read(obj, list(by_id), fields + [f for f in also if f not in fields])
+        if also and seen is not None:
+            seen += [
+                (
+                    record_id,
+                    values.get("LastModifiedById"),
+                    parse_salesforce_time(values.get("LastModifiedDate")),
+                )
+                for record_id, values in fresh.items()
+            ]
         for record_id, names in by_id.items():
             for name in names:
                 before = (then.get(record_id) or {}).get(name)

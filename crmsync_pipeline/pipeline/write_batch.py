@@ -46,14 +46,16 @@ def confirm(
     results: Sequence[WriteResult],
     intended_at: datetime,
     hubspot_object: str | None = None,
+    agreed_empty: Sequence[str] = (),
 ) -> list[WriteOutcome]:
-    """Record what the CRM answered for each record (`results` in the order of `refs`)."""
+    """Record what the CRM answered for each record (`results` in the order of `refs`); a created
+    record's fields named in `agreed_empty` and left empty get an empty base."""
     outcomes = [
         WriteOutcome(ref, r.record_id, r.succeeded, r.created, r.error_code, r.error_message, r.error_fields)
         for ref, r in zip(refs, results, strict=True)
     ]
     with connect() as con:
-        record_outcomes(con, run_id, pair, target, outcomes, datetime.now(UTC))
+        record_outcomes(con, run_id, pair, target, outcomes, datetime.now(UTC), agreed_empty)
         reflect_writes(
             con,
             run_id,

@@ -23,6 +23,9 @@ class FaultSettings(BaseModel):
     latency_ms: int = Field(0, ge=0, description="added to every API request")
     latency_jitter_ms: int = Field(0, ge=0, description="uniform extra latency, 0..N ms")
     drop_rate: float = Field(0.0, ge=0, le=1, description="probability a connection is closed unanswered")
+    burst_drop: int = Field(
+        0, ge=0, description="the connections of the next N API requests close unanswered"
+    )
     record_failure_rate: float = Field(
         0.0, ge=0, le=1, description="probability each record inside a batch fails on its own"
     )
@@ -71,6 +74,10 @@ class FaultInjector:
             self.settings = s.model_copy(update={"burst_429": s.burst_429 - 1})
             self._met("burst_429")
             return Fault("rate_limit", 429)
+        if s.burst_drop > 0:
+            self.settings = s.model_copy(update={"burst_drop": s.burst_drop - 1})
+            self._met("drop")
+            return Fault("drop")
         if s.drop_rate and self._rng.random() < s.drop_rate:
             self._met("drop")
             return Fault("drop")

@@ -133,6 +133,19 @@ def test_batch_read_with_history_and_missing_ids(hubspot):
     assert times[(record["id"], "firstname")] == max(v["timestamp"] for v in history)
 
 
+def test_property_times_ask_again_for_records_a_batch_read_failed(hubspot, hubspot_sandbox, meter, admin):
+    ids = [r["id"] for r in next(hubspot.list_pages("contacts", ["email"])) if r["properties"].get("email")][
+        :40
+    ]
+    admin.set_faults(hubspot_sandbox, record_failure_rate=0.15, seed=5)
+    try:
+        times = hubspot.property_times("contacts", ids, ["email"])
+    finally:
+        admin.set_faults(hubspot_sandbox, record_failure_rate=0.0)
+    assert sorted(i for i, _ in times) == sorted(ids)  # every record's time, none judged by another field
+    assert meter.calls[("hubspot", "contacts.batch.read.history")] > 1
+
+
 def test_batch_create_then_archive_moves_records_to_the_recycle_bin(hubspot):
     created = hubspot.batch_create("companies", [{"name": "Archive Me Ltd"}, {"name": "Keep Me Ltd"}])
     assert all(r.succeeded for r in created)

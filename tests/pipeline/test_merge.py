@@ -103,6 +103,21 @@ SKEWED = T0 + timedelta(seconds=1)
         ("two_way", None, "a", NO_BASE, LATER, T0, "write_hubspot", "fill_empty", "a"),
         ("always_salesforce", "a", None, NO_BASE, T0, T0, "skip", "never_set_empty", None),
         ("always_hubspot", None, "a", NO_BASE, T0, T0, "skip", "never_set_empty", None),
+        # an empty base is agreed empty, not never set: an edit is a change like any other
+        ("always_salesforce", "a", None, None, T0, T0, "write_hubspot", "always_salesforce:overridden", None),
+        ("always_hubspot", None, "a", None, T0, T0, "write_salesforce", "always_hubspot:overridden", None),
+        ("two_way", "a", None, None, T0, T0, "write_salesforce", "two_way:hubspot_changed", "a"),
+        (
+            "prefer_salesforce",
+            None,
+            "a",
+            None,
+            T0,
+            T0,
+            "write_hubspot",
+            "prefer_salesforce:salesforce_changed",
+            "a",
+        ),
         # always_<side>: the other side's edit is reverted and recorded as overridden; clears go too
         ("always_hubspot", "a", "b", "a", T0, LATER, "write_salesforce", "always_hubspot:overridden", "a"),
         ("always_salesforce", "b", None, "b", T0, T0, "write_hubspot", "always_salesforce", None),

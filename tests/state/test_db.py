@@ -45,3 +45,33 @@ def test_read_only_connection_sees_the_data(tmp_path):
         con.execute("INSERT INTO runs VALUES ('r1', now(), NULL, 'running', 'cli', NULL)")
     with db.connect(path, read_only=True) as con:
         assert con.execute("SELECT status FROM runs").fetchone() == ("running",)
+
+
+def test_duckdb_is_limited_to_1gb_unless_told_and_spills_to_an_owner_only_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("CRMSYNC_DUCKDB_MEMORY_LIMIT", raising=False)
+    path = tmp_path / "state.duckdb"
+    with db.connect(path) as con:
+        limit, temp = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+    assert limit == "953.6 MiB"  # DuckDB shows 1GB (10^9 bytes) in MiB
+    assert temp == str(tmp_path / "state.duckdb.tmp")
+    assert stat.S_IMODE((tmp_path / "state.duckdb.tmp").stat().st_mode) == 0o700
+    monkeypatch.setenv("CRMSYNC_DUCKDB_MEMORY_LIMIT", "2GB")
+    with db.connect(path) as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.8 GiB"
+
+
+def test_a_file_replaced_or_recreated_while_the_process_runs_is_migrated_again(tmp_path):
+    path = tmp_path / "state.duckdb"
+    with db.connect(path):
+        pass
+    path.unlink()
+    con = duckdb.connect(str(path))  # an older file copied in place, as after a restore
+    con.execute("CREATE TABLE crmsync_schema_version (version INTEGER, applied_at TIMESTAMPTZ)")
+    con.close()
+    with db.connect(path) as con:
+        assert db.schema_version(con) == db.migrations()[-1][0]
+    path.unlink()
+    with db.connect(path) as con:  # deleted: a new file, migrated from scratch
+        assert con.execute("SELECT count(*) FROM links").fetchone() == (0,)
