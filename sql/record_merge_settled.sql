@@ -2,7 +2,7 @@
 -- since been merged by hand: its partner-to-be-merged is now a merged-away record (Salesforce: deleted
 -- with a MasterRecordId; HubSpot: named in a survivor's hs_merged_object_ids).
 -- Identifiers in braces: the pair's snapshots and the HubSpot merged-ids expression. Parameters: $pair.
-SELECT m.side, m.loser_id
+SELECT m.side, m.loser_id, m.other_loser_id
 FROM record_merges m
 WHERE m.pair = $pair AND m.action IN ('review', 'mirror') AND m.status IN ('open', 'failed')
   AND ((m.side = 'hubspot' AND m.other_loser_id IN (

@@ -2,7 +2,8 @@
 OpportunityContactRole records), merged three-way: a pair associated on one side only is associated on
 the other too, unless both held it before, in which case its removal propagates. OpportunityContactRole has no external id, so each
 record is looked up by its natural key (the pair of ids) before it is inserted: a rerun after a crash
-re-reads the junctions and finds what the crashed run created."""
+re-reads the junctions and finds what the crashed run created. Only what the CRM confirmed counts as
+written (junction_writes.py): a failed pair keeps its error in sync_errors and is tried again next run."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from pathlib import Path
 
 from crmsync_pipeline.config import AssociationMapping, Mapping
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 
 from .association_writes import archive_associations
 from .extract import salesforce_text
+from .junction_writes import JunctionWrites, all_of, confirmed_pairs, gone
 from .sql_names import table_exists
 
 JUNCTIONS_TABLE = """CREATE TABLE IF NOT EXISTS salesforce_junctions (object VARCHAR, id VARCHAR PRIMARY KEY,
@@ -136,75 +139,75 @@ def sync_junctions(
             ).fetchall()
         }
     by_hubspot = {(t, o): (st, so) for t, o, st, so in hubspot_pairs}
-    by_salesforce = {(t, o): (st, so, junction_id) for t, o, st, so, junction_id in salesforce_pairs}
+    by_salesforce: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
+    for t, o, st, so, junction_id in salesforce_pairs:  # a merge may leave one pair on several rows
+        by_salesforce.setdefault((t, o), (st, so, []))[2].append(junction_id)
     in_hubspot, in_salesforce = set(by_hubspot), set(by_salesforce)
     new_in_hubspot = sorted(in_hubspot - in_salesforce - agreed_before)
     new_in_salesforce = sorted(in_salesforce - in_hubspot - agreed_before)
     removed_in_salesforce = sorted((in_hubspot - in_salesforce) & agreed_before)
     removed_in_hubspot = sorted((in_salesforce - in_hubspot) & agreed_before)
-    now = datetime.now(UTC)
+    writes = JunctionWrites(state_path, run_id, pair_name, datetime.now(UTC), summary)
     agreed = in_hubspot & in_salesforce
     if new_in_hubspot:
-        to_salesforce = [by_hubspot[k] for k in new_in_hubspot]
-        records = [
-            {junction.this_field: t, junction.other_field: o, **junction.values} for t, o in to_salesforce
-        ]
-        results = salesforce.create(junction.object, records)
-        ok = [
-            (junction.object, r.record_id, t, o, False, now)
-            for (t, o), r in zip(to_salesforce, results, strict=True)
-            if r.succeeded
-        ]
-        summary.to_salesforce, summary.failed = len(ok), len(results) - len(ok)
-        agreed |= {k for k, r in zip(new_in_hubspot, results, strict=True) if r.succeeded}
-        _record(state_path, run_id, pair_name, "salesforce", to_salesforce, results, now)
+        pairs = [by_hubspot[k] for k in new_in_hubspot]
+        records = [{junction.this_field: t, junction.other_field: o, **junction.values} for t, o in pairs]
+        results = writes.attempt(lambda: salesforce.create(junction.object, records), len(records))
+        agreed |= writes.added("salesforce", new_in_hubspot, pairs, results)
         with db.connect(state_path) as con:
-            insert_rows(con, "salesforce_junctions", ok, "ON CONFLICT (id) DO NOTHING")
+            insert_rows(
+                con,
+                "salesforce_junctions",
+                [(junction.object, r.record_id, t, o, False, writes.now)
+                 for (t, o), r in zip(pairs, results, strict=True) if r.succeeded],
+                "ON CONFLICT (id) DO NOTHING",
+            )  # fmt: skip
     if removed_in_hubspot:
-        ids = [by_salesforce[k][2] for k in removed_in_hubspot]
-        results = salesforce.delete(ids)
-        gone = [i for i, r in zip(ids, results, strict=True) if r.succeeded]
-        summary.removed += len(gone)
-        summary.failed += len(ids) - len(gone)
-        agreed |= {k for k, r in zip(removed_in_hubspot, results, strict=True) if not r.succeeded}  # retried
+        ids = [i for k in removed_in_hubspot for i in by_salesforce[k][2]]
+        answers = dict(zip(ids, writes.attempt(lambda: salesforce.delete(ids), len(ids)), strict=True))
+        results = [all_of([answers[i] for i in by_salesforce[k][2]]) for k in removed_in_hubspot]
         pairs = [by_salesforce[k][:2] for k in removed_in_hubspot]
-        _record(state_path, run_id, pair_name, "salesforce", pairs, results, now, "dissociate")
+        agreed |= writes.removed("salesforce", removed_in_hubspot, pairs, results)
         with db.connect(state_path) as con:
             con.execute(
                 "UPDATE salesforce_junctions SET deleted = true WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                [gone],
+                [[i for i, r in answers.items() if gone(r)]],
             )
     if association.hubspot_type_id is not None:
+        type_id = association.hubspot_type_id
         if new_in_salesforce:
-            hubspot.create_associations(
-                pair.hubspot,
-                other.hubspot,
-                [(t, o, association.hubspot_type_id) for t, o in new_in_salesforce],
-            )
-            summary.to_hubspot = len(new_in_salesforce)
-            agreed |= set(new_in_salesforce)
+            wanted = [(t, o, type_id) for t, o in new_in_salesforce]
+
+            def associate() -> list[WriteResult]:
+                answer = hubspot.associate(pair.hubspot, other.hubspot, wanted)
+                return confirmed_pairs(new_in_salesforce, answer)
+
+            results = writes.attempt(associate, len(wanted))
+            done = writes.added("hubspot", new_in_salesforce, new_in_salesforce, results)
+            agreed |= done
+            mirrored = [(pair.hubspot, t, other.hubspot, o, [type_id], writes.now) for t, o in sorted(done)]
             with db.connect(state_path) as con:
-                insert_rows(
-                    con,
-                    "hubspot_associations",
-                    [
-                        (pair.hubspot, t, other.hubspot, o, [association.hubspot_type_id], now)
-                        for t, o in new_in_salesforce
-                    ],
-                )
+                insert_rows(con, "hubspot_associations", mirrored)
         if removed_in_salesforce:
-            archive_associations(hubspot, pair.hubspot, other.hubspot, removed_in_salesforce)
-            summary.removed += len(removed_in_salesforce)
+
+            def archive() -> list[WriteResult]:
+                archive_associations(hubspot, pair.hubspot, other.hubspot, removed_in_salesforce)
+                return [WriteResult(None, True) for _ in removed_in_salesforce]
+
+            results = writes.attempt(archive, len(removed_in_salesforce))
+            agreed |= writes.removed("hubspot", removed_in_salesforce, removed_in_salesforce, results)
             with db.connect(state_path) as con:
-                for t, o in removed_in_salesforce:
-                    con.execute(
-                        """DELETE FROM hubspot_associations WHERE from_object = ? AND from_id = ?
-                           AND to_object = ? AND to_id = ?""",
-                        [pair.hubspot, t, other.hubspot, o],
-                    )
+                for (t, o), r in zip(removed_in_salesforce, results, strict=True):
+                    if r.succeeded:
+                        con.execute(
+                            """DELETE FROM hubspot_associations WHERE from_object = ? AND from_id = ?
+                               AND to_object = ? AND to_id = ?""",
+                            [pair.hubspot, t, other.hubspot, o],
+                        )
     else:
-        agreed |= removed_in_salesforce  # HubSpot is not written: nothing to remove there
-    _keep_agreed(state_path, run_id, pair_name, field_prefix, agreed, now)
+        agreed |= set(removed_in_salesforce)  # HubSpot is not written: nothing to remove there
+    _keep_agreed(state_path, run_id, pair_name, field_prefix, agreed, writes.now)
+    writes.forget_settled(association.to)
     return summary
 
 
@@ -229,32 +232,3 @@ def _keep_agreed(
             [(pair_name, t, field_prefix + o, "1", now, run_id) for t, o in sorted(agreed)],
         )
         con.execute("COMMIT")
-
-
-def _record(
-    state_path: Path,
-    run_id: str,
-    pair_name: str,
-    target: str,
-    pairs: list[tuple[str, str]],
-    results: list,
-    now: datetime,
-    operation: str = "associate",
-) -> None:  # type: ignore[type-arg]
-    rows = [
-        (
-            run_id,
-            pair_name,
-            target,
-            f"{t}:{o}",
-            operation,
-            r.succeeded,
-            r.error_code,
-            r.error_message,
-            list(r.error_fields),
-            now,
-        )
-        for (t, o), r in zip(pairs, results, strict=True)
-    ]
-    with db.connect(state_path) as con:
-        insert_rows(con, "write_results", rows)

@@ -99,6 +99,36 @@ def follow_hubspot_survivor(
     )
 
 
+def follow_salesforce_survivor_in_junctions(
+    con: duckdb.DuckDBPyConnection, loser_id: str, survivor_id: str
+) -> None:
+    """Salesforce re-parents a merged record's junction rows (a Contact's OpportunityContactRoles) to
+    the master: the junction mirror follows at once, so the deal's contacts are judged by the survivor
+    even before the re-parented rows are read again, and no role is added or removed for a dead id."""
+    if table_exists(con, "salesforce_junctions"):
+        for column in ("this_id", "other_id"):
+            con.execute(
+                f"UPDATE salesforce_junctions SET {column} = ? WHERE {column} = ?", [survivor_id, loser_id]
+            )
+
+
+def follow_hubspot_survivor_in_junctions(
+    con: duckdb.DuckDBPyConnection, loser_id: str, survivor_id: str
+) -> None:
+    """The deal-contact pairs both sides agreed on (base `@junction:<object>:<contact id>`) name the
+    survivor instead of the merged-away contact. Only once both sides hold the survivor: a pair in base
+    that one side lacks reads as a removal."""
+    ids = {"loser": loser_id, "survivor": survivor_id}
+    agreed = "starts_with(b.field, '@junction:') AND ends_with(b.field, ':' || $loser)"
+    renamed = "left(b.field, length(b.field) - length($loser)) || $survivor"
+    con.execute(  # the survivor was on the deal too: one pair now
+        f"""DELETE FROM base_values b WHERE {agreed} AND EXISTS (SELECT 1 FROM base_values s
+            WHERE s.pair = b.pair AND s.hubspot_id = b.hubspot_id AND s.field = {renamed})""",
+        ids,
+    )
+    con.execute(f"UPDATE base_values b SET field = {renamed} WHERE {agreed}", ids)
+
+
 def drop_hubspot_rows(con: duckdb.DuckDBPyConnection, pair_name: str, ids: list[str]) -> None:
     table = SnapshotTables.of(pair_name).hubspot
     if ids and table_exists(con, table):

@@ -32,11 +32,14 @@ from .record_merge_links import (
     drop_hubspot_rows,
     drop_merged_hubspot_rows,
     follow_hubspot_survivor,
+    follow_hubspot_survivor_in_junctions,
+    follow_salesforce_survivor_in_junctions,
     relink_hubspot,
     relink_salesforce,
 )
 from .review import ReviewItem, open_review_items
 from .sql_names import column_exists, quoted, table_exists
+from .write_errors import forget_errors
 
 
 @dataclass
@@ -113,11 +116,13 @@ def settle_merged_by_hand(con: duckdb.DuckDBPyConnection, pair_name: str, now: d
         salesforce_table=quoted(tables.salesforce), hubspot_merged_ids=merged_ids
     )
     settled = con.execute(statement, {"pair": pair_name}).fetchall()
-    for side, loser in settled:
+    for side, loser, other_loser in settled:
         con.execute(
             "UPDATE record_merges SET status = 'done', done_at = ? WHERE pair = ? AND side = ? AND loser_id = ?",
             [now, pair_name, side, loser],
         )
+        other = Side.SALESFORCE if side == Side.HUBSPOT.value else Side.HUBSPOT
+        forget_errors(con, pair_name, other.value, [other_loser])  # a failed mirror, now done by hand
         con.execute(
             "UPDATE review_items SET settled_at = ?, resolution = 'merged' WHERE item_id = ? AND settled_at IS NULL",
             [now, f"merge:{pair_name}:{side}:{loser}"],
@@ -148,10 +153,13 @@ def _handle(
             [pair_name, m.survivor_id],
         ).fetchall()
     audit_loser_values(con, pair_name, pair, m.side, m.loser_id, m.survivor_id, run_id, now)
+    if m.side is Side.SALESFORCE:  # Salesforce re-parented the loser's junction rows already
+        follow_salesforce_survivor_in_junctions(con, m.loser_id, m.survivor_id)
     if not partner:
         if m.side is Side.HUBSPOT:
             relink_hubspot(con, pair_name, m.loser_id, m.survivor_id, run_id, now)
             follow_hubspot_survivor(con, pair_name, pair.hubspot, m.loser_id, m.survivor_id)
+            follow_hubspot_survivor_in_junctions(con, m.loser_id, m.survivor_id)
         else:
             relink_salesforce(con, pair_name, m.loser_id, m.survivor_id, m.salesforce_object, run_id, now)
         action, status, other_survivor = "relinked", "done", None
@@ -171,7 +179,9 @@ def _handle(
     if m.side is Side.HUBSPOT:
         drop_hubspot_rows(con, pair_name, [m.loser_id])
     con.execute(
-        "INSERT OR REPLACE INTO record_merges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
+        """INSERT OR REPLACE INTO record_merges (pair, side, loser_id, survivor_id, salesforce_object, action,
+           other_loser_id, other_survivor_id, status, seen_at, run_id, done_at, attempts)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)""",
         [pair_name, m.side.value, m.loser_id, m.survivor_id, m.salesforce_object, action, m.loser_partner,
          other_survivor, status, now, run_id, now if status == "done" else None],
     )  # fmt: skip
