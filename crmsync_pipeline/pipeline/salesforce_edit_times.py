@@ -89,7 +89,8 @@ def person_modified_at_sql(
 
 def remember_field_changes(con: duckdb.DuckDBPyConnection, table: str, fields: Sequence[str]) -> None:
     """The mapped `fields` whose value in the page about to be upserted (`snapshot_page`) differs from
-    the snapshot `table`: changed by the page's record time and modifier."""
+    the snapshot `table`: changed by the page's record time and modifier (an older row, which the upsert
+    would not take either, changes nothing)."""
     columns = table_columns(con, table)
     selects, params = [], {}
     for i, name in enumerate(f for f in fields if f in columns):
@@ -97,7 +98,8 @@ def remember_field_changes(con: duckdb.DuckDBPyConnection, table: str, fields: S
         selects.append(
             f"""SELECT p.id, $field_{i} AS field, p._modified_at, p._last_modified_by_id
                 FROM snapshot_page p JOIN {quoted(table)} t ON t.id = p.id
-                WHERE p.{quoted(name)} IS DISTINCT FROM t.{quoted(name)} AND p._modified_at IS NOT NULL"""
+                WHERE p.{quoted(name)} IS DISTINCT FROM t.{quoted(name)} AND p._modified_at IS NOT NULL
+                  AND (t._modified_at IS NULL OR p._modified_at >= t._modified_at)"""
         )
     if not selects:
         return
