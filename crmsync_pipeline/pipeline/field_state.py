@@ -27,7 +27,7 @@ from crmsync_pipeline.config import (
 
 from .canonical_sql import CANNOT_PLACE, MAPS, SqlTransforms, drop_fallback, register_fallback
 from .merge import create_field_state
-from .salesforce_edit_times import integration_user, person_modified_at_sql
+from .salesforce_edit_times import person_modified_at_sql
 from .sql_names import quoted
 
 
@@ -128,7 +128,8 @@ def build_field_state(
     result = FieldStateResult()
     for i, rule in enumerate(rules):
         result.issues += _issues(con, pair, owners, i, rule)
-    result.rows = _insert_field_state(con, pair_name, rules, cut_lengths)
+    user = time_params.get("integration_user")
+    result.rows = _insert_field_state(con, pair_name, rules, cut_lengths, user)
     con.execute("DROP TABLE field_canonical")
     return result
 
@@ -165,9 +166,14 @@ def _issues(
 
 
 def _insert_field_state(
-    con: duckdb.DuckDBPyConnection, pair_name: str, rules: list[FieldMapping], cut_lengths: Mapping[str, int]
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    rules: list[FieldMapping],
+    cut_lengths: Mapping[str, int],
+    integration_user: str | None,
 ) -> int:
-    """Unpivot the canonical values into `field_state` rows, next to their base."""
+    """Unpivot the canonical values into `field_state` rows, next to their base and each Salesforce
+    field's own change time (unless crmsync's `integration_user` made that change)."""
     params: dict = {"pair": pair_name, "cannot": CANNOT_PLACE}
     selects = []
     for i, rule in enumerate(rules):
@@ -205,7 +211,7 @@ def _insert_field_state(
             FROM ({" UNION ALL ".join(selects)}) v
             LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field
             LEFT JOIN salesforce_field_times t ON t.salesforce_id = v.salesforce_id AND t.field = v.salesforce_field""",
-        {**params, "integration_user": integration_user(con)},
+        {**params, "integration_user": integration_user},
     )
     return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[
         0

@@ -8,6 +8,7 @@ import os
 import dagster as dg
 import duckdb
 import pytest
+import requests
 from sandboxes import Sandbox
 
 from crmsync_pipeline.config import load_mapping
@@ -70,3 +71,19 @@ def run_sync() -> dg.ExecuteInProcessResult:
 def sync(crm_env):
     """Runs the sync job once per call, as `crmsync sync` does."""
     return run_sync
+
+
+@pytest.fixture
+def faults(sandbox):
+    """Set faults on one emulator (`hubspot` or `salesforce`), e.g. `faults("hubspot",
+    record_failure_rate=0.5, seed=3)`; cleared after the test."""
+    used = []
+
+    def inject(side: str, **settings) -> None:
+        url = f"{getattr(sandbox, side).url}/_sandbox/faults"
+        requests.post(url, json=settings, timeout=10).raise_for_status()
+        used.append(url)
+
+    yield inject
+    for url in used:
+        requests.delete(url, timeout=10).raise_for_status()

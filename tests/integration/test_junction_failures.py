@@ -28,21 +28,6 @@ def first_sync(crm_env, sync):
     assert sync().success
 
 
-@pytest.fixture
-def record_failures(sandbox):
-    """Make about half the records of each write batch of one emulator fail; cleared after the test."""
-    used = []
-
-    def inject(side: str) -> None:
-        url = f"{getattr(sandbox, side).url}/_sandbox/faults"
-        requests.post(url, json={"record_failure_rate": 0.5, "seed": SEED}, timeout=10).raise_for_status()
-        used.append(url)
-
-    yield inject
-    for url in used:
-        requests.delete(url, timeout=10).raise_for_status()
-
-
 def deal_and_strangers(query, sandbox, skip: int) -> tuple[str, str, dict[str, str]]:
     """A linked deal (HubSpot id, Opportunity id) and four linked contacts on neither side of it."""
     deal, opportunity = query("SELECT hubspot_id, salesforce_id FROM links WHERE pair = 'deals' "
@@ -69,14 +54,14 @@ def assert_rests(sync, query) -> None:
     assert writes == [(0,)]
 
 
-def test_failed_hubspot_associations_are_kept_and_retried(sandbox, sync, query, first_sync, record_failures):
+def test_failed_hubspot_associations_are_kept_and_retried(sandbox, sync, query, first_sync, faults):
     """Four contact roles added in Salesforce; HubSpot fails some of the associations (207)."""
     deal, opportunity, strangers = deal_and_strangers(query, sandbox, 0)
     for contact in strangers.values():
         requests.post(f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/OpportunityContactRole/",
                       headers=TOKEN, timeout=10,
                       json={"OpportunityId": opportunity, "ContactId": contact}).raise_for_status()  # fmt: skip
-    record_failures("hubspot")
+    faults("hubspot", record_failure_rate=0.5, seed=SEED)
     result = sync()
     assert result.success
 
@@ -98,14 +83,14 @@ def test_failed_hubspot_associations_are_kept_and_retried(sandbox, sync, query, 
     assert hubspot_deal_contacts(sandbox, deal) >= set(strangers)
 
 
-def test_failed_contact_roles_are_kept_and_retried(sandbox, sync, query, first_sync, record_failures):
+def test_failed_contact_roles_are_kept_and_retried(sandbox, sync, query, first_sync, faults):
     """Four contacts added to a deal in HubSpot; Salesforce fails some OpportunityContactRole inserts."""
     deal, opportunity, strangers = deal_and_strangers(query, sandbox, 1)
     for contact in strangers:
         url = f"{sandbox.hubspot.url}/crm/v4/objects/deals/{deal}/associations/default/contacts/{contact}"
         requests.put(url, headers=TOKEN, timeout=10).raise_for_status()
     hubspot_edit(sandbox, "deals", deal, description="More people")  # so the deal is read again
-    record_failures("salesforce")
+    faults("salesforce", record_failure_rate=0.5, seed=SEED)
     result = sync()
     assert result.success
 

@@ -27,21 +27,6 @@ def first_sync(crm_env, sync):
     assert sync().success
 
 
-@pytest.fixture
-def faults(sandbox):
-    """Set a fault on one emulator (`hubspot` or `salesforce`); cleared after the test."""
-    used = []
-
-    def inject(side: str, **settings) -> None:
-        url = f"{getattr(sandbox, side).url}/_sandbox/faults"
-        requests.post(url, json=settings, timeout=10).raise_for_status()
-        used.append(url)
-
-    yield inject
-    for url in used:
-        requests.delete(url, timeout=10).raise_for_status()
-
-
 def hubspot_deal_contacts(sandbox, deal: str) -> set[str]:
     url = f"{sandbox.hubspot.url}/crm/v4/objects/deals/{deal}/associations/contacts"
     return {str(r["toObjectId"]) for r in requests.get(url, headers=TOKEN, timeout=10).json()["results"]}
