@@ -16,6 +16,7 @@ after another, so they do not need to share one."""
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 import time
 from collections import deque
@@ -79,12 +80,17 @@ class Pacer:
         allowed = max(maximum - HUBSPOT_RESERVE, 1)
         del self.admitted[: bisect.bisect_right(self.admitted, now - interval)]
         at = now + wait
+        first = bisect.bisect_right(self.admitted, at - interval)
         while True:
-            first = bisect.bisect_right(self.admitted, at - interval)
             if bisect.bisect_left(self.admitted, at + interval) - first < allowed:
                 bisect.insort(self.admitted, at)
                 return at - now
-            at = self.admitted[first] + interval  # once the earliest neighbour has left the window
+            # Once the earliest neighbour has left the window; one step up, since t + interval can round
+            # to less than an interval after t. That neighbour counts as gone from here on: searching for
+            # it again by time, where (t + interval) - interval rounds below t, found it still inside and
+            # never moved on.
+            at = max(at, math.nextafter(self.admitted[first] + interval, math.inf))
+            first = max(first + 1, bisect.bisect_right(self.admitted, at - interval))
 
     def observe_hubspot(self, headers: Mapping[str, str]) -> tuple[int, int] | None:
         """Read HubSpot's rate-limit headers; answers (used today, daily limit) when they carry it."""

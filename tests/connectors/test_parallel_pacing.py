@@ -56,6 +56,23 @@ def test_before_any_answer_the_pacer_assumes_the_lowest_tier():
     assert _most_in_any_window(slots, 10.0) <= 100 - HUBSPOT_RESERVE
 
 
+def test_the_pacer_finds_a_slot_where_adding_and_removing_the_interval_does_not_round_trip():
+    # (8183.446761290154 + 10.0) - 10.0 is one ulp below 8183.446761290154: the slot search once moved to
+    # "the earliest neighbour's time + interval", saw that neighbour still inside the window, and spun
+    # forever holding the lock (a 100,000-contact first sync hung in its HubSpot extract).
+    moment = 8183.446761290154
+    assert (moment + 10.0) - 10.0 < moment
+    pacer = Pacer("hubspot", clock=lambda: moment)
+    slots: list[float] = []
+    worker = threading.Thread(target=lambda: slots.extend(moment + pacer.wait_s("x") for _ in range(300)))
+    worker.daemon = True  # on the old code it never returns
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the pacer never found a slot"
+    assert len(slots) == 300
+    assert _most_in_any_window(slots, 10.0) <= 100 - HUBSPOT_RESERVE
+
+
 def test_parallel_batches_keep_every_record_and_its_order():
     records = [{"id": str(i)} for i in range(950)]
     seen_threads = set()
