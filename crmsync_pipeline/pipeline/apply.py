@@ -9,7 +9,6 @@ collections write would be."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +18,8 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 from . import progress
 from .apply_job import ApplyJob, ApplySummary, CrmWriter, PendingRecord
 from .apply_rechecks import fresh_rows, know_who_writes, untouched_targets
-from .outcomes import WriteOutcome, mark_interrupted_intents
-from .record_retries import retry_transient
+from .batch_pipeline import Send, write_in_batches
+from .outcomes import mark_interrupted_intents
 from .stale_plans import max_plan_age
 from .write_batch import Connect, confirm, intend, one_database_instance
 from .xrefs import plan_cross_references
@@ -82,23 +81,16 @@ def _write_all(job: ApplyJob, action: str, records: list[PendingRecord], key_fie
             _write_in_bulk(job, action, object_name, fresh, key_field)
             progress.report(task, len(items), len(items))
             continue
-        for start in range(0, len(items), writer.batch_size):
-            batch = fresh_rows(job, items[start : start + writer.batch_size])
-            if action == "update":
-                batch = untouched_targets(job, batch)
-            if batch:
-                if action == "create":
-                    outcomes = _write(
-                        job,
-                        batch,
-                        lambda b, o=object_name: writer.create(o, key_field, _payload(action, b, key_field)),
-                    )
-                else:
-                    outcomes = _write(
-                        job, batch, lambda b, o=object_name: writer.update(o, _payload(action, b, key_field))
-                    )
-                _count(job.summary, outcomes, created=action == "create")
-            progress.report(task, min(len(items), start + writer.batch_size), len(items))
+        write_in_batches(job, action, items, _sender(writer, action, object_name, key_field), task)
+
+
+def _sender(writer: CrmWriter, action: str, object_name: str, key_field: str) -> Send:
+    def send(batch: list[PendingRecord]) -> list[WriteResult]:
+        if action == "create":
+            return writer.create(object_name, key_field, _payload(action, batch, key_field))
+        return writer.update(object_name, _payload(action, batch, key_field))
+
+    return send
 
 
 def _payload(action: str, batch: list[PendingRecord], key_field: str) -> list[dict[str, Any]]:
@@ -131,7 +123,7 @@ def _write_in_bulk(
         agreed_empty=job.agreed_empty,
     )
     writer.settle_bulk_jobs(job.connect, job.run_id, job.pair_name, object_name, results)
-    _count(job.summary, outcomes, created=action == "create")
+    job.summary.count(outcomes, created=action == "create")
 
 
 def _pending(
@@ -162,33 +154,3 @@ def _by_object(records: list[PendingRecord]) -> dict[str, list[PendingRecord]]:
     for record in records:
         by_object[record.object_name].append(record)
     return by_object
-
-
-def _write(
-    job: ApplyJob, batch: list[PendingRecord], send: Callable[[list[PendingRecord]], list[WriteResult]]
-) -> list[WriteOutcome]:
-    refs = [r.ref for r in batch]
-    intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
-    results = retry_transient(batch, send(batch), send)
-    return confirm(
-        job.connect,
-        job.run_id,
-        job.pair_name,
-        job.target,
-        refs,
-        results,
-        intended_at,
-        hubspot_object=batch[0].object_name if job.target == "hubspot" else None,
-        agreed_empty=job.agreed_empty,
-    )
-
-
-def _count(summary: ApplySummary, outcomes: list[WriteOutcome], created: bool) -> None:
-    for o in outcomes:
-        if not o.succeeded:
-            summary.failed += 1
-            summary.errors[o.error_code or "UNKNOWN"] += 1
-        elif created:
-            summary.created += 1
-        else:
-            summary.updated += 1

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from crmsync_pipeline.config import Direction, ObjectPair
 from crmsync_pipeline.connectors.outcome import WriteResult
 
+from .outcomes import WriteOutcome
 from .write_batch import Connect
 
 
@@ -36,6 +37,16 @@ class ApplySummary:
     failed: int = 0
     stale: int = 0  # records with rows held back because their source moved since the plan
     errors: Counter[str] = field(default_factory=Counter)
+
+    def count(self, outcomes: list[WriteOutcome], created: bool) -> None:
+        for o in outcomes:
+            if not o.succeeded:
+                self.failed += 1
+                self.errors[o.error_code or "UNKNOWN"] += 1
+            elif created:
+                self.created += 1
+            else:
+                self.updated += 1
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,51 @@ def test_a_resumed_run_does_not_write_confirmed_records_again(state):
     second = RecordingWriter()
     apply_plan(lambda: db.connect(state), second, "r1", "contacts", MAPPING.pair("contacts"))
     assert len(first.calls) == 2 and second.calls == []
+
+
+class IntentCheckingWriter(RecordingWriter):
+    """Looks in the audit log at the moment of each call, as a crash right then would leave it."""
+
+    def __init__(self, state, fail_on_call=None):
+        super().__init__()
+        self.state = state
+        self.fail_on_call = fail_on_call
+        self.intended_at_call: list[set[str]] = []
+
+    def create(self, object_name, key_field, records):
+        with db.connect(self.state, read_only=False) as con:
+            intended = {
+                r[0]
+                for r in con.execute("SELECT source_id FROM audit_log WHERE outcome = 'intended'").fetchall()
+            }
+        self.intended_at_call.append(intended)
+        if self.fail_on_call == len(self.intended_at_call):
+            raise ConnectionError("the CRM went away")
+        return super().create(object_name, key_field, records)
+
+
+def test_every_batch_is_intended_before_its_call_and_confirmed_after(state):
+    writer = IntentCheckingWriter(state)
+    apply_plan(lambda: db.connect(state), writer, "r1", "contacts", MAPPING.pair("contacts"))
+    # batches of two: refs 1 and 2, then 3; each call found its own records intended
+    assert [{r["CrmSync_HubSpot_Id__c"] for r in records} for _, _, records in writer.calls] == [
+        {"1", "2"},
+        {"3"},
+    ]
+    assert {"1", "2"} <= writer.intended_at_call[0] and "3" not in writer.intended_at_call[0]
+    assert "3" in writer.intended_at_call[1]
+    with db.connect(state) as con:
+        assert con.execute("SELECT DISTINCT outcome FROM audit_log").fetchall() == [("confirmed",)]
+
+
+def test_a_failed_call_stops_the_writes_and_no_later_batch_is_intended(state):
+    writer = IntentCheckingWriter(state, fail_on_call=1)
+    with pytest.raises(ConnectionError):
+        apply_plan(lambda: db.connect(state), writer, "r1", "contacts", MAPPING.pair("contacts"))
+    assert len(writer.intended_at_call) == 1
+    with db.connect(state) as con:
+        # the batch whose call failed stays intended (the next run settles it); the next was never begun
+        assert con.execute("SELECT DISTINCT source_id, outcome FROM audit_log ORDER BY 1").fetchall() == [
+            ("1", "intended"),
+            ("2", "intended"),
+        ]
