@@ -5,6 +5,13 @@
 -- sides are empty, so the first edit of either side next cycle is a change, not a first link.
 -- Parameters: $run_id, $pair, $target, $now, $agreed_empty (the pair's mapped field names).
 
+-- The batch's plan rows, found once: plan_rows holds every record of the run, and each statement below
+-- scanning it again cost a first sync of 100,000 contacts most of its bookkeeping time.
+CREATE OR REPLACE TEMP TABLE batch_plan AS
+SELECT p.* FROM plan_rows p
+WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target
+  AND p.record_ref IN (SELECT record_ref FROM write_outcomes);
+
 UPDATE audit_log a
 SET outcome = CASE WHEN o.succeeded THEN 'confirmed' ELSE 'failed' END,
     confirmed_at = CASE WHEN o.succeeded THEN $now END,
@@ -15,8 +22,7 @@ WHERE a.run_id = $run_id AND a.pair = $pair AND a.target = $target
 
 INSERT INTO write_results
 SELECT $run_id, $pair, $target, o.record_ref,
-       (SELECT any_value(action) FROM plan_rows p
-        WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref),
+       (SELECT any_value(action) FROM batch_plan p WHERE p.record_ref = o.record_ref),
        o.succeeded, o.error_code, o.error_message, o.error_fields, $now
 FROM write_outcomes o;
 
@@ -42,7 +48,7 @@ SELECT DISTINCT $pair,
        CASE WHEN $target = 'salesforce' THEN o.record_id ELSE p.salesforce_id END,
        'created', $now, $run_id
 FROM write_outcomes o
-JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
+JOIN batch_plan p ON p.record_ref = o.record_ref
 WHERE o.succeeded AND p.action = 'create'
 ON CONFLICT DO NOTHING;
 
@@ -51,7 +57,7 @@ SELECT $pair,
        CASE WHEN $target = 'hubspot' AND p.action = 'create' THEN o.record_id ELSE p.hubspot_id END,
        p.field, p.canonical_value, $now, $run_id
 FROM write_outcomes o
-JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
+JOIN batch_plan p ON p.record_ref = o.record_ref
 WHERE o.succeeded AND p.preflight_error IS NULL
   -- lookups planned as updates keep a base (creates' lookup rows and the removal half of a move do not)
   AND (p.field NOT LIKE '@%' OR (p.action = 'update' AND p.field LIKE '@association:%' AND p.field NOT LIKE '%:replaced'))
@@ -62,7 +68,7 @@ INSERT INTO base_values
 SELECT DISTINCT $pair, CASE WHEN $target = 'hubspot' THEN o.record_id ELSE p.hubspot_id END,
        f.field, NULL, $now, $run_id
 FROM write_outcomes o
-JOIN plan_rows p ON p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.record_ref = o.record_ref
+JOIN batch_plan p ON p.record_ref = o.record_ref
 CROSS JOIN (SELECT unnest($agreed_empty::VARCHAR[]) AS field) f
 WHERE o.succeeded AND p.action = 'create'
 ON CONFLICT DO NOTHING;

@@ -35,29 +35,25 @@ def reflect_writes(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
         ).fetchall()
     }
-    fields = con.execute(
-        """SELECT DISTINCT target_field FROM plan_rows WHERE run_id = ? AND pair = ? AND target = ?
-           AND action = 'update' AND record_ref IN (SELECT unnest(?::VARCHAR[]))""",
-        [run_id, pair, target, list(refs)],
-    ).fetchall()
+    # The batch's confirmed updates, found once (plan_rows and audit_log hold the whole run), then one
+    # UPDATE per field from that small table.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE reflected_writes AS
+           SELECT p.record_ref, p.target_field, p.new_value FROM plan_rows p
+           JOIN audit_log a ON a.run_id = p.run_id AND a.pair = p.pair AND a.target = p.target
+            AND a.source_id = p.record_ref AND a.field = p.target_field AND a.outcome = 'confirmed'
+           WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.action = 'update'
+             AND p.record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
+        {"run_id": run_id, "pair": pair, "target": target, "refs": list(refs)},
+    )
+    fields = con.execute("SELECT DISTINCT target_field FROM reflected_writes").fetchall()
     for (field,) in fields:
         if field not in columns:
             continue
         con.execute(
-            f"""UPDATE {quoted(table)} t SET {quoted(field)} = nullif(p.new_value, ''),
+            f"""UPDATE {quoted(table)} t SET {quoted(field)} = nullif(w.new_value, ''),
                        _modified_at = greatest(t._modified_at, $at)
-                FROM plan_rows p
-                JOIN audit_log a ON a.run_id = p.run_id AND a.pair = p.pair AND a.target = p.target
-                 AND a.source_id = p.record_ref AND a.field = p.target_field AND a.outcome = 'confirmed'
-                WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.action = 'update'
-                  AND p.target_field = $field AND t.id = p.record_ref
-                  AND p.record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
-            {
-                "at": intended_at,
-                "run_id": run_id,
-                "pair": pair,
-                "target": target,
-                "field": field,
-                "refs": list(refs),
-            },
+                FROM reflected_writes w
+                WHERE w.target_field = $field AND t.id = w.record_ref""",
+            {"at": intended_at, "field": field},
         )
