@@ -8,7 +8,7 @@ import dagster as dg
 
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.connectors.calls import CallMeter
-from crmsync_pipeline.pipeline.apply import apply_plan
+from crmsync_pipeline.pipeline.apply_both import apply_both
 from crmsync_pipeline.pipeline.approvals import use_approval
 from crmsync_pipeline.pipeline.deletes_apply import apply_deletes
 from crmsync_pipeline.pipeline.erasure_detect import detect_vanished
@@ -247,8 +247,8 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             dg.AssetSpec(f"salesforce_{pair_name}_writes", deps=[plan], kinds={"salesforce"}),
             dg.AssetSpec(f"hubspot_{pair_name}_writes", deps=[plan], kinds={"hubspot"}),
         ],
-        description="Applies the plan: Salesforce first, then HubSpot, then the cross-references the "
-        "creates made necessary. Results in write_results, failures in sync_errors.",
+        description="Applies the plan to both CRMs at once, then the cross-references each side's creates "
+        "made necessary on the other. Results in write_results, failures in sync_errors.",
     )
     def writes(context: dg.AssetExecutionContext, crmsync: CrmsyncResource):  # type: ignore[no-untyped-def]
         if (held := pause_of(crmsync.state_path, pair_name)) is not None:
@@ -268,9 +268,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         mirrored = apply_record_merges(connect, hubspot, salesforce, pair_name, pair, run_id)
         if mirrored.merged or mirrored.failed:
             context.log.info(f"record merges mirrored: {mirrored.merged}, failed: {mirrored.failed}")
-        to_salesforce = apply_plan(connect, sf_writer, run_id, pair_name, pair)
-        to_hubspot = apply_plan(connect, hs_writer, run_id, pair_name, pair)
-        late = apply_plan(connect, sf_writer, run_id, pair_name, pair)  # cross-references of HubSpot creates
+        to_salesforce, to_hubspot = apply_both(connect, sf_writer, hs_writer, run_id, pair_name, pair)
         junctions = [
             sync_junctions(crmsync.state_path, hubspot, salesforce, mapping, pair_name, a, run_id)
             for a in junction_associations(mapping, pair_name)
@@ -280,7 +278,6 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
             (f"salesforce_{pair_name}_writes", to_salesforce),
             (f"hubspot_{pair_name}_writes", to_hubspot),
         ):
-            extra = late.updated if key.startswith("salesforce") else 0
             associated = sum(
                 j.to_salesforce if key.startswith("salesforce") else j.to_hubspot for j in junctions
             )
@@ -288,7 +285,7 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
                 asset_key=key,
                 metadata={
                     "created": summary.created,
-                    "updated": summary.updated + extra,
+                    "updated": summary.updated,
                     "failed": summary.failed,
                     "errors by code": dict(summary.errors),
                     "junction associations added": associated,

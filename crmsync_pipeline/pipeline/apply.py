@@ -8,6 +8,7 @@ collections write would be."""
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,11 +35,13 @@ def apply_plan(
     pair_name: str,
     pair: ObjectPair,
     max_age: timedelta | None = None,
+    halt: threading.Event | None = None,
 ) -> ApplySummary:
     """`max_age`: plan rows older than this are checked against their source before being written
-    (default: env CRMSYNC_MAX_PLAN_AGE_SECONDS, else one minute)."""
+    (default: env CRMSYNC_MAX_PLAN_AGE_SECONDS, else one minute). `halt`: once set, the writes stop
+    before their next batch (WritesHalted)."""
     with one_database_instance(connect):
-        return _apply_plan(connect, writer, run_id, pair_name, pair, max_age)
+        return _apply_plan(connect, writer, run_id, pair_name, pair, max_age, halt)
 
 
 def _apply_plan(
@@ -48,9 +51,10 @@ def _apply_plan(
     pair_name: str,
     pair: ObjectPair,
     max_age: timedelta | None,
+    halt: threading.Event | None,
 ) -> ApplySummary:
     age = max_plan_age() if max_age is None else max_age
-    job = ApplyJob(connect, writer, run_id, pair_name, pair, age, ApplySummary())
+    job = ApplyJob(connect, writer, run_id, pair_name, pair, age, ApplySummary(), halt)
     reconcile = getattr(writer, "reconcile_bulk_jobs", None)
     if reconcile is not None:
         reconcile(connect, pair_name)  # a job a crashed run left behind is settled before writing again
@@ -75,6 +79,7 @@ def _write_all(job: ApplyJob, action: str, records: list[PendingRecord], key_fie
         task = f"write {job.target} {job.pair_name}:{object_name} {action}s"
         threshold = getattr(writer, "bulk_threshold", None)
         if threshold is not None and len(items) > threshold:
+            job.check_halt()
             fresh = fresh_rows(job, items)
             if action == "update":  # one query per 200 records: a user's edit is never overwritten unseen
                 fresh = untouched_targets(job, fresh)

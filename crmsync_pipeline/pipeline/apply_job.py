@@ -3,6 +3,7 @@ written, and one apply job's settings and running summary."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +31,10 @@ class CrmWriter(Protocol):
     def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]: ...
 
 
+class WritesHalted(RuntimeError):
+    """One CRM's writes stopped between batches because the other CRM's writes, running beside them, failed."""
+
+
 @dataclass
 class ApplySummary:
     created: int = 0
@@ -37,6 +42,13 @@ class ApplySummary:
     failed: int = 0
     stale: int = 0  # records with rows held back because their source moved since the plan
     errors: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: ApplySummary) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.failed += other.failed
+        self.stale += other.stale
+        self.errors.update(other.errors)
 
     def count(self, outcomes: list[WriteOutcome], created: bool) -> None:
         for o in outcomes:
@@ -65,6 +77,16 @@ class ApplyJob:
     pair: ObjectPair
     max_age: timedelta
     summary: ApplySummary
+    halt: threading.Event | None = None  # set when the other CRM's writes failed: stop before the next batch
+
+    def halted(self) -> bool:
+        return self.halt is not None and self.halt.is_set()
+
+    def check_halt(self) -> None:
+        if self.halted():
+            raise WritesHalted(
+                f"{self.target} writes of {self.pair_name} stopped: the other CRM's writes failed"
+            )
 
     @property
     def target(self) -> str:

@@ -44,6 +44,10 @@ def write_in_batches(job: ApplyJob, action: str, items: list[PendingRecord], sen
                 batch = untouched_targets(job, batch)
             answered = (in_flight, in_flight.answer.result()) if in_flight is not None else None
             in_flight = None
+            if job.halted():
+                if answered is not None:
+                    _settle(job, action, task, len(items), *answered)
+                job.check_halt()
             done = min(len(items), start + size)
             if batch:
                 refs = [r.ref for r in batch]
