@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,12 +37,14 @@ def apply_plan(
     pair: ObjectPair,
     max_age: timedelta | None = None,
     halt: threading.Event | None = None,
+    after_creates: Callable[[], None] | None = None,
 ) -> ApplySummary:
     """`max_age`: plan rows older than this are checked against their source before being written
     (default: env CRMSYNC_MAX_PLAN_AGE_SECONDS, else one minute). `halt`: once set, the writes stop
-    before their next batch (WritesHalted)."""
+    before their next batch (WritesHalted). `after_creates`: called between the creates and the
+    cross-references they need (apply_both waits there for the other CRM's creates)."""
     with one_database_instance(connect):
-        return _apply_plan(connect, writer, run_id, pair_name, pair, max_age, halt)
+        return _apply_plan(connect, writer, run_id, pair_name, pair, max_age, halt, after_creates)
 
 
 def _apply_plan(
@@ -52,6 +55,7 @@ def _apply_plan(
     pair: ObjectPair,
     max_age: timedelta | None,
     halt: threading.Event | None,
+    after_creates: Callable[[], None] | None,
 ) -> ApplySummary:
     age = max_plan_age() if max_age is None else max_age
     job = ApplyJob(connect, writer, run_id, pair_name, pair, age, ApplySummary(), halt)
@@ -65,6 +69,8 @@ def _apply_plan(
     creates = _pending(connect, run_id, pair_name, target, "create", pair)
     know_who_writes(job, creates)
     _write_all(job, "create", creates, key_field)
+    if after_creates is not None:
+        after_creates()
     with connect() as con:
         plan_cross_references(con, run_id, pair_name, pair, datetime.now(UTC))
     updates = _pending(connect, run_id, pair_name, target, "update", pair)

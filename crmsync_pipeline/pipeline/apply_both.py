@@ -1,8 +1,9 @@
 """Applying a pair's plan to both CRMs at once. Each CRM's writes are independent of the other's
 until the creates: a record created on one side needs its new id written back to the other as a
 cross-reference. So both sides write side by side (Salesforce in a second thread), taking turns at
-the state file (TakingTurns) while their CRM calls overlap; then each side runs once more for the
-cross-references the other side's creates planned after it had read its updates. A first sync of
+the state file (TakingTurns) while their CRM calls overlap: creates, then each side waits for the
+other's creates, then both write their updates, the cross-references included. A last pass per side
+picks up whatever cross-references are still unwritten (none, unless a side failed). A first sync of
 100,000 contacts otherwise spent each Salesforce write phase with HubSpot's budget unused.
 
 When one side fails, the other stops before its next batch; the first failure is raised."""
@@ -30,12 +31,20 @@ def apply_both(
     """The Salesforce and the HubSpot summaries of the pair's writes."""
     shared = TakingTurns(connect)
     halt = threading.Event()
+    creates_done = threading.Barrier(2)
+
+    def both_created() -> None:
+        try:
+            creates_done.wait()
+        except threading.BrokenBarrierError:
+            raise WritesHalted(f"{pair_name} writes stopped: the other CRM's writes failed") from None
 
     def side(writer: CrmWriter) -> ApplySummary:
         try:
-            return apply_plan(shared, writer, run_id, pair_name, pair, halt=halt)
+            return apply_plan(shared, writer, run_id, pair_name, pair, halt=halt, after_creates=both_created)
         except BaseException:
             halt.set()
+            creates_done.abort()
             raise
 
     with one_database_instance(connect):
@@ -47,7 +56,7 @@ def apply_both(
                 to_salesforce.result()  # raises the Salesforce failure that halted HubSpot's writes
                 raise
         salesforce_summary = to_salesforce.result()
-        # the cross-references of the other side's creates, planned after each side read its updates
+        # cross-references still unwritten (written in the first pass when both sides' creates succeeded)
         salesforce_summary.add(apply_plan(connect, salesforce, run_id, pair_name, pair))
         to_hubspot.add(apply_plan(connect, hubspot, run_id, pair_name, pair))
     return salesforce_summary, to_hubspot
