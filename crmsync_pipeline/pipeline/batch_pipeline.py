@@ -38,28 +38,43 @@ def write_in_batches(job: ApplyJob, action: str, items: list[PendingRecord], sen
     size = job.writer.batch_size
     in_flight: _Sent | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="crm-write") as sender:
-        for start in range(0, len(items), size):
-            batch = fresh_rows(job, items[start : start + size])
-            if action == "update":
-                batch = untouched_targets(job, batch)
-            answered = (in_flight, in_flight.answer.result()) if in_flight is not None else None
-            in_flight = None
-            if job.halted():
+        try:
+            for start in range(0, len(items), size):
+                batch = fresh_rows(job, items[start : start + size])
+                if action == "update":
+                    batch = untouched_targets(job, batch)
+                answered = (in_flight, in_flight.answer.result()) if in_flight is not None else None
+                in_flight = None
+                if job.halted():
+                    if answered is not None:
+                        _settle(job, action, task, len(items), *answered)
+                    job.check_halt()
+                done = min(len(items), start + size)
+                if batch:
+                    refs = [r.ref for r in batch]
+                    intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
+                    answer = sender.submit(lambda b=batch: retry_transient(b, send(b), send))
+                    in_flight = _Sent(batch, intended_at, answer, done)
                 if answered is not None:
                     _settle(job, action, task, len(items), *answered)
-                job.check_halt()
-            done = min(len(items), start + size)
-            if batch:
-                refs = [r.ref for r in batch]
-                intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
-                answer = sender.submit(lambda b=batch: retry_transient(b, send(b), send))
-                in_flight = _Sent(batch, intended_at, answer, done)
-            if answered is not None:
-                _settle(job, action, task, len(items), *answered)
-            if not batch:
-                progress.report(task, done, len(items))
+                if not batch:
+                    progress.report(task, done, len(items))
+        except BaseException:
+            _settle_if_answered(job, action, task, len(items), in_flight)
+            raise
         if in_flight is not None:
             _settle(job, action, task, len(items), in_flight, in_flight.answer.result())
+
+
+def _settle_if_answered(job: ApplyJob, action: str, task: str, total: int, sent: _Sent | None) -> None:
+    """After a failure elsewhere (a stale check's read, the state file), the batch still in flight is
+    recorded if the CRM took it, so a write that happened is not left to look interrupted."""
+    if sent is None:
+        return
+    try:
+        _settle(job, action, task, total, sent, sent.answer.result())
+    except Exception:  # not the failure being raised; the batch's intent stays for the next run to settle
+        return
 
 
 def _settle(

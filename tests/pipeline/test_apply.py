@@ -145,3 +145,30 @@ def test_a_failed_call_stops_the_writes_and_no_later_batch_is_intended(state):
             ("1", "intended"),
             ("2", "intended"),
         ]
+
+
+def test_a_batch_the_crm_took_is_recorded_even_when_the_next_batchs_check_fails(state, monkeypatch):
+    from crmsync_pipeline.pipeline import batch_pipeline
+
+    checked: list[list] = []
+
+    def second_check_fails(job, batch):
+        checked.append(batch)
+        if len(checked) == 2:  # e.g. the re-read of the next batch's source lost its connection
+            raise ConnectionError("source read failed")
+        return batch
+
+    monkeypatch.setattr(batch_pipeline, "fresh_rows", second_check_fails)
+    writer = RecordingWriter()
+    with pytest.raises(ConnectionError):
+        apply_plan(lambda: db.connect(state), writer, "r1", "contacts", MAPPING.pair("contacts"))
+    assert len(writer.calls) == 1  # the first batch went out while the second was being checked
+    with db.connect(state) as con:
+        assert con.execute("SELECT DISTINCT source_id, outcome FROM audit_log ORDER BY 1").fetchall() == [
+            ("1", "confirmed"),
+            ("2", "confirmed"),
+        ]
+        assert con.execute("SELECT hubspot_id, salesforce_id FROM links ORDER BY 1").fetchall() == [
+            ("1", "00Q1"),
+            ("2", "00Q2"),
+        ]
