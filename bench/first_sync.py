@@ -44,11 +44,14 @@ def sync_and_count(sandbox: SandboxProcess) -> dict:
 
     before = {url: sandbox.stats(url)["api_calls"] for url in (sandbox.hubspot_url, sandbox.salesforce_url)}
     started = time.monotonic()
-    result = (
-        build_definitions()
-        .resolve_job_def(SYNC_JOB)
-        .execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
-    )
+    # disposed after the run: an instance left to the garbage collector had its SQLite connections
+    # finalized in a later benchmark's worker threads, each logging a ProgrammingError
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = (
+            build_definitions()
+            .resolve_job_def(SYNC_JOB)
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
     seconds = time.monotonic() - started
     calls = {
         name: sandbox.stats(url)["api_calls"] - before[url]

@@ -92,21 +92,25 @@ def remember_field_changes(con: duckdb.DuckDBPyConnection, table: str, fields: S
     the snapshot `table`: changed by the page's record time and modifier (an older row, which the upsert
     would not take either, changes nothing)."""
     columns = table_columns(con, table)
-    selects, params = [], {}
-    for i, name in enumerate(f for f in fields if f in columns):
-        params[f"field_{i}"] = name
-        selects.append(
-            f"""SELECT p.id, $field_{i} AS field, p._modified_at, p._last_modified_by_id
-                FROM snapshot_page p JOIN {quoted(table)} t ON t.id = p.id
-                WHERE p.{quoted(name)} IS DISTINCT FROM t.{quoted(name)} AND p._modified_at IS NOT NULL
-                  AND (t._modified_at IS NULL OR p._modified_at >= t._modified_at)"""
-        )
-    if not selects:
+    names = [f for f in fields if f in columns]
+    if not names:
         return
+    # One join of the page against the snapshot (a scan of the whole table), then a field per row of
+    # that small result: a join per field cost most of a small incremental extract.
+    params = {f"field_{i}": name for i, name in enumerate(names)}
+    changed = ", ".join(
+        f"{{'field': $field_{i}, 'moved': p.{quoted(n)} IS DISTINCT FROM t.{quoted(n)}}}"
+        for i, n in enumerate(names)
+    )
     con.execute(
         f"""INSERT INTO salesforce_field_times
-            SELECT * FROM ({" UNION ALL ".join(selects)})
-            QUALIFY row_number() OVER (PARTITION BY id, field ORDER BY _modified_at DESC) = 1
+            SELECT id, c.field, _modified_at, _last_modified_by_id FROM (
+                SELECT p.id, p._modified_at, p._last_modified_by_id, unnest([{changed}]) AS c
+                FROM snapshot_page p JOIN {quoted(table)} t ON t.id = p.id
+                WHERE p._modified_at IS NOT NULL
+                  AND (t._modified_at IS NULL OR p._modified_at >= t._modified_at))
+            WHERE c.moved
+            QUALIFY row_number() OVER (PARTITION BY id, c.field ORDER BY _modified_at DESC) = 1
             ON CONFLICT (salesforce_id, field) DO UPDATE SET changed_at = excluded.changed_at,
                 changed_by = excluded.changed_by
             WHERE excluded.changed_at >= salesforce_field_times.changed_at""",
