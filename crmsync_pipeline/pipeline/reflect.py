@@ -10,6 +10,7 @@ from datetime import datetime
 import duckdb
 
 from .lookups import reflect_association_writes
+from .snapshots import table_columns
 from .sql_names import quoted, table_exists
 
 
@@ -24,19 +25,10 @@ def reflect_writes(
 ) -> None:
     """Copy the confirmed updates of these records into the target's snapshot (creates arrive next read),
     and confirmed association changes into `hubspot_associations` when `hubspot_object` is given."""
-    if target == "hubspot" and hubspot_object:
-        reflect_association_writes(con, run_id, pair, hubspot_object, list(refs))
-    table = f"{target}_{pair}_snapshot"
-    if not refs or not table_exists(con, table):
+    if not refs:
         return
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-    }
-    # The batch's confirmed updates, found once (plan_rows and audit_log hold the whole run), then one
-    # UPDATE per field from that small table.
+    # The batch's confirmed updates, found once (plan_rows and audit_log hold the whole run); the
+    # association mirror and one UPDATE per snapshot field read this small table.
     con.execute(
         """CREATE OR REPLACE TEMP TABLE reflected_writes AS
            SELECT p.record_ref, p.target_field, p.new_value FROM plan_rows p
@@ -46,6 +38,12 @@ def reflect_writes(
              AND p.record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
         {"run_id": run_id, "pair": pair, "target": target, "refs": list(refs)},
     )
+    if target == "hubspot" and hubspot_object:
+        reflect_association_writes(con, hubspot_object)
+    table = f"{target}_{pair}_snapshot"
+    if not table_exists(con, table):
+        return
+    columns = table_columns(con, table)
     fields = con.execute("SELECT DISTINCT target_field FROM reflected_writes").fetchall()
     for (field,) in fields:
         if field not in columns:
