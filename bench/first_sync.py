@@ -20,10 +20,10 @@ import requests
 
 from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.extract.hubspot import HUBSPOT_OVERLAP
 from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.extract import HUBSPOT_OVERLAP
-from crmsync_pipeline.pipeline.setup import setup_fields
+from crmsync_pipeline.setup.crm_fields import setup_fields
 
 from .sandbox_process import SandboxProcess
 

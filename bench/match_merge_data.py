@@ -121,8 +121,8 @@ def build_state(state_path: Path, people: int) -> None:
     """A fresh state file holding both snapshots, owners, and an earlier sync's links and base."""
     from crmsync_pipeline.config import load_mapping
     from crmsync_pipeline.orchestration.resources import default_mapping_path
-    from crmsync_pipeline.pipeline.snapshots import ensure_snapshot
     from crmsync_pipeline.state import db
+    from crmsync_pipeline.state.snapshots import ensure_snapshot
 
     mapping = load_mapping(default_mapping_path())
     params = {"people": people, "shared": int(people * 0.8), "owners": OWNERS}
@@ -168,8 +168,8 @@ def _used(statement: str, params: dict) -> dict:
 def _previous_base(con, mapping) -> None:  # type: ignore[no-untyped-def]
     """Base as the earlier sync left it: what both sides held then (today's values, except for the
     edits made since on one side, which the generator marks by value)."""
-    from crmsync_pipeline.pipeline.field_state import build_field_state
-    from crmsync_pipeline.pipeline.stages import owner_directory
+    from crmsync_pipeline.plan.field_state import build_field_state
+    from crmsync_pipeline.plan.stage import owner_directory
 
     pair = mapping.pair(PAIR)
     build_field_state(con, PAIR, pair, owner_directory(con))

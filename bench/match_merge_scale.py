@@ -39,13 +39,13 @@ KNOBS = {
 def measure(state_path: Path) -> dict:
     """Match, field state, decisions and plan on the state file; seconds per stage."""
     from crmsync_pipeline.config import Side, load_mapping
+    from crmsync_pipeline.match.links import match_links
     from crmsync_pipeline.orchestration.resources import default_mapping_path
-    from crmsync_pipeline.pipeline.field_state import build_field_state
-    from crmsync_pipeline.pipeline.inclusion import included_ids
-    from crmsync_pipeline.pipeline.match import match_links
-    from crmsync_pipeline.pipeline.merge import decide_fields
-    from crmsync_pipeline.pipeline.plan import plan_updates
-    from crmsync_pipeline.pipeline.stages import owner_directory
+    from crmsync_pipeline.plan.field_state import build_field_state
+    from crmsync_pipeline.plan.inclusion import included_ids
+    from crmsync_pipeline.plan.merge import decide_fields
+    from crmsync_pipeline.plan.stage import owner_directory
+    from crmsync_pipeline.plan.updates import plan_updates
     from crmsync_pipeline.state import db
 
     mapping = load_mapping(default_mapping_path())
@@ -90,7 +90,7 @@ def measure(state_path: Path) -> dict:
 
 
 def _actionable(decisions, included):  # type: ignore[no-untyped-def]
-    from crmsync_pipeline.pipeline.stages import _admitted
+    from crmsync_pipeline.plan.stage import _admitted
 
     return [d for d in decisions if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)]
 

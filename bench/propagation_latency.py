@@ -24,7 +24,7 @@ import requests
 from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.setup import setup_fields
+from crmsync_pipeline.setup.crm_fields import setup_fields
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 from .first_sync import sync_and_count

@@ -15,10 +15,10 @@ import urllib3.connectionpool
 
 from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.extract.fields_needed import hubspot_properties, salesforce_fields
+from crmsync_pipeline.extract.hubspot import extract_associations, extract_hubspot, extract_salesforce
 from crmsync_pipeline.orchestration.pair_assets import associated_objects
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce
-from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
 from crmsync_pipeline.state import db
 
 PAIRS = ("companies", "contacts", "deals")  # the objects both taps are asked for

@@ -147,7 +147,7 @@ def _install_cross_reference_fields(state_db: Path) -> None:
     from crmsync_pipeline.config import load_mapping
     from crmsync_pipeline.connectors.calls import CallMeter
     from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-    from crmsync_pipeline.pipeline.setup import setup_fields
+    from crmsync_pipeline.setup.crm_fields import setup_fields
 
     resource = CrmsyncResource(mapping_file=default_mapping_path(), state_db=str(state_db))
     setup_fields(load_mapping(default_mapping_path()), *resource.connectors(CallMeter()))

@@ -8,7 +8,7 @@ import getpass
 import click
 
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.approvals import approve_plan, held_pairs
+from crmsync_pipeline.plan.approvals import approve_plan, held_pairs
 from crmsync_pipeline.state import db
 
 from .run_commands import sync

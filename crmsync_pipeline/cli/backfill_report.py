@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from crmsync_pipeline.pipeline.backfill import backfill_costs
+from crmsync_pipeline.plan.backfill import backfill_costs
 from crmsync_pipeline.state import db
 
 

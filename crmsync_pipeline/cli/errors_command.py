@@ -10,9 +10,9 @@ from typing import Any
 import click
 from rich.table import Table
 
+from crmsync_pipeline.connectors.errors import TRANSIENT_CODES
+from crmsync_pipeline.health.error_fixes import RETRY_NOTE, fix_for
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.error_fixes import RETRY_NOTE, fix_for
-from crmsync_pipeline.pipeline.stages import TRANSIENT_CODES
 from crmsync_pipeline.state import db
 
 from .run_report import wide_console

@@ -12,9 +12,9 @@ from crmsync_pipeline.config import Mapping, MappingError
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.settings import SettingsError
+from crmsync_pipeline.extract.schemas import hubspot_properties, salesforce_fields
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.field_suggestions import FieldRow, mapped_rows, suggestions, unmapped
-from crmsync_pipeline.pipeline.schema_cache import hubspot_properties, salesforce_fields
+from crmsync_pipeline.setup.field_suggestions import FieldRow, mapped_rows, suggestions, unmapped
 
 
 def resolve_pair(mapping: Mapping, name: str) -> tuple[str, list[str]] | None:

@@ -7,10 +7,10 @@ import getpass
 import click
 
 from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.erasure.erase import erase_person
+from crmsync_pipeline.erasure.lookup import find_people, people_pairs
 from crmsync_pipeline.orchestration.health import publish_state_copy, published_path
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.erasure import erase_person
-from crmsync_pipeline.pipeline.erasure_lookup import find_people, people_pairs
 from crmsync_pipeline.state import db
 
 

@@ -9,7 +9,7 @@ import click
 
 from crmsync_pipeline.config import MappingError
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.pauses import pause_pair, paused_pairs, resume_pair
+from crmsync_pipeline.state.pauses import pause_pair, paused_pairs, resume_pair
 
 
 def _resource_and_pair(pair: str) -> CrmsyncResource:

@@ -1,5 +1,5 @@
 """Progress bars for a sync run in this process, fed by the same progress log lines the Dagster run log
-shows (pipeline/progress.py): one bar per extract or write task, with counts done / total."""
+shows (progress.py): one bar per extract or write task, with counts done / total."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from crmsync_pipeline.pipeline.progress import log as progress_log
+from crmsync_pipeline.progress import log as progress_log
 
 
 class _ProgressHandler(logging.Handler):

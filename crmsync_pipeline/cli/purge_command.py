@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.retention import RETENTION_ENV, purge_older_than, retention_days
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.retention import RETENTION_ENV, purge_older_than, retention_days
 
 
 @click.command()

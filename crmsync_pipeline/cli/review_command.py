@@ -9,7 +9,7 @@ import sys
 import click
 
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline import review_actions as actions
+from crmsync_pipeline.review import actions
 from crmsync_pipeline.state import db
 
 

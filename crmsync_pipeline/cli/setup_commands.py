@@ -10,12 +10,12 @@ from rich.console import Console
 from crmsync_pipeline.config import MappingError
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.settings import SettingsError
+from crmsync_pipeline.extract.lists import missing_lists
+from crmsync_pipeline.extract.schemas import forget_schemas
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.access_check import access_problems
-from crmsync_pipeline.pipeline.extract_lists import missing_lists
-from crmsync_pipeline.pipeline.schema_cache import forget_schemas
-from crmsync_pipeline.pipeline.schema_check import WARNING, schema_problems
-from crmsync_pipeline.pipeline.setup import setup_fields
+from crmsync_pipeline.setup.access_check import access_problems
+from crmsync_pipeline.setup.crm_fields import setup_fields
+from crmsync_pipeline.setup.schema_check import WARNING, schema_problems
 
 
 def _resource_and_mapping(console: Console):  # type: ignore[no-untyped-def]

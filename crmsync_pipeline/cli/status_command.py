@@ -9,10 +9,10 @@ import click
 from rich.table import Table
 
 from crmsync_pipeline.config import MappingError
+from crmsync_pipeline.health.queries import health_findings
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.health_queries import health_findings
-from crmsync_pipeline.pipeline.pauses import paused_pairs
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.pauses import paused_pairs
 
 from .run_report import wide_console
 

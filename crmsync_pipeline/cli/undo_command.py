@@ -13,11 +13,11 @@ import click
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.orchestration.run_log import record_calls
-from crmsync_pipeline.pipeline.stages import owner_directory
-from crmsync_pipeline.pipeline.stale_plans import HubSpotSource, SalesforceSource
-from crmsync_pipeline.pipeline.undo import UndoPlan, decide, load_run_writes, read_current, refusal
-from crmsync_pipeline.pipeline.undo_writes import execute_undo
+from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.state import db
+from crmsync_pipeline.undo.plan import UndoPlan, decide, load_run_writes, read_current, refusal
+from crmsync_pipeline.undo.writes import execute_undo
+from crmsync_pipeline.write.stale_plans import HubSpotSource, SalesforceSource
 
 
 def undo_run(

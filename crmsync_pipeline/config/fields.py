@@ -22,7 +22,7 @@ from .transforms import (
 
 
 class Direction(StrEnum):
-    """Which side wins a field (DESIGN.md, Merge semantics)."""
+    """Which side wins a field (docs/design.md, Merge semantics)."""
 
     PREFER_SALESFORCE = "prefer_salesforce"
     PREFER_HUBSPOT = "prefer_hubspot"

@@ -1,6 +1,6 @@
 """Matching keys: how an unlinked HubSpot record finds its Salesforce twin, and the normalizers they use.
 
-Matching order (DESIGN.md): existing link -> cross-reference ids -> these keys in file order. A key
+Matching order (docs/design.md): existing link -> cross-reference ids -> these keys in file order. A key
 matches only when every one of its parts is non-empty on both records; `only_when_missing` restricts a
 fallback key to records that have no value for the named earlier keys (e.g. name + company only for
 contacts without email).

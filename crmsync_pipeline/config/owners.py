@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from .base import Side
 from .transforms import (
     NO_CONTEXT,
+    OwnerEmails,
     TransformContext,
     TransformError,
     UnmappedValueError,
@@ -65,7 +66,7 @@ class OwnerTransform:
         return owner_id
 
 
-def _owners(ctx: TransformContext) -> OwnerDirectory:
+def _owners(ctx: TransformContext) -> OwnerEmails:
     if ctx.owners is None:
         raise TransformError("the owner transform needs TransformContext(owners=OwnerDirectory(...))")
     return ctx.owners

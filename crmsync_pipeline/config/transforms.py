@@ -14,13 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .base import Side
-
-if TYPE_CHECKING:
-    from .owners import OwnerDirectory
 
 
 class TransformError(ValueError):
@@ -31,11 +28,19 @@ class UnmappedValueError(TransformError):
     """A value the field's map (picklist, stage, owner) has no entry for."""
 
 
+class OwnerEmails(Protocol):
+    """Owner ids of each side and their emails (owners.py's OwnerDirectory): owners compare by email."""
+
+    def email_of(self, side: Side, owner_id: str) -> str | None: ...
+
+    def id_for(self, side: Side, email: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class TransformContext:
     """What some transforms need beyond the value: owner directories and the deal's pipeline id."""
 
-    owners: OwnerDirectory | None = None
+    owners: OwnerEmails | None = None
     pipeline: str | None = None
 
 

@@ -17,7 +17,31 @@ from simple_salesforce.exceptions import SalesforceError
 
 # Worth another try: the CRM was busy, limited us, or the connection broke.
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Failures that may pass on a second try with the same data: retried on every run, with no back-off
+# (health/error_fixes.py).
+TRANSIENT_CODES = frozenset(
+    {
+        "UNABLE_TO_LOCK_ROW",
+        "CONNECTION_ERROR",
+        "RATE_LIMIT",
+        "DAILY_LIMIT",
+        "REQUEST_LIMIT_EXCEEDED",
+        "SERVER_UNAVAILABLE",
+        "UNKNOWN_EXCEPTION",
+        "INTERNAL_ERROR",
+        "MISSING_RESULT",
+        "HTTP_500",
+        "HTTP_502",
+        "HTTP_503",
+        "HTTP_504",
+        "BULK_JOB_FAILED",
+        "BULK_JOB_ABORTED",
+        "UNPROCESSED",
+    }
+)
+# The transient failures worth sending again within the same call (the rest wait for the next run).
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "RATE_LIMIT", "SERVER_UNAVAILABLE", "CONNECTION_ERROR"})
+assert RETRYABLE_CODES <= TRANSIENT_CODES
 
 
 @dataclass

@@ -18,7 +18,7 @@ import requests
 
 from crmsync_pipeline.connectors.budget import CAP_ENV, Cap
 from crmsync_pipeline.connectors.settings import HUBSPOT_VARIABLES, SALESFORCE_VARIABLES
-from crmsync_pipeline.pipeline.health_queries import HealthFinding, HealthSettings
+from crmsync_pipeline.health.queries import HealthFinding, HealthSettings
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.db import sql
 

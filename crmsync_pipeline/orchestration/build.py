@@ -8,9 +8,9 @@ import dagster as dg
 
 from crmsync_pipeline.config import Mapping, MappingError, load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
-from crmsync_pipeline.pipeline.extract import extract_owners
-from crmsync_pipeline.pipeline.retention import purge_older_than, retention_days
+from crmsync_pipeline.extract.hubspot import extract_owners
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.retention import purge_older_than, retention_days
 
 from .health import health_definitions
 from .pair_assets import pair_assets

@@ -9,14 +9,14 @@ from pathlib import Path
 import dagster as dg
 
 from crmsync_pipeline.config import Mapping
-from crmsync_pipeline.pipeline.health_queries import (
+from crmsync_pipeline.health.queries import (
     CHECKS,
     ERROR,
     HealthFinding,
     HealthSettings,
     health_findings,
 )
-from crmsync_pipeline.pipeline.health_report import history_charts, render_report, write_report
+from crmsync_pipeline.health.report import history_charts, render_report, write_report
 from crmsync_pipeline.state import db
 
 from .alerts import run_alerts, run_failure_alert, send_alert

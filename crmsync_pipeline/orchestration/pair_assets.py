@@ -8,25 +8,29 @@ import dagster as dg
 
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.connectors.calls import CallMeter
-from crmsync_pipeline.pipeline.apply_both import apply_both
-from crmsync_pipeline.pipeline.approvals import use_approval
-from crmsync_pipeline.pipeline.deletes_apply import apply_deletes
-from crmsync_pipeline.pipeline.erasure_detect import detect_vanished
-from crmsync_pipeline.pipeline.extract import extract_associations, extract_hubspot, extract_salesforce_pair
-from crmsync_pipeline.pipeline.extract_lists import extract_list_memberships, list_refs
-from crmsync_pipeline.pipeline.fields_needed import hubspot_properties, salesforce_fields
-from crmsync_pipeline.pipeline.junctions import extract_junctions, junction_associations, sync_junctions
-from crmsync_pipeline.pipeline.pauses import pause_of
-from crmsync_pipeline.pipeline.preflight import preflight
-from crmsync_pipeline.pipeline.record_merge_writes import apply_record_merges
-from crmsync_pipeline.pipeline.record_merges import merges_seen
-from crmsync_pipeline.pipeline.schema_cache import forget_schemas
-from crmsync_pipeline.pipeline.schema_cache import hubspot_properties as hubspot_schema
-from crmsync_pipeline.pipeline.schema_cache import salesforce_fields as salesforce_schema
-from crmsync_pipeline.pipeline.stages import match_stage, plan_stage
-from crmsync_pipeline.pipeline.state_guard import REBUILD_TAG
-from crmsync_pipeline.pipeline.writers import HubSpotWriter, SalesforceWriter
+from crmsync_pipeline.erasure.detect import detect_vanished
+from crmsync_pipeline.erasure.erase import erase_planned
+from crmsync_pipeline.extract.fields_needed import hubspot_properties, salesforce_fields
+from crmsync_pipeline.extract.hubspot import extract_associations, extract_hubspot, extract_salesforce_pair
+from crmsync_pipeline.extract.junctions import extract_junctions, junction_associations
+from crmsync_pipeline.extract.lists import extract_list_memberships, list_refs
+from crmsync_pipeline.extract.schemas import forget_schemas
+from crmsync_pipeline.extract.schemas import hubspot_properties as hubspot_schema
+from crmsync_pipeline.extract.schemas import salesforce_fields as salesforce_schema
+from crmsync_pipeline.match.stage import match_stage
+from crmsync_pipeline.match.state_guard import REBUILD_TAG
+from crmsync_pipeline.plan.approvals import use_approval
+from crmsync_pipeline.plan.preflight import preflight
+from crmsync_pipeline.plan.record_merges import merges_seen
+from crmsync_pipeline.plan.stage import plan_stage
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.pauses import pause_of
+from crmsync_pipeline.write.both_sides import apply_both
+from crmsync_pipeline.write.bulk import reconcile_bulk_jobs
+from crmsync_pipeline.write.deletes import apply_deletes
+from crmsync_pipeline.write.junctions import sync_junctions
+from crmsync_pipeline.write.record_merges import apply_record_merges
+from crmsync_pipeline.write.writers import HubSpotWriter, SalesforceWriter
 
 from .resources import CrmsyncResource
 from .run_log import note_run, record_calls
@@ -96,6 +100,9 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
         meter, run_id = CallMeter(), context.run.run_id
         note_run(crmsync.state_path, run_id)
         _, salesforce = crmsync.connectors(meter)
+        # A Bulk write a crashed run left running is settled first, so this read (and the plan made
+        # from it) sees what it wrote, and its records are not planned a second time.
+        reconcile_bulk_jobs(lambda: db.connect(crmsync.state_path), salesforce, pair_name)
         stats = extract_salesforce_pair(
             crmsync.state_path, salesforce, pair_name, salesforce_fields(pair), run_id
         )
@@ -265,6 +272,8 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
 
         sf_writer, hs_writer = SalesforceWriter(salesforce, hubspot), HubSpotWriter(hubspot, salesforce)
         deletes = apply_deletes(connect, hubspot, salesforce, mapping, run_id, pair_name)
+        if erased := erase_planned(connect, hubspot, salesforce, mapping, run_id, pair_name):
+            deletes["erased"] += erased
         mirrored = apply_record_merges(connect, hubspot, salesforce, pair_name, pair, run_id)
         if mirrored.merged or mirrored.failed:
             context.log.info(f"record merges mirrored: {mirrored.merged}, failed: {mirrored.failed}")

@@ -13,8 +13,8 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
-from crmsync_pipeline.pipeline.api_budget import attach_budget
-from crmsync_pipeline.pipeline.schema_cache import cached_schema
+from crmsync_pipeline.extract.schemas import cached_schema
+from crmsync_pipeline.orchestration.api_budget import attach_budget
 from crmsync_pipeline.state.db import PROJECT_ROOT, default_state_path
 
 

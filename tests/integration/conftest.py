@@ -18,7 +18,7 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
 from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
 from crmsync_pipeline.orchestration.resources import default_mapping_path
-from crmsync_pipeline.pipeline.setup import setup_fields
+from crmsync_pipeline.setup.crm_fields import setup_fields
 
 
 @pytest.fixture(scope="module")

@@ -23,10 +23,10 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
 from crmsync_pipeline.orchestration.build import PLAN_JOB, build_definitions
 from crmsync_pipeline.orchestration.resources import default_mapping_path
-from crmsync_pipeline.pipeline.apply import apply_plan
-from crmsync_pipeline.pipeline.setup import setup_fields
-from crmsync_pipeline.pipeline.writers import SalesforceWriter
+from crmsync_pipeline.setup.crm_fields import setup_fields
 from crmsync_pipeline.state import db
+from crmsync_pipeline.write.apply import apply_plan
+from crmsync_pipeline.write.writers import SalesforceWriter
 from tests.integration.conftest import Sandbox, query_state, run_sync
 
 PEOPLE = 40

@@ -12,7 +12,7 @@ from bench.sandbox_process import SandboxProcess
 from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.pipeline.setup import setup_fields
+from crmsync_pipeline.setup.crm_fields import setup_fields
 
 PEOPLE = 10_000
 

@@ -11,10 +11,10 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
-from crmsync_pipeline.pipeline.schema_check import WARNING, schema_problems
 from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
 from crmsync_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from crmsync_pipeline.sandbox.server import EmulatorThread
+from crmsync_pipeline.setup.schema_check import WARNING, schema_problems
 
 SHIPPED = (Path(__file__).parents[2] / "crmsync.yaml").read_text()
 

@@ -13,10 +13,10 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.settings import ConnectionSettings
 from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
-from crmsync_pipeline.pipeline.setup import setup_fields
 from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
 from crmsync_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from crmsync_pipeline.sandbox.server import EmulatorThread
+from crmsync_pipeline.setup.crm_fields import setup_fields
 
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 MAPPING = """

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from crmsync_pipeline.cli.main import cli
 from crmsync_pipeline.config import parse_mapping
-from crmsync_pipeline.pipeline.access_check import salesforce_rights
+from crmsync_pipeline.setup.access_check import salesforce_rights
 from tests.integration.conftest import Sandbox
 
 

@@ -235,7 +235,7 @@ def test_a_mirror_merge_failing_every_cycle_goes_to_review(
 ):
     """HubSpot refuses the merge of a Salesforce merge's pair each cycle (a 400 for this record): retried,
     then after the last attempt a review item carries the CRM's code, and crmsync stops calling."""
-    from crmsync_pipeline.pipeline.record_merge_writes import MIRROR_ATTEMPTS
+    from crmsync_pipeline.write.record_merges import MIRROR_ATTEMPTS
 
     merges(tmp_path, monkeypatch, "mirror")
     (c, w), (d, z), _ = two_contacts_with_deals(query, set())

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
 
 from crmsync_pipeline.cli.main import cli
-from crmsync_pipeline.pipeline.extract import HUBSPOT_OVERLAP
+from crmsync_pipeline.extract.hubspot import HUBSPOT_OVERLAP
 from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
 from crmsync_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from crmsync_pipeline.sandbox.seed import SeedOptions, generate_world

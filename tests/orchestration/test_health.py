@@ -11,10 +11,7 @@ import duckdb
 import pytest
 from webhook_receiver import WebhookReceiver
 
-from crmsync_pipeline.orchestration.alerts import Alert, run_alerts, run_failure_alert, send_alert
-from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_definitions
-from crmsync_pipeline.orchestration.health import publish_state_copy, published_path
-from crmsync_pipeline.pipeline.health_queries import (
+from crmsync_pipeline.health.queries import (
     CHECKS,
     ERROR,
     OK,
@@ -23,7 +20,10 @@ from crmsync_pipeline.pipeline.health_queries import (
     HealthSettings,
     health_findings,
 )
-from crmsync_pipeline.pipeline.health_report import history_charts, render_report
+from crmsync_pipeline.health.report import history_charts, render_report
+from crmsync_pipeline.orchestration.alerts import Alert, run_alerts, run_failure_alert, send_alert
+from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_definitions
+from crmsync_pipeline.orchestration.health import publish_state_copy, published_path
 from crmsync_pipeline.state import db
 
 SETTINGS = HealthSettings(salesforce_daily_limit=1_000, hubspot_daily_limit=1_000)

@@ -20,11 +20,11 @@ from crmsync_pipeline.connectors.settings import ConnectionSettings
 from crmsync_pipeline.orchestration import sensor_state, triggers
 from crmsync_pipeline.orchestration.health import publish_state_copy
 from crmsync_pipeline.orchestration.resources import default_mapping_path
-from crmsync_pipeline.pipeline.pauses import pause_pair
 from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
 from crmsync_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from crmsync_pipeline.sandbox.seed import SeedOptions, generate_world
 from crmsync_pipeline.sandbox.server import EmulatorThread
+from crmsync_pipeline.state.pauses import pause_pair
 
 
 @pytest.fixture(scope="module")

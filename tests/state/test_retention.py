@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from crmsync_pipeline.cli.main import cli
-from crmsync_pipeline.pipeline.retention import purge_older_than, retention_days
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.retention import purge_older_than, retention_days
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 

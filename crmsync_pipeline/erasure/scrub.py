@@ -1,0 +1,152 @@
+"""Erase one person from the state file: every row about their records goes (mirror rows, links, base,
+plan, conflicts, errors, value issues, review items, bulk job rows, associations, list memberships);
+the audit log and write results keep that a write happened, with before/after values and messages set
+to NULL. Then every text column of every table is swept for the email and for the person's own values
+(names, phone ... : mapped free-text fields, only values no other record in the mirror holds), so a
+copy in a table this module does not know about goes too. Ids stay (erasures, deleted_links): they
+are not the person, and they keep a stale copy from being re-created."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import duckdb
+
+from crmsync_pipeline.config import ObjectPair, Side
+from crmsync_pipeline.config.fields import TransformKind
+from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+
+PERSONAL_KINDS = {TransformKind.TEXT, TransformKind.EMAIL}
+KEPT_TABLES = {"erasures", "erasure_salt", "deleted_links", "vanished_records", "crmsync_schema_version"}
+SHORTEST_VALUE = 3  # shorter values ("Al", "NY") would sweep away other people's data
+
+
+@dataclass(frozen=True)
+class Ids:
+    pair: str
+    hubspot: list[str]
+    salesforce: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.hubspot, *self.salesforce]
+
+
+def personal_values(con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids) -> set[str]:
+    """The person's free-text values in the mirror that no other record of the pair holds."""
+    found: set[str] = set()
+    for side, record_ids in ((Side.HUBSPOT, ids.hubspot), (Side.SALESFORCE, ids.salesforce)):
+        table = f"{side.value}_{ids.pair}_snapshot"
+        if not record_ids or not table_exists(con, table):
+            continue
+        for mapped in pair.fields:
+            column = mapped.side_field(side)
+            if mapped.transform.kind not in PERSONAL_KINDS or not column_exists(con, table, column):
+                continue
+            rows = con.execute(
+                f"""SELECT DISTINCT CAST(t.{quoted(column)} AS VARCHAR) FROM {quoted(table)} t
+                    WHERE t.id IN (SELECT unnest($ids::VARCHAR[])) AND t.{quoted(column)} IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM {quoted(table)} o WHERE o.{quoted(column)} = t.{quoted(column)}
+                                      AND o.id NOT IN (SELECT unnest($ids::VARCHAR[])))""",
+                {"ids": record_ids},
+            ).fetchall()
+            found |= {r[0] for r in rows if r[0] and len(r[0].strip()) >= SHORTEST_VALUE}
+    return found
+
+
+def scrub_state(
+    con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids, email: str | None, values: set[str]
+) -> Counter[str]:
+    """Remove the person from every table; returns rows touched per table."""
+    touched: Counter[str] = Counter()
+    hs, sf, every = ids.hubspot, ids.salesforce, ids.all
+    params = {"pair": ids.pair, "hs": hs, "sf": sf, "all": every}
+    in_hs, in_sf, in_all = (f"(SELECT unnest(${k}::VARCHAR[]))" for k in ("hs", "sf", "all"))
+    deletes = {
+        f"hubspot_{ids.pair}_snapshot": f"id IN {in_hs}",
+        f"salesforce_{ids.pair}_snapshot": f"id IN {in_sf}",
+        "links": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf})",
+        "base_values": f"pair = $pair AND hubspot_id IN {in_hs}",
+        "plan_rows": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf} OR record_ref IN {in_all})",
+        "conflicts": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf})",
+        "sync_errors": f"pair = $pair AND record_ref IN {in_all}",
+        "value_issues": f"pair = $pair AND record_id IN {in_all}",
+        "review_items": f"pair = $pair AND (hubspot_id IN {in_hs} OR list_has_any(salesforce_ids, $sf::VARCHAR[]))",
+        "bulk_job_records": f"record_ref IN {in_all}",
+        "hubspot_associations": f"(from_object = $object AND from_id IN {in_hs}) OR (to_object = $object AND to_id IN {in_hs})",
+        "hubspot_list_memberships": f"record_id IN {in_hs}",
+        "salesforce_edit_times": f"salesforce_id IN {in_sf}",
+        "salesforce_field_times": f"salesforce_id IN {in_sf}",
+    }
+    for table, where in deletes.items():
+        if table_exists(con, table):
+            used = {k: v for k, v in {**params, "object": pair.hubspot}.items() if f"${k}" in where}
+            touched[table] += _count(con.execute(f"DELETE FROM {quoted(table)} WHERE {where}", used))
+    if table_exists(con, "salesforce_junctions") and sf:
+        columns = _text_columns(con, "salesforce_junctions")
+        where = " OR ".join(f"{quoted(c)} IN {in_sf}" for c in columns)
+        touched["salesforce_junctions"] += _count(
+            con.execute(f"DELETE FROM salesforce_junctions WHERE {where}", {"sf": sf})
+        )
+    touched["audit_log"] += _count(con.execute(
+        f"""UPDATE audit_log SET before_value = NULL, after_value = NULL
+            WHERE pair = $pair AND (record_id IN {in_all} OR source_id IN {in_all})""",
+        {"pair": ids.pair, "all": every},
+    ))  # fmt: skip
+    touched["write_results"] += _count(con.execute(
+        f"UPDATE write_results SET error_message = NULL, error_fields = NULL WHERE pair = $pair AND record_ref IN {in_all}",
+        {"pair": ids.pair, "all": every},
+    ))  # fmt: skip
+    touched += sweep_text(con, email, values)
+    return touched
+
+
+def sweep_text(con: duckdb.DuckDBPyConnection, email: str | None, values: set[str]) -> Counter[str]:
+    """NULL every text cell (any table) that is one of `values` or contains the email; a NOT NULL
+    cell takes its row with it."""
+    touched: Counter[str] = Counter()
+    wanted = sorted(values)
+    pattern = f"%{email.strip().lower()}%" if email and email.strip() else None
+    if not wanted and pattern is None:
+        return touched
+    tables = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = 'main'"
+    ).fetchall()
+    for (table,) in tables:
+        if table in KEPT_TABLES:
+            continue
+        for column, nullable in _text_columns(con, table, with_nullable=True).items():
+            text = f"CAST({quoted(column)} AS VARCHAR)"
+            where = f"({text} IN (SELECT unnest($values::VARCHAR[])) OR lower({text}) LIKE $pattern)"
+            params = {"values": wanted, "pattern": pattern or "\x00never\x00"}
+            statement = (
+                f"UPDATE {quoted(table)} SET {quoted(column)} = NULL WHERE {where}"
+                if nullable
+                else f"DELETE FROM {quoted(table)} WHERE {where}"
+            )
+            touched[table] += _count(con.execute(statement, params))
+    return +touched
+
+
+def _text_columns(con, table: str, with_nullable: bool = False):  # type: ignore[no-untyped-def]
+    rows = con.execute(
+        """SELECT column_name, is_nullable = 'YES' FROM information_schema.columns
+           WHERE table_name = ? AND table_schema = 'main'
+             AND (data_type IN ('VARCHAR', 'JSON') OR data_type LIKE 'VARCHAR%')""",
+        [table],
+    ).fetchall()
+    if with_nullable:
+        return {name: nullable for name, nullable in rows if not _is_key(name)}
+    return [name for name, _ in rows]
+
+
+def _is_key(column: str) -> bool:
+    """Id columns hold record ids, never a person's text; sweeping them could only do harm."""
+    lowered = column.lower()
+    return lowered == "id" or lowered.endswith("_id") or lowered.endswith("id") and column[-2:] == "Id"
+
+
+def _count(cursor) -> int:  # type: ignore[no-untyped-def]
+    rows = cursor.fetchall()
+    return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0

@@ -1,0 +1,58 @@
+"""Records archived in HubSpot after the first load. HubSpot's search (the incremental read) never
+returns archived records, so a deleted contact would look alive forever; the list endpoint can list the
+archived ones. That costs one call per 100 archived records, so it runs at most once per interval
+(CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES, default 60) rather than every cycle: an archive is reported as
+an orphan within the hour, and a cycle with no changes stays nearly free."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.extract.cursors import read_cursor, save_cursor
+from crmsync_pipeline.state import db
+from crmsync_pipeline.state.names import quoted
+
+CHECK_ENV = "CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES"
+DEFAULT_CHECK_MINUTES = 60
+
+
+def check_interval() -> timedelta:
+    raw = os.environ.get(CHECK_ENV, "").strip()
+    try:
+        minutes = float(raw) if raw else DEFAULT_CHECK_MINUTES
+    except ValueError:
+        raise ValueError(f"{CHECK_ENV} must be a number of minutes, not {raw!r}") from None
+    return timedelta(minutes=max(minutes, 0))
+
+
+def mark_hubspot_archives(
+    state_path: Path,
+    connector: HubSpotConnector,
+    pair: str,
+    object_type: str,
+    run_id: str,
+    first_load: bool,
+    now: datetime | None = None,
+) -> int:
+    """Flag snapshot records HubSpot now lists as archived; returns how many were newly flagged. A first
+    load read only live records, so it just starts the interval."""
+    now = now or datetime.now(UTC)
+    key = f"{pair}:archived"
+    last = read_cursor(state_path, "hubspot", key)
+    if first_load or (last is not None and now - last < check_interval()):
+        if first_load:
+            save_cursor(state_path, "hubspot", key, now, 0, run_id)
+        return 0
+    archived = [str(r["id"]) for page in connector.list_pages(object_type, [], archived=True) for r in page]
+    table = quoted(f"hubspot_{pair}_snapshot")
+    with db.connect(state_path) as con:
+        flagged = con.execute(
+            f"""UPDATE {table} SET _archived = true, _extracted_at = $now, _run_id = $run_id
+                WHERE id IN (SELECT unnest($ids::VARCHAR[])) AND NOT coalesce(_archived, false)""",
+            {"now": now, "run_id": run_id, "ids": archived},
+        ).fetchall()[0][0]
+    save_cursor(state_path, "hubspot", key, now, len(archived), run_id)
+    return int(flagged)

@@ -1,0 +1,66 @@
+"""Drift: linked records whose mapped fields still differ after a sync although the merge says one side
+should carry its value to the other. Reuses the plan's own machinery (field_state, the three-way merge,
+inclusion rules) over the snapshots the writes were reflected into, so drift means exactly "the next
+plan would write this again"."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from crmsync_pipeline.config import Mapping, Side
+from crmsync_pipeline.plan.field_state import build_field_state
+from crmsync_pipeline.plan.inclusion import included_ids
+from crmsync_pipeline.plan.merge import CLOCK_SKEW_SECONDS
+from crmsync_pipeline.plan.stage import owner_directory
+from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.names import table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
+
+
+def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple[list[str], list[tuple]]:
+    """The rows of sql/health_drift.sql for every active pair (columns, rows)."""
+    columns: list[str] = []
+    rows: list[tuple] = []
+    if mapping is not None:
+        owners = owner_directory(con)
+        for pair_name in mapping.active_pairs():
+            tables = SnapshotTables.of(pair_name)
+            if not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
+                continue
+            pair = mapping.pair(pair_name)
+            try:
+                build_field_state(con, pair_name, pair, owners, tables, _cached_cut_lengths(con, pair))
+            except duckdb.BinderException:
+                continue  # a field mapped since the last extract: the next sync reads it, then it counts
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE field_decisions AS " + sql("plan_field_decisions.sql"),
+                {"skew_seconds": CLOCK_SKEW_SECONDS},
+            )
+            con.execute("CREATE OR REPLACE TEMP TABLE included_records (side VARCHAR, id VARCHAR)")
+            for side in Side:
+                ids = included_ids(con, mapping, pair_name, side, owners)
+                insert_rows(con, "included_records", [(side.value, i) for i in ids])
+            cursor = con.execute(sql("health_drift.sql"))
+            columns = [d[0] for d in cursor.description]
+            found = cursor.fetchall()
+            rows += found
+    return columns, rows
+
+
+def _cached_cut_lengths(con: duckdb.DuckDBPyConnection, pair) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Lengths `truncate` fields are cut to, from the describes the plan cached (no CRM call): a cut
+    value is in sync with its full form, not drift."""
+    out: dict[str, int] = {}
+    for sobject in pair.salesforce:
+        row = con.execute(
+            "SELECT body FROM schema_cache WHERE crm = 'salesforce' AND object = ?", [sobject]
+        ).fetchall()
+        fields = {f["name"]: f for f in json.loads(row[0][0])["fields"]} if row else {}
+        for mapped in pair.fields:
+            length = (fields.get(mapped.salesforce) or {}).get("length") if mapped.truncate else None
+            if length and mapped.applies_to(sobject):
+                out[mapped.name] = min(int(length), out.get(mapped.name, int(length)))
+    return out

@@ -1,0 +1,138 @@
+"""Match: link each HubSpot record to its Salesforce record, never guessing.
+
+Order (docs/design.md): an existing link, then the cross-reference ids each side stores of the other, then
+the mapping's match keys in file order (email; domain or company name for companies; name at company
+for people without email). Key values are normalised by the mapping's own normalisers, then each key
+is one SQL statement over the records still unlinked. A value shared by several records on a side is
+ambiguous: those records go to review, not to a create. Where a person is both a Contact and a Lead,
+the link goes to the pair's first Salesforce object (the Contact) and the Lead is reported as a
+duplicate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.match.keys import drop_normalize, key_sql, register_normalize, select_keys
+from crmsync_pipeline.match.review import (
+    hold_unlinked_duplicates,
+    open_ambiguities,
+    open_duplicates,
+    relink_converted_leads,
+)
+from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.names import quoted
+
+
+@dataclass
+class MatchResult:
+    linked_by: Counter[str] = field(default_factory=Counter)
+    ambiguous: int = 0
+    duplicates: int = 0
+
+    @property
+    def linked(self) -> int:
+        return sum(self.linked_by.values())
+
+
+def match_links(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    pair: ObjectPair,
+    run_id: str,
+    now: datetime,
+    hubspot_table: str | None = None,
+    salesforce_table: str | None = None,
+) -> MatchResult:
+    """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent."""
+    relinked = relink_converted_leads(
+        con, pair_name, pair, salesforce_table or f"salesforce_{pair_name}_snapshot", run_id, now
+    )
+    _build_match_keys(
+        con,
+        pair,
+        hubspot_table or f"hubspot_{pair_name}_snapshot",
+        salesforce_table or f"salesforce_{pair_name}_snapshot",
+    )
+    result = MatchResult()
+    if relinked:
+        result.linked_by["converted_lead"] = relinked
+    for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
+        params = {"pair": pair_name, "key_kind": kind}
+        con.execute("CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match_by_key.sql"), params)
+        linked = con.execute(
+            """INSERT INTO links SELECT $pair, hubspot_id, salesforce_object, salesforce_id, $key_kind, $now, $run_id
+               FROM match_candidates WHERE outcome = 'link'""",
+            {**params, "now": now, "run_id": run_id},
+        ).fetchall()[0][0]
+        if linked:
+            result.linked_by[kind] += linked
+        ambiguous = con.execute(
+            "SELECT * FROM match_candidates WHERE outcome = 'ambiguous' ORDER BY hubspot_id, salesforce_id"
+        ).fetchall()
+        result.ambiguous += open_ambiguities(con, pair_name, kind, ambiguous, run_id, now)
+    con.execute("DROP TABLE match_candidates")
+    result.duplicates = open_duplicates(con, pair_name, run_id, now)
+    result.duplicates += hold_unlinked_duplicates(con, pair_name, run_id, now)
+    return result
+
+
+def _build_match_keys(
+    con: duckdb.DuckDBPyConnection, pair: ObjectPair, hubspot_table: str, salesforce_table: str
+) -> None:
+    """The temp table `match_keys`: one row per live record x key, with its normalized value."""
+    hubspot_columns, salesforce_columns = _columns(con, hubspot_table), _columns(con, salesforce_table)
+    keys = key_sql(pair, hubspot_columns, salesforce_columns)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE match_keys (side VARCHAR, record_id VARCHAR, sobject VARCHAR, "
+        "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER)"
+    )
+    # a converted Lead is history, not a person to match (its Contact is)
+    converted = (
+        "AND coalesce(s.\"IsConverted\", 'false') <> 'true'" if "IsConverted" in salesforce_columns else ""
+    )
+    sources = [("hubspot", None, 0, f"{quoted(hubspot_table)} h WHERE NOT coalesce(h._archived, false)")]
+    sources += [
+        (
+            "salesforce",
+            sobject,
+            rank,
+            f"{quoted(salesforce_table)} s WHERE s._sobject = $sobject AND NOT coalesce(s._deleted, false) {converted}",
+        )
+        for rank, sobject in enumerate(pair.salesforce)
+    ]
+    register_normalize(con)
+    try:
+        for side, sobject, rank, source in sources:
+            columns, kept = select_keys(keys, sobject)
+            if not kept:
+                continue
+            alias = "h" if side == "hubspot" else "s"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE match_key_values AS SELECT {alias}.id AS record_id, "
+                f"{', '.join(columns)} FROM {source}",
+                {"sobject": sobject} if sobject else {},
+            )
+            for i, (kind, keep) in enumerate(kept):
+                con.execute(
+                    f"""INSERT INTO match_keys SELECT $side, record_id, $sobject, $kind, key_{i}, $rank
+                        FROM match_key_values WHERE {keep}""",
+                    {"side": side, "sobject": sobject, "kind": kind, "rank": rank},
+                )
+    finally:
+        drop_normalize(con)
+    con.execute("DROP TABLE IF EXISTS match_key_values")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }

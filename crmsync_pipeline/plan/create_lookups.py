@@ -1,0 +1,123 @@
+"""The lookups a created record starts with: a Contact created in Salesforce gets the AccountId of its
+HubSpot company's linked Account, a contact created in HubSpot gets the association to the company its
+Salesforce record points at. Only records of the other pair that are already linked can be pointed at
+(pairs are synced companies first, so they usually are)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from crmsync_pipeline.config import Mapping, ObjectPair
+from crmsync_pipeline.plan.lookups import LOOKUP_FIELD
+from crmsync_pipeline.state.names import table_exists
+
+
+def linked_associations(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, pair: ObjectPair, to_pair: str
+) -> dict[str, list[str]]:
+    """For each HubSpot record of `pair`: the Salesforce ids of the `to_pair` records it is associated with
+    that are linked (one query for the whole pair, not one per record)."""
+    if not table_exists(con, "hubspot_associations"):
+        return {}
+    rows = con.execute(
+        """SELECT mine, list(DISTINCT l.salesforce_id ORDER BY l.salesforce_id) FROM (
+               SELECT from_id AS mine, to_id AS theirs FROM hubspot_associations
+               WHERE from_object = $mine AND to_object = $other
+               UNION
+               SELECT to_id, from_id FROM hubspot_associations WHERE to_object = $mine AND from_object = $other
+           ) a JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.theirs
+           GROUP BY mine""",
+        {"to_pair": to_pair, "mine": pair.hubspot, "other": mapping.pair(to_pair).hubspot},
+    ).fetchall()
+    return dict(rows)
+
+
+def salesforce_lookup_rows(
+    run_id: str,
+    pair_name: str,
+    pair: ObjectPair,
+    hubspot_id: str,
+    sobject: str,
+    lookups: dict[str, dict[str, list[str]]],
+    now: datetime,
+) -> list[tuple]:
+    rows = []
+    for association in pair.associations:
+        if association.salesforce_field is None:
+            continue  # junction objects (OpportunityContactRole) are written after both records exist
+        if association.salesforce_objects and sobject not in association.salesforce_objects:
+            continue
+        targets = lookups[association.to].get(hubspot_id)
+        if targets:
+            rows.append(
+                (
+                    run_id,
+                    pair_name,
+                    "salesforce",
+                    "create",
+                    hubspot_id,
+                    hubspot_id,
+                    sobject,
+                    None,
+                    LOOKUP_FIELD + association.to,
+                    association.salesforce_field,
+                    None,
+                    targets[0],
+                    None,
+                    "create:association",
+                    None,
+                    now,
+                )
+            )
+    return rows
+
+
+def hubspot_ids_by_salesforce_id(con: duckdb.DuckDBPyConnection, pair_name: str) -> dict[str, str]:
+    return dict(
+        con.execute("SELECT salesforce_id, hubspot_id FROM links WHERE pair = ?", [pair_name]).fetchall()
+    )
+
+
+def hubspot_association_rows(
+    run_id: str,
+    pair_name: str,
+    mapping: Mapping,
+    pair: ObjectPair,
+    record: dict[str, Any],
+    linked_back: dict[str, dict[str, str]],
+    now: datetime,
+) -> list[tuple]:
+    """A record created in HubSpot from Salesforce keeps its lookups as HubSpot associations."""
+    rows = []
+    for association in pair.associations:
+        if association.salesforce_field is None or association.hubspot_type_id is None:
+            continue
+        if association.salesforce_objects and record["_sobject"] not in association.salesforce_objects:
+            continue
+        target = linked_back[association.to].get(record.get(association.salesforce_field) or "")
+        if target:
+            to_object = mapping.pair(association.to).hubspot
+            rows.append(
+                (
+                    run_id,
+                    pair_name,
+                    "hubspot",
+                    "create",
+                    record["id"],
+                    None,
+                    record["_sobject"],
+                    record["id"],
+                    LOOKUP_FIELD + association.to,
+                    f"association:{to_object}:{association.hubspot_type_id}",
+                    None,
+                    target,
+                    None,
+                    "create:association",
+                    None,
+                    now,
+                )
+            )
+    return rows

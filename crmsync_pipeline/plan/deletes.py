@@ -1,0 +1,246 @@
+"""What the plan does with a link whose record was deleted on one side, by the pair's `deletes:` policy:
+- report (default): an `orphan` review item, once; nothing is written;
+- propagate: a plan row archiving the HubSpot record (action 'archive') or deleting the Salesforce one
+  (action 'delete'), its old_value the record's last mirrored values (JSON), for undo or a person;
+- restore: create rows re-creating the deleted record from the live side's values (reason
+  'deletes:restore:...'); the link moves to the new record when it is written;
+- a record gone for good (GDPR delete, hard delete) on a pair that erases: an 'erase' row for the live
+  side (the person is erased there and from the state, see erasure.py).
+A merge loser is not a delete: it is only ever reported (merges are re-pointed before this runs). A
+link with both sides gone is closed quietly. Every delete, restore and erase row has a reason starting
+'deletes:', which is what the threshold check counts against `max_delete_share`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from crmsync_pipeline.config import DeleteAction, Mapping, ObjectPair, OwnerDirectory, Side
+from crmsync_pipeline.plan.create_lookups import (
+    hubspot_association_rows,
+    hubspot_ids_by_salesforce_id,
+    linked_associations,
+    salesforce_lookup_rows,
+)
+from crmsync_pipeline.plan.creates import _create_rows
+from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
+
+DELETE_REASON = "deletes:"
+
+
+@dataclass(frozen=True)
+class Orphan:
+    hubspot_id: str
+    salesforce_object: str
+    salesforce_id: str
+    deleted_in: str  # hubspot | salesforce | both
+    merged_into: str | None
+    vanished: bool
+
+    @property
+    def live_side(self) -> Side:
+        return Side.SALESFORCE if self.deleted_in == "hubspot" else Side.HUBSPOT
+
+
+def plan_deletes(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    mapping: Mapping,
+    pair_name: str,
+    owners: OwnerDirectory,
+    now: datetime,
+) -> Counter[str]:
+    """Plan (or report) what each orphaned link's policy says; returns counts by outcome."""
+    pair = mapping.pair(pair_name)
+    hubspot_table, salesforce_table = f"hubspot_{pair_name}_snapshot", f"salesforce_{pair_name}_snapshot"
+    done: Counter[str] = Counter()
+    if not (table_exists(con, hubspot_table) and table_exists(con, salesforce_table)):
+        return done
+    rows = con.execute(
+        sql("orphans.sql").format(
+            hubspot_table=quoted(hubspot_table), salesforce_table=quoted(salesforce_table)
+        ),
+        {"pair": pair_name},
+    ).fetchall()
+    orphans = [Orphan(*row) for row in rows]
+    merged = _hubspot_merged_ids(con, hubspot_table)
+    reports, plan = [], []
+    for orphan in orphans:
+        if orphan.deleted_in == "both":
+            _close_link(con, pair_name, orphan, "both_gone", run_id, now)
+            done["both sides gone"] += 1
+            continue
+        if orphan.merged_into or orphan.hubspot_id in merged:
+            reports.append(orphan)  # a merge, not a delete: never propagated
+            continue
+        if orphan.vanished and pair.erases_on_gdpr_delete:
+            plan.append(_erase_row(run_id, pair_name, orphan, now))
+            done["to erase"] += 1
+            continue
+        action = pair.deletes.action(orphan.deleted_in)
+        if action is DeleteAction.PROPAGATE:
+            plan.append(_propagate_row(con, run_id, pair_name, pair, orphan, now))
+            done["to delete"] += 1
+        elif action is DeleteAction.RESTORE:
+            restored = _restore_rows(con, run_id, mapping, pair_name, owners, orphan, now)
+            plan += restored
+            done["to restore" if restored else "not restorable"] += 1
+            if not restored:
+                reports.append(orphan)
+        else:
+            reports.append(orphan)
+    if plan:
+        insert_rows(con, "plan_rows", plan)
+    done["reported"] += _report(con, pair_name, reports, run_id, now)
+    return done
+
+
+def _report(con, pair_name: str, orphans: list[Orphan], run_id: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    return open_review_items(
+        con,
+        [
+            ReviewItem(
+                f"orphan:{pair_name}:{o.hubspot_id}:{o.salesforce_id}",
+                "orphan",
+                pair_name,
+                o.hubspot_id,
+                [o.salesforce_id],
+                {"deleted_in": o.deleted_in, "merged_into": o.merged_into, "gone_for_good": o.vanished},
+            )
+            for o in orphans
+        ],
+        run_id,
+        now,
+    )
+
+
+def _row(run_id, pair_name, target, action, ref, orphan, field, target_field, old, reason, now) -> tuple:  # type: ignore[no-untyped-def]
+    return (
+        run_id,
+        pair_name,
+        target,
+        action,
+        ref,
+        orphan.hubspot_id,
+        orphan.salesforce_object,
+        orphan.salesforce_id,
+        field,
+        target_field,
+        old,
+        None,
+        None,
+        reason,
+        None,
+        now,
+    )
+
+
+def _propagate_row(
+    con, run_id: str, pair_name: str, pair: ObjectPair, orphan: Orphan, now: datetime
+) -> tuple:  # type: ignore[no-untyped-def]
+    target = orphan.live_side
+    action = "archive" if target is Side.HUBSPOT else "delete"
+    ref = orphan.hubspot_id if target is Side.HUBSPOT else orphan.salesforce_id
+    last = json.dumps(last_mirrored_values(con, pair_name, pair, target, ref), default=str, sort_keys=True)
+    reason = f"{DELETE_REASON}propagate:deleted_in_{orphan.deleted_in}"
+    return _row(
+        run_id, pair_name, target.value, action, ref, orphan, "@record", f"@{action}", last, reason, now
+    )
+
+
+def _erase_row(run_id: str, pair_name: str, orphan: Orphan, now: datetime) -> tuple:
+    target = orphan.live_side
+    ref = orphan.hubspot_id if target is Side.HUBSPOT else orphan.salesforce_id
+    reason = f"{DELETE_REASON}erase:gone_for_good_in_{orphan.deleted_in}"
+    return _row(run_id, pair_name, target.value, "erase", ref, orphan, "@record", "@erase", None, reason, now)
+
+
+def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Create rows for the deleted side, from the live record (the upsert key is the live record's id,
+    so a repeated restore finds its record)."""
+    pair = mapping.pair(pair_name)
+    source = orphan.live_side
+    table = f"{source.value}_{pair_name}_snapshot"
+    source_id = orphan.salesforce_id if source is Side.SALESFORCE else orphan.hubspot_id
+    found = con.sql(f"SELECT * FROM {quoted(table)} WHERE id = $id", params={"id": source_id})
+    records = found.to_arrow_table().to_pylist()
+    if not records:
+        return []
+    record = records[0]
+    if source is Side.HUBSPOT:
+        rows = _create_rows(run_id, pair_name, pair, owners, record, source, orphan.salesforce_object, now)
+        lookups = {
+            a.to: linked_associations(con, mapping, pair, a.to)
+            for a in pair.associations
+            if a.salesforce_field
+        }
+        rows += salesforce_lookup_rows(
+            run_id, pair_name, pair, orphan.hubspot_id, orphan.salesforce_object, lookups, now
+        )
+    else:
+        rows = _create_rows(run_id, pair_name, pair, owners, record, source, record["_sobject"], now)
+        linked_back = {
+            a.to: hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
+        }
+        rows += hubspot_association_rows(run_id, pair_name, mapping, pair, record, linked_back, now)
+    reason = f"{DELETE_REASON}restore:deleted_in_{orphan.deleted_in}"
+    # both ids of the old link ride along: the writes close it before the create links the new record
+    return [
+        (*row[:5], orphan.hubspot_id, row[6], orphan.salesforce_id, *row[8:13], reason, *row[14:])
+        for row in rows
+    ]
+
+
+def last_mirrored_values(
+    con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, side: Side, record_id: str
+) -> dict[str, Any]:
+    """The mapped fields of one record as the last extract saw them, in that side's own names."""
+    table = f"{side.value}_{pair_name}_snapshot"
+    names = sorted({f.side_field(side) for f in pair.fields if column_exists(con, table, f.side_field(side))})
+    if not names:
+        return {}
+    columns = ", ".join(quoted(n) for n in names)
+    rows = con.execute(f"SELECT {columns} FROM {quoted(table)} WHERE id = ?", [record_id]).fetchall()
+    return {n: v for n, v in zip(names, rows[0], strict=True) if v is not None} if rows else {}
+
+
+def _hubspot_merged_ids(con: duckdb.DuckDBPyConnection, hubspot_table: str) -> set[str]:
+    """HubSpot ids a surviving record lists in hs_merged_object_ids (when the snapshot carries it)."""
+    if not column_exists(con, hubspot_table, "hs_merged_object_ids"):
+        return set()
+    rows = con.execute(
+        f"SELECT hs_merged_object_ids FROM {quoted(hubspot_table)} WHERE hs_merged_object_ids IS NOT NULL"
+    ).fetchall()
+    return {i.strip() for (value,) in rows for i in str(value).split(";") if i.strip()}
+
+
+def _close_link(con, pair_name: str, orphan: Orphan, action: str, run_id: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    close_link(con, pair_name, orphan.hubspot_id, orphan.deleted_in, action, run_id, now)
+
+
+def close_link(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    hubspot_id: str,
+    deleted_in: str,
+    action: str,
+    run_id: str,
+    now: datetime,
+) -> None:
+    """Move a link to deleted_links and drop its base values (its records no longer sync)."""
+    con.execute(
+        """INSERT INTO deleted_links SELECT pair, hubspot_id, salesforce_object, salesforce_id, $deleted_in,
+                  $action, $run_id, $now FROM links WHERE pair = $pair AND hubspot_id = $hubspot_id""",
+        {"pair": pair_name, "hubspot_id": hubspot_id, "deleted_in": deleted_in, "action": action,
+         "run_id": run_id, "now": now},
+    )  # fmt: skip
+    con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
+    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])

@@ -1,0 +1,214 @@
+"""Build `field_state`: for every linked record and mapped field, both sides' values in canonical form
+next to the base they last agreed on. The mapping's transforms (stage map, URL -> domain, datetime ->
+date, "17" -> 17, owners by email ...) run column by column over the linked rows; all of it as SQL
+(canonical_sql.py), the comparison too (merge.py). A value a transform cannot place (an unmapped picklist value, an
+owner with no email on the other side) leaves that field out for that record and is reported."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from crmsync_pipeline.config import (
+    Direction,
+    FieldMapping,
+    ObjectPair,
+    OwnerDirectory,
+    Side,
+    TransformContext,
+    TransformError,
+    TransformKind,
+    to_bool,
+    to_number,
+)
+from crmsync_pipeline.extract.salesforce_edit_times import person_modified_at_sql
+from crmsync_pipeline.match.canonical import (
+    CANNOT_PLACE,
+    MAPS,
+    SqlTransforms,
+    drop_fallback,
+    register_fallback,
+)
+from crmsync_pipeline.plan.merge import create_field_state
+from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.snapshots import SnapshotTables
+
+
+@dataclass(frozen=True)
+class ValueIssue:
+    side: str
+    record_id: str
+    field: str
+    value: str | None
+    problem: str
+
+
+@dataclass
+class FieldStateResult:
+    rows: int = 0
+    issues: list[ValueIssue] = field(default_factory=list)
+
+
+def transform_context(pair: ObjectPair, owners: OwnerDirectory, pipeline: str | None) -> TransformContext:
+    return TransformContext(owners=owners, pipeline=pipeline if pair.deal_stages is not None else None)
+
+
+def pipeline_property(pair: ObjectPair) -> str | None:
+    return pair.deal_stages.pipeline_property if pair.deal_stages is not None else None
+
+
+def from_canonical_text(mapped: FieldMapping, side: Side, text: str | None, ctx: TransformContext) -> object:
+    """A canonical value as stored in base/plan (text) written in `side`'s own form."""
+    kind = mapped.transform.kind
+    value: object = text
+    if text is not None and kind is TransformKind.NUMBER:
+        value = to_number(text)
+    elif text is not None and kind is TransformKind.BOOL:
+        value = to_bool(text)
+    elif text is not None and kind is TransformKind.DATE:
+        value = date.fromisoformat(text)
+    return mapped.transformer.from_canonical(side, value, ctx)
+
+
+def build_field_state(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    pair: ObjectPair,
+    owners: OwnerDirectory,
+    tables: SnapshotTables | None = None,
+    cut_lengths: Mapping[str, int] | None = None,
+) -> FieldStateResult:
+    """Fill the temp table `field_state` for every live link of the pair. `cut_lengths` gives, for fields
+    marked `truncate`, the Salesforce length their values were cut to: a cut value is in sync with its
+    full form, so the cut never flows back to HubSpot.
+
+    Set-based: the transforms run as SQL expressions (canonical_sql.py) in one statement per pair, and
+    only the values a transform cannot place come back to Python, to be reported with its message."""
+    cut_lengths = cut_lengths or {}
+    tables = tables or SnapshotTables.of(pair_name)
+    create_field_state(con)
+    rules = [f for f in pair.fields if f.direction is not Direction.NONE]
+    pipeline_column = pipeline_property(pair)
+    exprs = SqlTransforms(owners)
+    pipeline = f"h.{quoted(pipeline_column)}" if pipeline_column else "NULL::VARCHAR"
+    columns = [f"{pipeline} AS pipeline"]
+    for i, rule in enumerate(rules):
+        hubspot, salesforce = f"h.{quoted(rule.hubspot)}", f"s.{quoted(rule.salesforce)}"
+        columns += [
+            f"{hubspot} AS hubspot_raw_{i}",
+            f"{salesforce} AS salesforce_raw_{i}",
+            f"{exprs.canonical(i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
+            f"{exprs.canonical(i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
+        ]
+    salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
+    con.register(MAPS, exprs.table())
+    register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE field_canonical AS
+                SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id,
+                       h._modified_at AS hubspot_modified_at, {salesforce_time} AS salesforce_modified_at,
+                       {", ".join(columns)}
+                FROM links l
+                JOIN {quoted(tables.hubspot)} h ON h.id = l.hubspot_id
+                JOIN {quoted(tables.salesforce)} s ON s.id = l.salesforce_id
+                WHERE l.pair = $pair AND NOT coalesce(h._archived, false) AND NOT coalesce(s._deleted, false)""",
+            {"pair": pair_name, **time_params, **exprs.params},
+        )
+    finally:
+        con.unregister(MAPS)
+        drop_fallback(con)
+    result = FieldStateResult()
+    for i, rule in enumerate(rules):
+        result.issues += _issues(con, pair, owners, i, rule)
+    user = time_params.get("integration_user")
+    result.rows = _insert_field_state(con, pair_name, rules, cut_lengths, user)
+    con.execute("DROP TABLE field_canonical")
+    return result
+
+
+def _applies(rule: FieldMapping) -> tuple[str, dict]:
+    if rule.salesforce_objects is None:
+        return "true", {}
+    return "list_contains($objects, salesforce_object)", {"objects": rule.salesforce_objects}
+
+
+def _issues(
+    con: duckdb.DuckDBPyConnection, pair: ObjectPair, owners: OwnerDirectory, i: int, rule: FieldMapping
+) -> list[ValueIssue]:
+    """The values of one field a transform cannot place (HubSpot's first, as a record stops there),
+    each with the transform's own message."""
+    applies, params = _applies(rule)
+    rows = con.execute(
+        f"""SELECT 'hubspot', hubspot_id, hubspot_raw_{i}, pipeline FROM field_canonical
+            WHERE {applies} AND hubspot_value_{i} = $cannot
+            UNION ALL
+            SELECT 'salesforce', salesforce_id, salesforce_raw_{i}, pipeline FROM field_canonical
+            WHERE {applies} AND hubspot_value_{i} IS DISTINCT FROM $cannot AND salesforce_value_{i} = $cannot""",
+        {"cannot": CANNOT_PLACE, **params},
+    ).fetchall()
+    issues = []
+    for side, record_id, raw, pipeline in rows:
+        try:
+            rule.transformer.to_canonical(Side(side), raw, transform_context(pair, owners, pipeline))
+            problem = f"{side} value {raw!r} cannot be placed"  # SQL and Python disagree: report anyway
+        except TransformError as err:
+            problem = str(err)
+        issues.append(ValueIssue(side, record_id, rule.name, raw, problem))
+    return issues
+
+
+def _insert_field_state(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    rules: list[FieldMapping],
+    cut_lengths: Mapping[str, int],
+    integration_user: str | None,
+) -> int:
+    """Unpivot the canonical values into `field_state` rows, next to their base and each Salesforce
+    field's own change time (unless crmsync's `integration_user` made that change)."""
+    params: dict = {"pair": pair_name, "cannot": CANNOT_PLACE}
+    selects = []
+    for i, rule in enumerate(rules):
+        applies, objects = _applies(rule)
+        applies = applies.replace("$objects", f"$objects_{i}")
+        params.update({f"objects_{i}": v for v in objects.values()})
+        params.update({f"name_{i}": rule.name, f"direction_{i}": rule.direction.value})
+        params[f"preferred_{i}"] = rule.direction.preferred_side.value
+        params[f"salesforce_field_{i}"] = rule.salesforce
+        h, s = f"hubspot_value_{i}", f"salesforce_value_{i}"
+        salesforce_value = s
+        if cut_lengths.get(rule.name):
+            params[f"cut_{i}"] = cut_lengths[rule.name]
+            salesforce_value = f"""CASE WHEN {h} <> '' AND {s} <> '' AND length({h}) > $cut_{i}
+                AND length({s}) = $cut_{i} AND substr({h}, 1, $cut_{i}) = {s} THEN {h} ELSE {s} END"""
+        selects.append(
+            f"""SELECT hubspot_id, salesforce_object, salesforce_id, $name_{i} AS field,
+                       $direction_{i} AS direction, $preferred_{i} AS preferred_side, {h} AS hubspot_value,
+                       {salesforce_value} AS salesforce_value, hubspot_raw_{i} AS hubspot_raw,
+                       salesforce_raw_{i} AS salesforce_raw, pipeline, hubspot_modified_at,
+                       salesforce_modified_at, $salesforce_field_{i} AS salesforce_field
+                FROM field_canonical
+                WHERE {applies} AND {h} IS DISTINCT FROM $cannot AND {s} IS DISTINCT FROM $cannot"""
+        )
+    if not selects:
+        return 0
+    con.execute(
+        f"""INSERT INTO field_state
+            SELECT $pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
+                   v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
+                   v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL,
+                   -- the field's own time, unless crmsync was the last to change the record then
+                   coalesce(CASE WHEN t.changed_by IS DISTINCT FROM $integration_user THEN t.changed_at END,
+                            v.salesforce_modified_at)
+            FROM ({" UNION ALL ".join(selects)}) v
+            LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field
+            LEFT JOIN salesforce_field_times t ON t.salesforce_id = v.salesforce_id AND t.field = v.salesforce_field""",
+        {**params, "integration_user": integration_user},
+    )
+    return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[
+        0
+    ][0]

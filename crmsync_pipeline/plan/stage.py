@@ -1,0 +1,169 @@
+"""The stages that need only the state file: match and plan, for one object pair. Each opens its own
+connection; the Dagster assets and the CLI call these."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crmsync_pipeline.config import Mapping, OwnerDirectory, Side
+from crmsync_pipeline.connectors.errors import TRANSIENT_CODES
+from crmsync_pipeline.plan.creates import plan_creates
+from crmsync_pipeline.plan.deletes import plan_deletes
+from crmsync_pipeline.plan.erased_creates import drop_erased_creates
+from crmsync_pipeline.plan.field_state import build_field_state
+from crmsync_pipeline.plan.inclusion import included_ids
+from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
+from crmsync_pipeline.plan.merge import decide_fields
+from crmsync_pipeline.plan.record_merges import handle_record_merges
+from crmsync_pipeline.plan.updates import PlanSummary, plan_updates
+from crmsync_pipeline.plan.xrefs import plan_cross_references
+from crmsync_pipeline.state import db
+from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
+
+
+@dataclass
+class PlanReport:
+    updates: PlanSummary
+    creates: dict[str, int] = field(default_factory=dict)
+    cross_references: int = 0
+    value_issues: int = 0
+    linked: int = 0
+    orphans: int = 0
+    deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
+
+
+def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
+    hubspot = (
+        dict(con.execute("SELECT id, email FROM hubspot_owners").fetchall())
+        if table_exists(con, "hubspot_owners")
+        else {}
+    )
+    salesforce = (
+        dict(con.execute("SELECT id, email FROM salesforce_users").fetchall())
+        if table_exists(con, "salesforce_users")
+        else {}
+    )
+    return OwnerDirectory(
+        hubspot={str(k): v for k, v in hubspot.items() if v},
+        salesforce={str(k): v for k, v in salesforce.items() if v},
+    )
+
+
+PropertyHistory = Callable[[list[str], list[str]], dict[tuple[str, str], datetime]]
+
+
+def plan_stage(
+    state_path: Path,
+    mapping: Mapping,
+    pair_name: str,
+    run_id: str,
+    cut_lengths: dict[str, int] | None = None,
+    property_history: PropertyHistory | None = None,
+) -> PlanReport:
+    """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it.
+
+    Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
+    a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
+    100 records, outside any state connection) so the newer edit is judged per field."""
+    pair = mapping.pair(pair_name)
+    now = datetime.now(UTC)
+    changed_at = _both_changed_times(state_path, pair_name, pair, cut_lengths, property_history)
+    with db.connect(state_path) as con:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
+        owners = owner_directory(con)
+        # before creates: a merged-away record (or its partner waiting to be merged) is never created
+        held = handle_record_merges(con, pair_name, pair, run_id, now).held
+        included = {side: included_ids(con, mapping, pair_name, side, owners) - held[side] for side in Side}
+        state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
+        add_lookup_state(con, mapping, pair_name)
+        _set_property_times(con, changed_at)
+        decisions = [
+            d
+            for d in decide_fields(con, in_sync=False)
+            if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
+        ]
+        summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
+        creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
+        xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
+        tables = SnapshotTables.of(pair_name)
+        con.execute(
+            sql("skip_unchanged_failures.sql").format(
+                hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+            ),
+            {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES), "now": now},
+        )
+        issues = state.issues + summary.issues
+        if issues:
+            insert_rows(
+                con,
+                "value_issues",
+                [
+                    (
+                        run_id,
+                        pair_name,
+                        i.side,
+                        i.record_id,
+                        i.field,
+                        None if i.value is None else str(i.value),
+                        i.problem,
+                        now,
+                    )
+                    for i in issues
+                ],
+            )
+        deletes = _report_orphans(con, mapping, pair_name, run_id, now, owners)
+        linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
+        con.execute("COMMIT")
+    return PlanReport(summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes))
+
+
+def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict[Side, set[str]]) -> bool:
+    """A side sends its values only while its inclusion rule admits the record (agreement is always kept)."""
+    if decision == "write_salesforce":
+        return hubspot_id in included[Side.HUBSPOT]
+    if decision == "write_hubspot":
+        return salesforce_id in included[Side.SALESFORCE]
+    return True
+
+
+def _report_orphans(  # type: ignore[no-untyped-def]
+    con, mapping: Mapping, pair_name: str, run_id: str, now: datetime, owners
+) -> Counter[str]:
+    """Links whose record was deleted on one side: reported, propagated or restored by the pair's
+    `deletes:` policy (deletes_plan.py); creates of erased people are dropped (erasure_guard.py)."""
+    done = plan_deletes(con, run_id, mapping, pair_name, owners, now)
+    done["erased, not re-created"] += drop_erased_creates(con, run_id, pair_name, mapping.pair(pair_name))
+    return done
+
+
+def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, history):  # type: ignore[no-untyped-def]
+    if history is None:
+        return {}
+    with db.connect(state_path) as con:
+        build_field_state(con, pair_name, pair, owner_directory(con), cut_lengths=cut_lengths)
+        both = [
+            (d.hubspot_id, d.field)
+            for d in decide_fields(con, in_sync=False)
+            if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
+        ]
+    if not both:
+        return {}
+    properties = {f.name: f.hubspot for f in pair.fields}
+    times = history(sorted({h for h, _ in both}), sorted({properties[f] for _, f in both}))
+    return {(h, f): times[(h, properties[f])] for h, f in both if (h, properties[f]) in times}
+
+
+def _set_property_times(con, changed_at: dict[tuple[str, str], datetime]) -> None:  # type: ignore[no-untyped-def]
+    for (hubspot_id, name), at in changed_at.items():
+        con.execute(
+            "UPDATE field_state SET hubspot_property_changed_at = ? WHERE hubspot_id = ? AND field = ?",
+            [at, hubspot_id, name],
+        )

@@ -1,0 +1,162 @@
+"""Turn merge decisions into the plan: one `plan_rows` row per record x field x target to write (the
+dry-run output), a `conflicts` row wherever both sides changed, held fields in review, and base moved
+at once where both sides already agree (so a re-run after a crash converges instead of writing)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from crmsync_pipeline.config import (
+    FieldMapping,
+    ObjectPair,
+    OwnerDirectory,
+    Side,
+    TransformError,
+    canonical_text,
+)
+from crmsync_pipeline.plan.field_state import ValueIssue, from_canonical_text, transform_context
+from crmsync_pipeline.plan.merge import FieldDecision, settle_in_sync
+from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
+
+if TYPE_CHECKING:
+    from crmsync_pipeline.plan.lookups import Lookup
+
+WRITES = {"write_salesforce": Side.SALESFORCE, "write_hubspot": Side.HUBSPOT}
+
+
+@dataclass
+class PlanSummary:
+    updates: Counter[str] = field(default_factory=Counter)  # target -> field writes planned
+    records: Counter[str] = field(default_factory=Counter)  # target -> records to update
+    in_sync: int = 0
+    issues: list[ValueIssue] = field(default_factory=list)  # values the target side cannot take
+    conflicts: int = 0
+    held: int = 0
+
+
+def plan_updates(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair: ObjectPair,
+    owners: OwnerDirectory,
+    decisions: Iterable[FieldDecision],
+    now: datetime,
+    lookups: Mapping[str, Lookup] | None = None,
+) -> PlanSummary:
+    """`decisions` come from decide_fields over this connection's `field_state`; its in-sync rows may be
+    left out: base moves for all of them here, in SQL. `lookups` plans the pair's lookup associations,
+    merged as fields named `@association:<pair>`."""
+    by_name = {f.name: f for f in pair.fields}
+    summary = PlanSummary()
+    plan, conflicts, held = [], [], []
+    touched: dict[str, set[str]] = {"hubspot": set(), "salesforce": set()}
+    for d in decisions:
+        if d.decision in WRITES:
+            target = WRITES[d.decision]
+            try:
+                if lookups and d.field in lookups:
+                    plan.extend(lookups[d.field].update_rows(run_id, d, target, now))
+                else:
+                    plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
+            except TransformError as err:  # e.g. an owner with no counterpart on the target side
+                source = Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE
+                record = d.hubspot_id if source is Side.HUBSPOT else d.salesforce_id
+                raw = d.hubspot_raw if source is Side.HUBSPOT else d.salesforce_raw
+                summary.issues.append(ValueIssue(source.value, record, d.field, raw, str(err)))
+                continue
+            touched[target.value].add(d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id)
+        elif d.decision == "hold":
+            held.append(_held_item(d))
+        if d.is_conflict:
+            winner = {"write_salesforce": "hubspot", "write_hubspot": "salesforce"}.get(d.decision, "review")
+            conflicts.append(
+                (
+                    run_id,
+                    d.pair,
+                    d.hubspot_id,
+                    d.salesforce_id,
+                    d.field,
+                    d.base_value,
+                    d.hubspot_value,
+                    d.salesforce_value,
+                    d.hubspot_changed_at,
+                    d.salesforce_changed_at,
+                    winner,
+                    d.reason,
+                    now if winner != "review" else None,
+                )
+            )
+    if plan:
+        insert_rows(con, "plan_rows", plan)
+    summary.in_sync = settle_in_sync(con, run_id, now)
+    if conflicts:
+        insert_rows(con, "conflicts", conflicts)
+    open_review_items(con, held, run_id, now)
+    for target, records in touched.items():
+        summary.records[target] = len(records)
+    summary.updates.update(row[2] for row in plan)
+    summary.conflicts, summary.held = len(conflicts), len(held)
+    return summary
+
+
+def _update_row(
+    run_id: str,
+    pair: ObjectPair,
+    owners: OwnerDirectory,
+    mapped: FieldMapping,
+    d: FieldDecision,
+    target: Side,
+    now: datetime,
+) -> tuple:
+    ctx = transform_context(pair, owners, d.pipeline)
+    new_value = as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
+    if target is Side.SALESFORCE:
+        ref, target_field, old_value = d.salesforce_id, mapped.salesforce, d.salesforce_raw
+    else:
+        ref, target_field, old_value = d.hubspot_id, mapped.hubspot, d.hubspot_raw
+    return (
+        run_id,
+        d.pair,
+        target.value,
+        "update",
+        ref,
+        d.hubspot_id,
+        d.salesforce_object,
+        d.salesforce_id,
+        d.field,
+        target_field,
+        old_value,
+        new_value,
+        d.agreed_value,
+        d.reason,
+        None,
+        now,
+    )
+
+
+def as_text(value: object) -> str | None:
+    """Target-form values are kept as text; the writers give them the target field's type."""
+    return value if isinstance(value, str) or value is None else canonical_text(value)
+
+
+def _held_item(d: FieldDecision) -> ReviewItem:
+    return ReviewItem(
+        f"held:{d.pair}:{d.hubspot_id}:{d.field}",
+        "held_conflict",
+        d.pair,
+        d.hubspot_id,
+        [d.salesforce_id],
+        {
+            "field": d.field,
+            "hubspot": d.hubspot_value,
+            "salesforce": d.salesforce_value,
+            "base": d.base_value,
+        },
+    )

@@ -1,0 +1,41 @@
+"""Table and column names in SQL: validated identifiers (values always go in as parameters), and what
+the state file holds right now."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+def quoted(name: str) -> str:
+    """A table or column name from the mapping or the code, checked and double-quoted."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"not a valid field name: {name!r}")
+    return '"' + name + '"'
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchall()[0][0]
+    )
+
+
+def column_exists(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+            [table, column],
+        ).fetchall()[0][0]
+    )
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type, in the table's order, of a table that exists. pragma_table_info
+    reads one table; information_schema and duckdb_columns() bind every view of the state first
+    (~6 ms on a newly opened file, most of a small incremental extract)."""
+    return dict(con.execute("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [table]).fetchall())

@@ -1,0 +1,84 @@
+"""Snapshot tables: the current mirror of one CRM object, one row per record, one text column per
+fetched field (named exactly as the CRM names it) plus crmsync's own `_` columns. Columns are added
+when the mapping starts to need a new field; rows are upserted by id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from crmsync_pipeline.state.names import quoted, table_columns
+
+BOOKKEEPING_TEXT = ("_run_id",)
+BOOKKEEPING_TIME = ("_extracted_at",)
+
+
+@dataclass(frozen=True)
+class SnapshotTables:
+    """The names of a pair's two snapshot tables."""
+
+    hubspot: str
+    salesforce: str
+
+    @classmethod
+    def of(cls, pair: str) -> SnapshotTables:
+        return cls(f"hubspot_{pair}_snapshot", f"salesforce_{pair}_snapshot")
+
+
+def ensure_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fields: Iterable[str],
+    times: Iterable[str],
+    flags: Iterable[str],
+    extra_text: Iterable[str] = (),
+) -> list[str]:
+    """Create the table or add the columns it lacks; returns the fetched fields added to a table that
+    already held records (a newly mapped field: those records must be read again to fill it in)."""
+    fields = list(fields)
+    wanted = [(f, "VARCHAR") for f in (*extra_text, *fields, *BOOKKEEPING_TEXT)]
+    wanted += [(t, "TIMESTAMPTZ") for t in (*times, *BOOKKEEPING_TIME)] + [(f, "BOOLEAN") for f in flags]
+    con.execute(f"CREATE TABLE IF NOT EXISTS {quoted(table)} (id VARCHAR PRIMARY KEY)")
+    existing = table_columns(con, table)
+    missing = [(name, kind) for name, kind in dict(wanted).items() if name not in existing]
+    if not missing:  # every extract of an unchanged mapping
+        return []
+    held = bool(con.execute(f"SELECT count(*) FROM {quoted(table)}").fetchall()[0][0])
+    for name, kind in missing:
+        con.execute(f"ALTER TABLE {quoted(table)} ADD COLUMN {quoted(name)} {kind}")
+    return [name for name, _ in missing if held and name in fields]
+
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def upsert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[dict[str, Any]],
+    before: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> None:
+    """Insert or replace whole rows by id (columns a row lacks become NULL). `before(con)` runs first,
+    with the rows registered as `snapshot_page` and the table still as it was."""
+    if not rows:
+        return
+    columns = list(table_columns(con, table).items())
+    schema = pa.schema([(name, _ARROW[kind]) for name, kind in columns])
+    page = pa.table({name: [r.get(name) for r in rows] for name, _ in columns}, schema=schema)
+    con.register("snapshot_page", page)
+    if before is not None:
+        before(con)
+    # A row read from a lagging index must not replace a newer one (our own confirmed writes included).
+    con.execute(f"""INSERT OR REPLACE INTO {quoted(table)} SELECT p.* FROM snapshot_page p
+                    LEFT JOIN {quoted(table)} t ON t.id = p.id
+                    WHERE t.id IS NULL OR t._modified_at IS NULL OR p._modified_at IS NULL
+                       OR p._modified_at >= t._modified_at""")
+    con.unregister("snapshot_page")

@@ -1,0 +1,121 @@
+"""HubSpot updates that carry association changes (a lookup that moved on the Salesforce side): HubSpot
+keeps associations apart from properties, so a planned record is split into its property update and
+the v4 association adds and removals, each batched across the records of the call. A record fails when
+any part of its write fails, with that part's error code."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from hubspot.crm.associations.v4 import (
+    BatchInputPublicAssociationMultiArchive,
+    PublicAssociationMultiArchive,
+    PublicObjectId,
+)
+
+from crmsync_pipeline.connectors.errors import CrmError
+from crmsync_pipeline.connectors.hubspot import BATCH, HubSpotConnector
+from crmsync_pipeline.connectors.outcome import WriteResult
+from crmsync_pipeline.plan.lookups import ADD, REMOVE
+
+
+def update_with_associations(
+    connector: HubSpotConnector, object_name: str, records: list[dict[str, str]]
+) -> list[WriteResult]:
+    """`records` hold `id`, properties, and `association:` / `association-remove:` keys (lookups.py)."""
+    properties = [{k: v for k, v in r.items() if not _is_association(k)} for r in records]
+    results: list[WriteResult] = [WriteResult(str(r["id"]), True) for r in records]
+    with_properties = [i for i, p in enumerate(properties) if len(p) > 1]
+    if with_properties:
+        written = connector.update(object_name, [properties[i] for i in with_properties])
+        for i, result in zip(with_properties, written, strict=True):
+            results[i] = result
+    ids = [str(r["id"]) for r in records]
+    adds: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+    removes: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for i, record in enumerate(records):
+        if not results[i].succeeded:
+            continue
+        for key, value in record.items():
+            if key.startswith(ADD) and value:
+                to_object, type_id = key.removeprefix(ADD).rsplit(":", 1)
+                adds[(to_object, int(type_id))].append((i, value))
+            elif key.startswith(REMOVE):
+                to_object, _, other = key.removeprefix(REMOVE).split(":", 2)
+                removes[to_object].append((i, other))
+    for (to_object, type_id), wanted in adds.items():
+        pairs = [(records[i]["id"], other, type_id) for i, other in wanted]
+        _settle(
+            results,
+            wanted,
+            lambda p=pairs, t=to_object, w=wanted: fail_unconfirmed(
+                results, w, connector.associate(object_name, t, p), ids
+            ),
+        )
+    for to_object, wanted in removes.items():
+        # a record whose new association failed keeps its old one: it is never left with none
+        wanted = [(i, other) for i, other in wanted if results[i].succeeded]
+        pairs = [(records[i]["id"], other) for i, other in wanted]
+        if pairs:
+            _settle(
+                results,
+                wanted,
+                lambda p=pairs, t=to_object: archive_associations(connector, object_name, t, p),
+            )
+    return results
+
+
+def fail_unconfirmed(
+    results: list[WriteResult],
+    wanted: list[tuple[int, str]],
+    answer: tuple[set[tuple[str, str]], str | None],
+    ids: list[str] | None = None,
+) -> None:
+    """Mark failed the records (index, associated id) whose association HubSpot did not confirm."""
+    confirmed, code = answer
+    for i, other in wanted:
+        record_id = ids[i] if ids is not None else results[i].record_id
+        if (str(record_id), str(other)) not in confirmed:
+            results[i] = WriteResult(
+                results[i].record_id,
+                False,
+                error_code=code or "ASSOCIATION_FAILED",
+                error_message=f"HubSpot did not confirm the association with {other}",
+            )
+
+
+def archive_associations(
+    connector: HubSpotConnector, from_type: str, to_type: str, pairs: list[tuple[str, str]]
+) -> None:
+    """Remove every association between each (from id, to id) pair, 100 pairs a call."""
+    for start in range(0, len(pairs), BATCH):
+        body = BatchInputPublicAssociationMultiArchive(
+            inputs=[
+                PublicAssociationMultiArchive(_from=PublicObjectId(id=f), to=[PublicObjectId(id=t)])
+                for f, t in pairs[start : start + BATCH]
+            ]
+        )
+        connector.call(
+            f"associations.{from_type}.{to_type}.archive",
+            connector.client.crm.associations.v4.batch_api.archive,
+            from_type,
+            to_type,
+            body,
+        )
+
+
+def _settle(results: list[WriteResult], wanted: list[tuple[int, str]], call: Any) -> None:
+    try:
+        call()
+    except CrmError as err:
+        if err.status is not None and err.status >= 500:
+            raise  # the caller's retries are spent: the run stops and the next one tries again
+        for i, _ in wanted:
+            results[i] = WriteResult(
+                results[i].record_id, False, error_code=err.code, error_message=err.message
+            )
+
+
+def _is_association(key: str) -> bool:
+    return key.startswith(ADD) or key.startswith(REMOVE)

@@ -1,0 +1,56 @@
+"""After a CRM confirms a write, the snapshot takes the values written, stamped with the time the write
+was intended. An incremental read that lags behind our own write (HubSpot's search index does, by
+seconds) then cannot put the old values back: a snapshot row only gives way to a newer one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from crmsync_pipeline.plan.lookups import reflect_association_writes
+from crmsync_pipeline.state.names import quoted, table_columns, table_exists
+
+
+def reflect_writes(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair: str,
+    target: str,
+    refs: Sequence[str],
+    intended_at: datetime,
+    hubspot_object: str | None = None,
+) -> None:
+    """Copy the confirmed updates of these records into the target's snapshot (creates arrive next read),
+    and confirmed association changes into `hubspot_associations` when `hubspot_object` is given."""
+    if not refs:
+        return
+    # The batch's confirmed updates, found once (plan_rows and audit_log hold the whole run); the
+    # association mirror and one UPDATE per snapshot field read this small table.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE reflected_writes AS
+           SELECT p.record_ref, p.target_field, p.new_value FROM plan_rows p
+           JOIN audit_log a ON a.run_id = p.run_id AND a.pair = p.pair AND a.target = p.target
+            AND a.source_id = p.record_ref AND a.field = p.target_field AND a.outcome = 'confirmed'
+           WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.action = 'update'
+             AND p.record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
+        {"run_id": run_id, "pair": pair, "target": target, "refs": list(refs)},
+    )
+    if target == "hubspot" and hubspot_object:
+        reflect_association_writes(con, hubspot_object)
+    table = f"{target}_{pair}_snapshot"
+    if not table_exists(con, table):
+        return
+    columns = table_columns(con, table)
+    fields = con.execute("SELECT DISTINCT target_field FROM reflected_writes").fetchall()
+    for (field,) in fields:
+        if field not in columns:
+            continue
+        con.execute(
+            f"""UPDATE {quoted(table)} t SET {quoted(field)} = nullif(w.new_value, ''),
+                       _modified_at = greatest(t._modified_at, $at)
+                FROM reflected_writes w
+                WHERE w.target_field = $field AND t.id = w.record_ref""",
+            {"at": intended_at, "field": field},
+        )

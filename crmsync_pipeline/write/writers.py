@@ -1,0 +1,106 @@
+"""The CRM connectors as the apply stage uses them: create = upsert on the cross-reference key. Each
+writer may hold the other CRM as `source`, read again before a stale plan row is written; the
+Salesforce writer sends more than `bulk_threshold` records of one sObject as a Bulk API job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from crmsync_pipeline.connectors.hubspot import BATCH as HUBSPOT_BATCH
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.outcome import WriteResult
+from crmsync_pipeline.connectors.salesforce import COLLECTION, SalesforceConnector
+from crmsync_pipeline.state.connections import Connect
+from crmsync_pipeline.write.associations import fail_unconfirmed, update_with_associations
+from crmsync_pipeline.write.bulk import bulk_threshold, bulk_write, reconcile_bulk_jobs, settle_jobs
+from crmsync_pipeline.write.stale_plans import HubSpotSource, SalesforceSource
+
+ASSOCIATION = "association:"  # plan field `association:<to object>:<type id>` = the associated record's id
+
+
+class HubSpotWriter:
+    crm = "hubspot"
+
+    def __init__(self, connector: HubSpotConnector, source: SalesforceConnector | None = None):
+        self.connector = connector
+        self.source = SalesforceSource(source) if source is not None else None
+        # One apply batch is as many HubSpot batches as the connector sends at once: the audit intent,
+        # stale checks and outcomes are then one state step for all of them.
+        self.batch_size = HUBSPOT_BATCH * max(1, getattr(connector, "parallel", 1))
+
+    def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
+        """Upsert the records, then give the new ones their associations (HubSpot keeps them apart)."""
+        properties = [{k: v for k, v in r.items() if not k.startswith(ASSOCIATION)} for r in records]
+        results = self.connector.upsert(object_name, key_field, [_strings(r) for r in properties])
+        wanted: dict[tuple[str, int], list[tuple[int, str]]] = {}
+        for i, (record, result) in enumerate(zip(records, results, strict=True)):
+            for key, target_id in record.items():
+                if key.startswith(ASSOCIATION) and target_id and result.succeeded and result.record_id:
+                    to_object, type_id = key.removeprefix(ASSOCIATION).rsplit(":", 1)
+                    wanted.setdefault((to_object, int(type_id)), []).append((i, str(target_id)))
+        ids = [str(r.record_id) for r in results]
+        for (to_object, type_id), items in wanted.items():
+            # a create whose association failed is failed whole: the next run's upsert finds the record
+            # by its cross-reference and associates it again, rather than base holding a lost association
+            pairs = [(ids[i], other, type_id) for i, other in items]
+            answer = self.connector.associate(object_name, to_object, pairs)
+            fail_unconfirmed(results, items, answer, ids)
+        return results
+
+    def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:
+        return update_with_associations(self.connector, object_name, [_strings(r) for r in records])
+
+
+class SalesforceWriter:
+    crm = "salesforce"
+    batch_size = COLLECTION
+
+    def __init__(
+        self,
+        connector: SalesforceConnector,
+        source: HubSpotConnector | None = None,
+        bulk_records: int | None = None,
+    ):
+        """`bulk_records`: more records than this for one sObject go as a Bulk job (default: env
+        CRMSYNC_BULK_THRESHOLD, else 2,000)."""
+        self.connector = connector
+        self.source = HubSpotSource(source) if source is not None else None
+        self.bulk_threshold = bulk_threshold() if bulk_records is None else bulk_records
+
+    def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
+        return self.connector.upsert(object_name, key_field, records)
+
+    def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:
+        return self.connector.update(object_name, records)
+
+    def write_in_bulk(
+        self,
+        connect: Connect,
+        run_id: str,
+        pair: str,
+        object_name: str,
+        action: str,
+        refs: Sequence[str],
+        records: list[dict[str, Any]],
+        key_field: str,
+    ) -> list[WriteResult]:
+        """Creates as an upsert job on the cross-reference key, updates as an update job."""
+        operation = "upsert" if action == "create" else "update"
+        external_id = key_field if action == "create" else None
+        return bulk_write(
+            connect, self.connector, run_id, pair, object_name, operation, refs, records, external_id
+        )
+
+    def settle_bulk_jobs(
+        self, connect: Connect, run_id: str, pair: str, object_name: str, results: Sequence[WriteResult]
+    ) -> None:
+        settle_jobs(connect, run_id, pair, object_name, results)
+
+    def reconcile_bulk_jobs(self, connect: Connect, pair: str) -> int:
+        return reconcile_bulk_jobs(connect, self.connector, pair)
+
+
+def _strings(record: dict[str, Any]) -> dict[str, str]:
+    """HubSpot takes every property value as a string, and clears a value with ''."""
+    return {k: "" if v is None else str(v) for k, v in record.items()}

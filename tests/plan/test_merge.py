@@ -1,0 +1,141 @@
+"""The per-field three-way merge, one scenario per rule of docs/design.md's merge semantics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+
+from crmsync_pipeline.config import Direction
+from crmsync_pipeline.plan.merge import create_field_state, decide_fields
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+NO_BASE = object()
+
+
+def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesforce_at=T0):
+    con = duckdb.connect()
+    create_field_state(con)
+    con.execute(
+        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        [
+            direction,
+            Direction(direction).preferred_side.value,
+            hubspot,
+            salesforce,
+            hubspot,
+            salesforce,
+            None,
+            None if base is NO_BASE else base,
+            base is not NO_BASE,
+            hubspot_at,
+            salesforce_at,
+        ],
+    )
+    [row] = decide_fields(con)
+    return row
+
+
+LATER = T0 + timedelta(seconds=10)
+SKEWED = T0 + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    (
+        "direction",
+        "hubspot",
+        "salesforce",
+        "base",
+        "hubspot_at",
+        "salesforce_at",
+        "decision",
+        "reason",
+        "agreed",
+    ),
+    [
+        # one side changed: it wins, whatever the timestamps say
+        ("two_way", "b", "a", "a", T0, LATER, "write_salesforce", "two_way:hubspot_changed", "b"),
+        ("two_way", "a", "b", "a", LATER, T0, "write_hubspot", "two_way:salesforce_changed", "b"),
+        ("prefer_hubspot", "a", "b", "a", T0, T0, "write_hubspot", "prefer_hubspot:salesforce_changed", "b"),
+        # both changed: the newer wins; within the 2 s skew window the preferred side does
+        ("two_way", "b", "c", "a", LATER, T0, "write_salesforce", "two_way:both_changed_hubspot_newer", "b"),
+        ("two_way", "b", "c", "a", SKEWED, T0, "write_hubspot", "two_way:both_changed_salesforce_newer", "c"),
+        (
+            "prefer_hubspot",
+            "b",
+            "c",
+            "a",
+            T0,
+            SKEWED,
+            "write_salesforce",
+            "prefer_hubspot:both_changed_hubspot_newer",
+            "b",
+        ),
+        # first link: the preferred side wins unless it is empty; two_way takes the newer
+        (
+            "prefer_salesforce",
+            "h",
+            "s",
+            NO_BASE,
+            LATER,
+            T0,
+            "write_hubspot",
+            "prefer_salesforce:first_link",
+            "s",
+        ),
+        ("prefer_salesforce", "h", None, NO_BASE, T0, T0, "write_salesforce", "fill_empty", "h"),
+        ("two_way", "h", "s", NO_BASE, T0, LATER, "write_hubspot", "two_way:first_link_newer", "s"),
+        # a clear of a set value is a real change and propagates
+        ("two_way", None, "a", "a", T0, T0, "write_salesforce", "two_way:hubspot_changed", None),
+        (
+            "prefer_salesforce",
+            "a",
+            None,
+            "a",
+            T0,
+            T0,
+            "write_hubspot",
+            "prefer_salesforce:salesforce_changed",
+            None,
+        ),
+        # an empty value that was never set never overwrites data, whatever the direction
+        ("two_way", None, "a", NO_BASE, LATER, T0, "write_hubspot", "fill_empty", "a"),
+        ("always_salesforce", "a", None, NO_BASE, T0, T0, "skip", "never_set_empty", None),
+        ("always_hubspot", None, "a", NO_BASE, T0, T0, "skip", "never_set_empty", None),
+        # an empty base is agreed empty, not never set: an edit is a change like any other
+        ("always_salesforce", "a", None, None, T0, T0, "write_hubspot", "always_salesforce:overridden", None),
+        ("always_hubspot", None, "a", None, T0, T0, "write_salesforce", "always_hubspot:overridden", None),
+        ("two_way", "a", None, None, T0, T0, "write_salesforce", "two_way:hubspot_changed", "a"),
+        (
+            "prefer_salesforce",
+            None,
+            "a",
+            None,
+            T0,
+            T0,
+            "write_hubspot",
+            "prefer_salesforce:salesforce_changed",
+            "a",
+        ),
+        # always_<side>: the other side's edit is reverted and recorded as overridden; clears go too
+        ("always_hubspot", "a", "b", "a", T0, LATER, "write_salesforce", "always_hubspot:overridden", "a"),
+        ("always_salesforce", "b", None, "b", T0, T0, "write_hubspot", "always_salesforce", None),
+        # agreement (also of a many-to-one map, compared in canonical form) just moves base
+        ("two_way", "x", "x", "y", T0, T0, "in_sync", "agree", "x"),
+        ("none", "a", "b", "a", T0, T0, "skip", "none", None),
+        ("create_only", "a", "b", "a", T0, T0, "skip", "create_only", None),
+        ("resolver", "a", "b", "a", T0, T0, "hold", "resolver", None),
+    ],
+)
+def test_merge_rule(
+    direction, hubspot, salesforce, base, hubspot_at, salesforce_at, decision, reason, agreed
+):
+    row = decide(direction, hubspot, salesforce, base, hubspot_at, salesforce_at)
+    assert (row.decision, row.reason, row.agreed_value) == (decision, reason, agreed)
+
+
+def test_both_changed_is_a_conflict_and_one_side_changed_is_not():
+    assert decide("two_way", "b", "c", "a").is_conflict
+    assert not decide("two_way", "b", "a", "a").is_conflict
+    assert not decide("two_way", "h", "s").is_conflict  # first link: nothing to conflict with

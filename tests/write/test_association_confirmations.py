@@ -1,0 +1,64 @@
+"""A HubSpot association HubSpot did not confirm (a 207 answer failing some pairs) fails its record: base
+never points at an association HubSpot lacks, the old association is kept, and the next run tries again.
+Found by the chaos soak, where a failed pair left a contact with no company, for good."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.connectors.hubspot import HubSpotConnector
+from crmsync_pipeline.connectors.settings import ConnectionSettings
+from crmsync_pipeline.plan.lookups import ADD, REMOVE
+from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
+from crmsync_pipeline.sandbox.server import EmulatorThread
+from crmsync_pipeline.write.associations import update_with_associations
+
+
+@pytest.fixture
+def hubspot():
+    thread = EmulatorThread(HubSpotEmulator(None)).start()
+    env = {"HUBSPOT_ACCESS_TOKEN": "sandbox-token", "HUBSPOT_BASE_URL": thread.url,
+           "SALESFORCE_INSTANCE_URL": "http://127.0.0.1:1", "SALESFORCE_ACCESS_TOKEN": "x"}  # fmt: skip
+    yield (
+        thread.url,
+        HubSpotConnector(ConnectionSettings.from_env(env).hubspot, CallMeter(), base_delay_s=0.01),
+    )
+    thread.stop()
+
+
+def _companies_of(url: str, contact: str) -> list[str]:
+    body = requests.get(
+        f"{url}/crm/v4/objects/contacts/{contact}/associations/companies",
+        headers={"Authorization": "Bearer sandbox-token"},
+        timeout=10,
+    ).json()
+    return [str(r["toObjectId"]) for r in body["results"]]
+
+
+def test_a_move_whose_new_association_fails_keeps_the_old_one_and_fails_the_record(hubspot):
+    url, connector = hubspot
+    contact = connector.batch_create("contacts", [{"email": "mover@example.com"}])[0].record_id
+    old, new = (
+        connector.batch_create("companies", [{"name": n}])[0].record_id for n in ("Old Inc", "New Inc")
+    )
+    connector.create_associations("contacts", "companies", [(contact, old, 279)])
+    # every association pair fails on its own inside a 207 answer
+    faults = {"record_failure_rate": 1.0, "path_contains": "/associations/"}
+    requests.post(f"{url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
+
+    move = {
+        "id": contact,
+        "jobtitle": "Mover",
+        f"{ADD}companies:279": new,
+        f"{REMOVE}companies:279:{old}": "",
+    }
+    [result] = update_with_associations(connector, "contacts", [move])
+
+    assert not result.succeeded and result.error_code
+    assert _companies_of(url, contact) == [old]  # never left with no company
+    requests.delete(f"{url}/_sandbox/faults", timeout=10)
+    [again] = update_with_associations(connector, "contacts", [move])
+    assert again.succeeded
+    assert _companies_of(url, contact) == [new]

@@ -1,0 +1,154 @@
+"""Write bookkeeping: intent before the call, and after it results, errors, links and base that move
+only for what the CRM confirmed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crmsync_pipeline.state import db
+from crmsync_pipeline.state.audit_log import WriteOutcome, record_intent, record_outcomes
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def con(tmp_path):
+    with db.connect(tmp_path / "state.duckdb") as con:
+        rows = [
+            # run, pair, target, action, ref, hubspot_id, sobject, sf_id, field, old, new, canonical, reason
+            (
+                "r1",
+                "contacts",
+                "salesforce",
+                "update",
+                "003A",
+                "1",
+                "Contact",
+                "003A",
+                "Title",
+                "Title",
+                "Old",
+                "CTO",
+                "CTO",
+                "two_way:hubspot_changed",
+            ),
+            (
+                "r1",
+                "contacts",
+                "salesforce",
+                "update",
+                "003B",
+                "2",
+                "Contact",
+                "003B",
+                "Title",
+                "Title",
+                "X",
+                "CEO",
+                "CEO",
+                "two_way:hubspot_changed",
+            ),
+            (
+                "r1",
+                "contacts",
+                "salesforce",
+                "create",
+                "3",
+                "3",
+                "Lead",
+                None,
+                "LastName",
+                "LastName",
+                None,
+                "Lovelace",
+                "Lovelace",
+                "create",
+            ),
+            (
+                "r1",
+                "contacts",
+                "hubspot",
+                "create",
+                "003C",
+                None,
+                "Contact",
+                "003C",
+                "email",
+                "email",
+                None,
+                "c@x.org",
+                "c@x.org",
+                "create",
+            ),
+        ]
+        con.executemany(
+            "INSERT INTO plan_rows (run_id, pair, target, action, record_ref, hubspot_id, salesforce_object, "
+            "salesforce_id, field, target_field, old_value, new_value, canonical_value, reason, planned_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            rows,
+        )
+        yield con
+
+
+def test_confirmed_writes_move_base_and_failures_do_not(con):
+    record_intent(con, "r1", "contacts", "salesforce", ["003A", "003B", "3"], NOW)
+    assert con.execute("SELECT count(*) FROM audit_log WHERE outcome = 'intended'").fetchone() == (3,)
+    record_outcomes(
+        con,
+        "r1",
+        "contacts",
+        "salesforce",
+        [
+            WriteOutcome("003A", "003A", True),
+            WriteOutcome(
+                "003B",
+                "003B",
+                False,
+                error_code="INSUFFICIENT_ACCESS_OR_READONLY",
+                error_message="insufficient access rights on object id",
+                error_fields=("Title",),
+            ),
+            WriteOutcome("3", "00QNEW", True, created=True),
+        ],
+        NOW,
+    )
+    base = dict(con.execute("SELECT hubspot_id || ':' || field, value FROM base_values").fetchall())
+    assert base == {"1:Title": "CTO", "3:LastName": "Lovelace"}
+    assert con.execute(
+        "SELECT source_id, outcome, record_id FROM audit_log ORDER BY source_id"
+    ).fetchall() == [("003A", "confirmed", "003A"), ("003B", "failed", "003B"), ("3", "confirmed", "00QNEW")]
+    assert con.execute(
+        "SELECT hubspot_id, salesforce_object, salesforce_id, matched_by FROM links"
+    ).fetchall() == [("3", "Lead", "00QNEW", "created")]
+    assert con.execute("SELECT record_ref, error_code, attempts FROM sync_errors").fetchall() == [
+        ("003B", "INSUFFICIENT_ACCESS_OR_READONLY", 1)
+    ]
+    assert con.execute("SELECT count(*) FROM write_results WHERE succeeded").fetchone() == (2,)
+
+
+def test_errors_count_attempts_and_leave_once_the_record_syncs(con):
+    failure = WriteOutcome("003B", "003B", False, error_code="UNABLE_TO_LOCK_ROW", error_message="locked")
+    record_outcomes(con, "r1", "contacts", "salesforce", [failure], NOW)
+    record_outcomes(con, "r1", "contacts", "salesforce", [failure], NOW + timedelta(minutes=5))
+    first, last, attempts = con.execute("SELECT first_seen, last_seen, attempts FROM sync_errors").fetchone()
+    assert attempts == 2 and last - first == timedelta(minutes=5)
+    record_outcomes(con, "r1", "contacts", "salesforce", [WriteOutcome("003B", "003B", True)], NOW)
+    assert con.execute("SELECT count(*) FROM sync_errors").fetchone() == (0,)
+
+
+def test_a_hubspot_create_links_and_bases_under_the_new_hubspot_id(con):
+    record_intent(con, "r1", "contacts", "hubspot", ["003C"], NOW)
+    record_outcomes(con, "r1", "contacts", "hubspot", [WriteOutcome("003C", "5001", True, created=True)], NOW)
+    assert con.execute("SELECT hubspot_id, salesforce_id FROM links").fetchall() == [("5001", "003C")]
+    assert con.execute("SELECT hubspot_id, field, value FROM base_values").fetchall() == [
+        ("5001", "email", "c@x.org")
+    ]
+
+
+def test_an_unconfirmed_intent_stays_visible_for_reconciliation(con):
+    record_intent(con, "r1", "contacts", "salesforce", ["003A"], NOW)
+    # the process dies here: no outcome is recorded
+    assert con.execute("SELECT source_id, outcome FROM audit_log").fetchall() == [("003A", "intended")]
+    assert con.execute("SELECT count(*) FROM base_values").fetchone() == (0,)
