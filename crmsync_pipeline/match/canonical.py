@@ -5,7 +5,7 @@ column that yields exactly `canonical_text(transformer.to_canonical(side, raw, c
 where the transform raises TransformError. Python stays the definition: SQL handles the values whose
 meaning it can reproduce exactly (ASCII text for case folding, plain decimals, ISO dates); the rest
 (accented emails, "1e3", week dates, a custom transform) go through `crmsync_canonical`, a Python UDF
-DuckDB calls only for those rows. tests/pipeline/test_field_state_sql.py holds the two side by side.
+DuckDB calls only for those rows. tests/plan/test_field_state_sql.py holds the two side by side.
 
 Values from the mapping (map entries, pipelines, time zones) go in as registered tables and
 parameters; only code constants (regexes, the whitespace set) are written into the SQL text."""
