@@ -21,7 +21,7 @@ from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
 def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple[list[str], list[tuple]]:
-    """The rows of sql/health_drift.sql for every active pair (columns, rows)."""
+    """The rows of sql/health/drift.sql for every active pair (columns, rows)."""
     columns: list[str] = []
     rows: list[tuple] = []
     if mapping is not None:
@@ -43,7 +43,7 @@ def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple
             for side in Side:
                 ids = included_ids(con, mapping, pair_name, side, owners)
                 insert_rows(con, "included_records", [(side.value, i) for i in ids])
-            cursor = con.execute(sql("health_drift.sql"))
+            cursor = con.execute(sql("health/drift.sql"))
             columns = [d[0] for d in cursor.description]
             found = cursor.fetchall()
             rows += found

@@ -1,4 +1,4 @@
-"""Sync Health: each check is an audit, a query in `sql/health_*.sql` that returns the offending rows
+"""Sync Health: each check is an audit, a query in `sql/health/*.sql` that returns the offending rows
 (none means healthy). The Dagster asset checks, the health report and `crmsync status` all read these
 findings, so the UI, the HTML page and the terminal show the same figures."""
 
@@ -113,7 +113,7 @@ def _cell(value: Any) -> str:
 
 
 def _audit(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    cursor = con.execute(sql(f"health_{name}.sql"), params or {})
+    cursor = con.execute(sql(f"health/{name}.sql"), params or {})
     columns = [d[0] for d in cursor.description]
     return columns, cursor.fetchall()
 

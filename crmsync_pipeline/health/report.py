@@ -40,10 +40,10 @@ def history_charts(state_path: Path, runs: int = 30, *, read_only: bool = False)
             "SELECT run_id, started_at FROM runs ORDER BY started_at DESC LIMIT ?", [runs]
         ).fetchall()[::-1]
         params = {"runs": runs}
-        writes = con.execute(sql("health_history_writes.sql"), params).fetchall()
-        errors = con.execute(sql("health_history_errors.sql"), params).fetchall()
-        calls = con.execute(sql("health_history_calls.sql"), params).fetchall()
-        conflicts = con.execute(sql("health_history_conflicts.sql"), params).fetchall()
+        writes = con.execute(sql("health/history_writes.sql"), params).fetchall()
+        errors = con.execute(sql("health/history_errors.sql"), params).fetchall()
+        calls = con.execute(sql("health/history_calls.sql"), params).fetchall()
+        conflicts = con.execute(sql("health/history_conflicts.sql"), params).fetchall()
     run_ids = [r[0] for r in recent]
     labels = [f"{r[1]:%m-%d %H:%M}" for r in recent]
     synced = [(run, f"to {target}", ok) for run, _, target, ok, _ in writes]

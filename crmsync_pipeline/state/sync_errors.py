@@ -47,7 +47,7 @@ def keep_results(
     failed = list({ref: (ref, r) for ref, r in results if not r.succeeded}.values())
     if failed:
         con.execute(
-            sql("keep_sync_errors.sql"),
+            sql("state/keep_sync_errors.sql"),
             {
                 "pair": pair,
                 "target": target,

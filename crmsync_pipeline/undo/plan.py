@@ -31,7 +31,7 @@ NO_AGREED_VALUE = ("first_link", "fill_empty")  # reasons of writes with no base
 
 @dataclass(frozen=True)
 class FieldWrite:
-    """One confirmed field write of the run (a row of sql/undo_field_writes.sql)."""
+    """One confirmed field write of the run (a row of sql/undo/field_writes.sql)."""
 
     pair: str
     target: str
@@ -65,7 +65,7 @@ class FieldWrite:
 
 @dataclass(frozen=True)
 class CreatedRecord:
-    """One record the run created (a row of sql/undo_created_records.sql)."""
+    """One record the run created (a row of sql/undo/created_records.sql)."""
 
     pair: str
     target: str
@@ -121,11 +121,11 @@ def load_run_writes(
     con: duckdb.DuckDBPyConnection, run_id: str
 ) -> tuple[list[FieldWrite], list[CreatedRecord]]:
     writes = [
-        FieldWrite(*row) for row in con.execute(sql("undo_field_writes.sql"), {"run_id": run_id}).fetchall()
+        FieldWrite(*row) for row in con.execute(sql("undo/field_writes.sql"), {"run_id": run_id}).fetchall()
     ]
     creates = [
         CreatedRecord(*row)
-        for row in con.execute(sql("undo_created_records.sql"), {"run_id": run_id}).fetchall()
+        for row in con.execute(sql("undo/created_records.sql"), {"run_id": run_id}).fetchall()
     ]
     created = {(c.pair, c.target, c.record_id) for c in creates}
     # a field written on a record the run also created goes with the record (archived, not restored)
