@@ -1,4 +1,6 @@
--- One row per record a batch wrote (or tried to): what the CRM answered.
+-- One row per record a batch wrote (or tried to): what the CRM answered. Creates (or empties) the
+-- temp table that sql/write/apply_outcomes.sql reads.
+-- Parameters: none.
 CREATE OR REPLACE TEMP TABLE write_outcomes (
     record_ref VARCHAR NOT NULL,
     record_id VARCHAR,

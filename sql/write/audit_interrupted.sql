@@ -4,6 +4,7 @@
 -- `crmsync undo`, which only reverts confirmed writes); this run's three-way merge finds the field in
 -- sync or plans it again, so nothing is skipped. Rows of a Bulk job not reconciled yet are left for the
 -- reconciliation, which confirms them from the job's results.
+-- Parameters: $run_id (this run, whose intents are still live), $pair, $target.
 UPDATE audit_log SET outcome = 'interrupted'
 WHERE outcome = 'intended' AND pair = $pair AND target = $target AND run_id <> $run_id
   AND NOT EXISTS (

@@ -1,6 +1,6 @@
 -- One row per field about to be written to one record: the intent, recorded before the CRM call so a
--- crash between the call and its confirmation leaves a trace to reconcile. Parameters: $run_id, $pair,
--- $target, $refs (the record_refs of the batch), $now.
+-- crash between the call and its confirmation leaves a trace to reconcile.
+-- Parameters: $run_id, $pair, $target, $refs (the record_refs of the batch), $now.
 INSERT INTO audit_log
 SELECT
     run_id, pair, target,
