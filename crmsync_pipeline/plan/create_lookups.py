@@ -12,6 +12,7 @@ import duckdb
 
 from crmsync_pipeline.config import Mapping, ObjectPair
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD
+from crmsync_pipeline.plan.rows import PlanRow
 from crmsync_pipeline.state.names import table_exists
 
 
@@ -43,7 +44,7 @@ def salesforce_lookup_rows(
     sobject: str,
     lookups: dict[str, dict[str, list[str]]],
     now: datetime,
-) -> list[tuple]:
+) -> list[PlanRow]:
     rows = []
     for association in pair.associations:
         if association.salesforce_field is None:
@@ -53,23 +54,19 @@ def salesforce_lookup_rows(
         targets = lookups[association.to].get(hubspot_id)
         if targets:
             rows.append(
-                (
-                    run_id,
-                    pair_name,
-                    "salesforce",
-                    "create",
-                    hubspot_id,
-                    hubspot_id,
-                    sobject,
-                    None,
-                    LOOKUP_FIELD + association.to,
-                    association.salesforce_field,
-                    None,
-                    targets[0],
-                    None,
-                    "create:association",
-                    None,
-                    now,
+                PlanRow(
+                    run_id=run_id,
+                    pair=pair_name,
+                    target="salesforce",
+                    action="create",
+                    record_ref=hubspot_id,
+                    hubspot_id=hubspot_id,
+                    salesforce_object=sobject,
+                    field=LOOKUP_FIELD + association.to,
+                    target_field=association.salesforce_field,
+                    new_value=targets[0],
+                    reason="create:association",
+                    planned_at=now,
                 )
             )
     return rows
@@ -89,7 +86,7 @@ def hubspot_association_rows(
     record: dict[str, Any],
     linked_back: dict[str, dict[str, str]],
     now: datetime,
-) -> list[tuple]:
+) -> list[PlanRow]:
     """A record created in HubSpot from Salesforce keeps its lookups as HubSpot associations."""
     rows = []
     for association in pair.associations:
@@ -101,23 +98,19 @@ def hubspot_association_rows(
         if target:
             to_object = mapping.pair(association.to).hubspot
             rows.append(
-                (
-                    run_id,
-                    pair_name,
-                    "hubspot",
-                    "create",
-                    record["id"],
-                    None,
-                    record["_sobject"],
-                    record["id"],
-                    LOOKUP_FIELD + association.to,
-                    f"association:{to_object}:{association.hubspot_type_id}",
-                    None,
-                    target,
-                    None,
-                    "create:association",
-                    None,
-                    now,
+                PlanRow(
+                    run_id=run_id,
+                    pair=pair_name,
+                    target="hubspot",
+                    action="create",
+                    record_ref=record["id"],
+                    salesforce_object=record["_sobject"],
+                    salesforce_id=record["id"],
+                    field=LOOKUP_FIELD + association.to,
+                    target_field=f"association:{to_object}:{association.hubspot_type_id}",
+                    new_value=target,
+                    reason="create:association",
+                    planned_at=now,
                 )
             )
     return rows

@@ -30,8 +30,8 @@ from crmsync_pipeline.plan.create_lookups import (
     salesforce_lookup_rows,
 )
 from crmsync_pipeline.plan.field_state import pipeline_property, transform_context
+from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.plan.updates import as_text
-from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 
 
@@ -47,7 +47,7 @@ def plan_creates(
     """Insert create rows into plan_rows; returns records planned per target."""
     pair = mapping.pair(pair_name)
     planned: Counter[str] = Counter()
-    rows: list[tuple] = []
+    rows: list[PlanRow] = []
     if pair.create.in_salesforce:
         lookups = {
             a.to: linked_associations(con, mapping, pair, a.to)
@@ -58,7 +58,7 @@ def plan_creates(
         for record in _unlinked(con, pair_name, Side.HUBSPOT, included[Side.HUBSPOT], pair):
             company_linked = any(lookups[to].get(record["id"]) for to in accounts)
             sobject = pair.salesforce_object_to_create(company_linked)
-            rows += _create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
+            rows += create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
             rows += salesforce_lookup_rows(run_id, pair_name, pair, record["id"], sobject, lookups, now)
             planned["salesforce"] += 1
     if pair.create.in_hubspot:
@@ -66,13 +66,12 @@ def plan_creates(
             a.to: hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
         }
         for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE], pair):
-            rows += _create_rows(
+            rows += create_rows(
                 run_id, pair_name, pair, owners, record, Side.SALESFORCE, record["_sobject"], now
             )
             rows += hubspot_association_rows(run_id, pair_name, mapping, pair, record, linked_back, now)
             planned["hubspot"] += 1
-    if rows:
-        insert_rows(con, "plan_rows", rows)
+    insert_plan_rows(con, rows)
     return planned
 
 
@@ -143,7 +142,7 @@ def _same_id(target: str, live: set[str]) -> bool:
     return len(target) >= 15 and any(i[:15] == target[:15] for i in live)
 
 
-def _create_rows(
+def create_rows(
     run_id: str,
     pair_name: str,
     pair: ObjectPair,
@@ -152,7 +151,7 @@ def _create_rows(
     source: Side,
     sobject: str,
     now: datetime,
-) -> list[tuple]:
+) -> list[PlanRow]:
     target = Side.SALESFORCE if source is Side.HUBSPOT else Side.HUBSPOT
     pipeline = record.get(pipeline_property(pair) or "") if source is Side.HUBSPOT else None
     if pair.deal_stages is not None and pipeline is None:
@@ -170,45 +169,39 @@ def _create_rows(
         if value in (None, ""):
             continue
         rows.append(
-            (
-                run_id,
-                pair_name,
-                target.value,
-                "create",
-                record["id"],
-                hubspot_id,
-                sobject,
-                salesforce_id,
-                mapped.name,
-                mapped.side_field(target),
-                None,
-                as_text(value),
-                canonical,
-                "create",
-                None,
-                now,
+            PlanRow(
+                run_id=run_id,
+                pair=pair_name,
+                target=target.value,
+                action="create",
+                record_ref=record["id"],
+                hubspot_id=hubspot_id,
+                salesforce_object=sobject,
+                salesforce_id=salesforce_id,
+                field=mapped.name,
+                target_field=mapped.side_field(target),
+                new_value=as_text(value),
+                canonical_value=canonical,
+                reason="create",
+                planned_at=now,
             )
         )
     if target is Side.HUBSPOT and pair.deal_stages is not None:
         prop = pair.deal_stages.pipeline_property
         rows.append(
-            (
-                run_id,
-                pair_name,
-                "hubspot",
-                "create",
-                record["id"],
-                None,
-                sobject,
-                salesforce_id,
-                "@pipeline",
-                prop,
-                None,
-                pipeline,
-                None,
-                "create:default_pipeline",
-                None,
-                now,
+            PlanRow(
+                run_id=run_id,
+                pair=pair_name,
+                target="hubspot",
+                action="create",
+                record_ref=record["id"],
+                salesforce_object=sobject,
+                salesforce_id=salesforce_id,
+                field="@pipeline",
+                target_field=prop,
+                new_value=pipeline,
+                reason="create:default_pipeline",
+                planned_at=now,
             )
         )
     return rows

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,8 @@ from crmsync_pipeline.plan.create_lookups import (
     linked_associations,
     salesforce_lookup_rows,
 )
-from crmsync_pipeline.plan.creates import _create_rows
-from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.plan.creates import create_rows
+from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
@@ -72,7 +72,8 @@ def plan_deletes(
     ).fetchall()
     orphans = [Orphan(*row) for row in rows]
     merged = _hubspot_merged_ids(con, hubspot_table)
-    reports, plan = [], []
+    reports: list[Orphan] = []
+    plan: list[PlanRow] = []
     for orphan in orphans:
         if orphan.deleted_in == "both":
             _close_link(con, pair_name, orphan, "both_gone", run_id, now)
@@ -97,8 +98,7 @@ def plan_deletes(
                 reports.append(orphan)
         else:
             reports.append(orphan)
-    if plan:
-        insert_rows(con, "plan_rows", plan)
+    insert_plan_rows(con, plan)
     done["reported"] += _report(con, pair_name, reports, run_id, now)
     return done
 
@@ -122,48 +122,46 @@ def _report(con, pair_name: str, orphans: list[Orphan], run_id: str, now: dateti
     )
 
 
-def _row(run_id, pair_name, target, action, ref, orphan, field, target_field, old, reason, now) -> tuple:  # type: ignore[no-untyped-def]
-    return (
-        run_id,
-        pair_name,
-        target,
-        action,
-        ref,
-        orphan.hubspot_id,
-        orphan.salesforce_object,
-        orphan.salesforce_id,
-        field,
-        target_field,
-        old,
-        None,
-        None,
-        reason,
-        None,
-        now,
+def _row(  # type: ignore[no-untyped-def]
+    run_id, pair_name, target, action, ref, orphan, target_field, old, reason, now
+) -> PlanRow:
+    """A record-level row (field `@record`): archive, delete or erase one record of `target`."""
+    return PlanRow(
+        run_id=run_id,
+        pair=pair_name,
+        target=target,
+        action=action,
+        record_ref=ref,
+        hubspot_id=orphan.hubspot_id,
+        salesforce_object=orphan.salesforce_object,
+        salesforce_id=orphan.salesforce_id,
+        field="@record",
+        target_field=target_field,
+        old_value=old,
+        reason=reason,
+        planned_at=now,
     )
 
 
 def _propagate_row(
     con, run_id: str, pair_name: str, pair: ObjectPair, orphan: Orphan, now: datetime
-) -> tuple:  # type: ignore[no-untyped-def]
+) -> PlanRow:  # type: ignore[no-untyped-def]
     target = orphan.live_side
     action = "archive" if target is Side.HUBSPOT else "delete"
     ref = orphan.hubspot_id if target is Side.HUBSPOT else orphan.salesforce_id
     last = json.dumps(last_mirrored_values(con, pair_name, pair, target, ref), default=str, sort_keys=True)
     reason = f"{DELETE_REASON}propagate:deleted_in_{orphan.deleted_in}"
-    return _row(
-        run_id, pair_name, target.value, action, ref, orphan, "@record", f"@{action}", last, reason, now
-    )
+    return _row(run_id, pair_name, target.value, action, ref, orphan, f"@{action}", last, reason, now)
 
 
-def _erase_row(run_id: str, pair_name: str, orphan: Orphan, now: datetime) -> tuple:
+def _erase_row(run_id: str, pair_name: str, orphan: Orphan, now: datetime) -> PlanRow:
     target = orphan.live_side
     ref = orphan.hubspot_id if target is Side.HUBSPOT else orphan.salesforce_id
     reason = f"{DELETE_REASON}erase:gone_for_good_in_{orphan.deleted_in}"
-    return _row(run_id, pair_name, target.value, "erase", ref, orphan, "@record", "@erase", None, reason, now)
+    return _row(run_id, pair_name, target.value, "erase", ref, orphan, "@erase", None, reason, now)
 
 
-def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) -> list[PlanRow]:  # type: ignore[no-untyped-def]
     """Create rows for the deleted side, from the live record (the upsert key is the live record's id,
     so a repeated restore finds its record)."""
     pair = mapping.pair(pair_name)
@@ -176,7 +174,7 @@ def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) 
         return []
     record = records[0]
     if source is Side.HUBSPOT:
-        rows = _create_rows(run_id, pair_name, pair, owners, record, source, orphan.salesforce_object, now)
+        rows = create_rows(run_id, pair_name, pair, owners, record, source, orphan.salesforce_object, now)
         lookups = {
             a.to: linked_associations(con, mapping, pair, a.to)
             for a in pair.associations
@@ -186,7 +184,7 @@ def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) 
             run_id, pair_name, pair, orphan.hubspot_id, orphan.salesforce_object, lookups, now
         )
     else:
-        rows = _create_rows(run_id, pair_name, pair, owners, record, source, record["_sobject"], now)
+        rows = create_rows(run_id, pair_name, pair, owners, record, source, record["_sobject"], now)
         linked_back = {
             a.to: hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
         }
@@ -194,7 +192,7 @@ def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) 
     reason = f"{DELETE_REASON}restore:deleted_in_{orphan.deleted_in}"
     # both ids of the old link ride along: the writes close it before the create links the new record
     return [
-        (*row[:5], orphan.hubspot_id, row[6], orphan.salesforce_id, *row[8:13], reason, *row[14:])
+        replace(row, hubspot_id=orphan.hubspot_id, salesforce_id=orphan.salesforce_id, reason=reason)
         for row in rows
     ]
 

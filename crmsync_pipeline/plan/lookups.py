@@ -15,6 +15,7 @@ import duckdb
 from crmsync_pipeline.config import AssociationMapping, Mapping, Side, TransformError
 from crmsync_pipeline.extract.salesforce_edit_times import person_modified_at_sql
 from crmsync_pipeline.plan.merge import FieldDecision
+from crmsync_pipeline.plan.rows import PlanRow
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -34,8 +35,8 @@ class Lookup:
     hubspot_to_object: str  # the associated pair's HubSpot object
     salesforce_ids: dict[str, str]  # the associated pair's links: HubSpot id -> Salesforce id
 
-    def update_rows(self, run_id: str, d: FieldDecision, target: Side, now: datetime) -> list[tuple]:
-        """Plan rows (plan_rows column order) that carry the agreed lookup to `target`."""
+    def update_rows(self, run_id: str, d: FieldDecision, target: Side, now: datetime) -> list[PlanRow]:
+        """The plan rows that carry the agreed lookup to `target`."""
         if target is Side.SALESFORCE:
             new_value = None
             if d.agreed_value is not None:
@@ -69,10 +70,24 @@ class Lookup:
         new_value: str | None,
         canonical: str | None,
         now: datetime,
-    ) -> tuple:
-        ref = d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id
-        return (run_id, d.pair, target.value, "update", ref, d.hubspot_id, d.salesforce_object,
-                d.salesforce_id, field, target_field, old_value, new_value, canonical, d.reason, None, now)  # fmt: skip
+    ) -> PlanRow:
+        return PlanRow(
+            run_id=run_id,
+            pair=d.pair,
+            target=target.value,
+            action="update",
+            record_ref=d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id,
+            hubspot_id=d.hubspot_id,
+            salesforce_object=d.salesforce_object,
+            salesforce_id=d.salesforce_id,
+            field=field,
+            target_field=target_field,
+            old_value=old_value,
+            new_value=new_value,
+            canonical_value=canonical,
+            reason=d.reason,
+            planned_at=now,
+        )
 
 
 def lookups_of(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name: str) -> dict[str, Lookup]:

@@ -22,6 +22,7 @@ from crmsync_pipeline.config import (
 )
 from crmsync_pipeline.plan.field_state import ValueIssue, from_canonical_text, transform_context
 from crmsync_pipeline.plan.merge import FieldDecision, settle_in_sync
+from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 
@@ -55,7 +56,8 @@ def plan_updates(
     merged as fields named `@association:<pair>`."""
     by_name = {f.name: f for f in pair.fields}
     summary = PlanSummary()
-    plan, conflicts, held = [], [], []
+    plan: list[PlanRow] = []
+    conflicts, held = [], []
     touched: dict[str, set[str]] = {"hubspot": set(), "salesforce": set()}
     for d in decisions:
         if d.decision in WRITES:
@@ -66,44 +68,51 @@ def plan_updates(
                 else:
                     plan.append(_update_row(run_id, pair, owners, by_name[d.field], d, target, now))
             except TransformError as err:  # e.g. an owner with no counterpart on the target side
-                source = Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE
-                record = d.hubspot_id if source is Side.HUBSPOT else d.salesforce_id
-                raw = d.hubspot_raw if source is Side.HUBSPOT else d.salesforce_raw
-                summary.issues.append(ValueIssue(source.value, record, d.field, raw, str(err)))
+                summary.issues.append(_issue(d, target, err))
                 continue
             touched[target.value].add(d.salesforce_id if target is Side.SALESFORCE else d.hubspot_id)
         elif d.decision == "hold":
             held.append(_held_item(d))
         if d.is_conflict:
-            winner = {"write_salesforce": "hubspot", "write_hubspot": "salesforce"}.get(d.decision, "review")
-            conflicts.append(
-                (
-                    run_id,
-                    d.pair,
-                    d.hubspot_id,
-                    d.salesforce_id,
-                    d.field,
-                    d.base_value,
-                    d.hubspot_value,
-                    d.salesforce_value,
-                    d.hubspot_changed_at,
-                    d.salesforce_changed_at,
-                    winner,
-                    d.reason,
-                    now if winner != "review" else None,
-                )
-            )
-    if plan:
-        insert_rows(con, "plan_rows", plan)
+            conflicts.append(_conflict_row(run_id, d, now))
+    insert_plan_rows(con, plan)
     summary.in_sync = settle_in_sync(con, run_id, now)
     if conflicts:
         insert_rows(con, "conflicts", conflicts)
     open_review_items(con, held, run_id, now)
     for target, records in touched.items():
         summary.records[target] = len(records)
-    summary.updates.update(row[2] for row in plan)
+    summary.updates.update(row.target for row in plan)
     summary.conflicts, summary.held = len(conflicts), len(held)
     return summary
+
+
+def _issue(d: FieldDecision, target: Side, err: TransformError) -> ValueIssue:
+    """The source value the target side cannot take."""
+    source = Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE
+    record = d.hubspot_id if source is Side.HUBSPOT else d.salesforce_id
+    raw = d.hubspot_raw if source is Side.HUBSPOT else d.salesforce_raw
+    return ValueIssue(source.value, record, d.field, raw, str(err))
+
+
+def _conflict_row(run_id: str, d: FieldDecision, now: datetime) -> tuple:
+    """A `conflicts` row: both values, their times, and who won (`review` while held)."""
+    winner = {"write_salesforce": "hubspot", "write_hubspot": "salesforce"}.get(d.decision, "review")
+    return (
+        run_id,
+        d.pair,
+        d.hubspot_id,
+        d.salesforce_id,
+        d.field,
+        d.base_value,
+        d.hubspot_value,
+        d.salesforce_value,
+        d.hubspot_changed_at,
+        d.salesforce_changed_at,
+        winner,
+        d.reason,
+        now if winner != "review" else None,
+    )
 
 
 def _update_row(
@@ -114,30 +123,29 @@ def _update_row(
     d: FieldDecision,
     target: Side,
     now: datetime,
-) -> tuple:
+) -> PlanRow:
     ctx = transform_context(pair, owners, d.pipeline)
     new_value = as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
     if target is Side.SALESFORCE:
         ref, target_field, old_value = d.salesforce_id, mapped.salesforce, d.salesforce_raw
     else:
         ref, target_field, old_value = d.hubspot_id, mapped.hubspot, d.hubspot_raw
-    return (
-        run_id,
-        d.pair,
-        target.value,
-        "update",
-        ref,
-        d.hubspot_id,
-        d.salesforce_object,
-        d.salesforce_id,
-        d.field,
-        target_field,
-        old_value,
-        new_value,
-        d.agreed_value,
-        d.reason,
-        None,
-        now,
+    return PlanRow(
+        run_id=run_id,
+        pair=d.pair,
+        target=target.value,
+        action="update",
+        record_ref=ref,
+        hubspot_id=d.hubspot_id,
+        salesforce_object=d.salesforce_object,
+        salesforce_id=d.salesforce_id,
+        field=d.field,
+        target_field=target_field,
+        old_value=old_value,
+        new_value=new_value,
+        canonical_value=d.agreed_value,
+        reason=d.reason,
+        planned_at=now,
     )
 
 
