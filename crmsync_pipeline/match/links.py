@@ -64,7 +64,7 @@ def match_links(
         result.linked_by["converted_lead"] = relinked
     for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
         params = {"pair": pair_name, "key_kind": kind}
-        con.execute("CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match_by_key.sql"), params)
+        con.execute("CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match/match_by_key.sql"), params)
         linked = con.execute(
             """INSERT INTO links SELECT $pair, hubspot_id, salesforce_object, salesforce_id, $key_kind, $now, $run_id
                FROM match_candidates WHERE outcome = 'link'""",

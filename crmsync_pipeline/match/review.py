@@ -43,7 +43,7 @@ def open_ambiguities(
 
 def open_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now: datetime) -> int:
     """Salesforce records that share a key with a linked record of a preferred sObject (its Lead)."""
-    rows = con.execute(sql("duplicate_leads.sql"), {"pair": pair}).fetchall()
+    rows = con.execute(sql("match/duplicate_leads.sql"), {"pair": pair}).fetchall()
     return open_review_items(
         con,
         [
@@ -65,7 +65,7 @@ def open_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now:
 def hold_unlinked_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now: datetime) -> int:
     """Unlinked Salesforce records sharing a key: one may be created in HubSpot, the others wait in review
     (HubSpot would refuse a second contact with the same email anyway)."""
-    rows = con.execute(sql("unlinked_salesforce_duplicates.sql"), {"pair": pair}).fetchall()
+    rows = con.execute(sql("match/unlinked_salesforce_duplicates.sql"), {"pair": pair}).fetchall()
     return open_review_items(
         con,
         [
@@ -101,7 +101,7 @@ def relink_converted_leads(
         [pair_name, run_id],
     ).fetchall()[0][0]
     con.execute(
-        sql("relink_converted_leads.sql").format(salesforce_table=quoted(table)),
+        sql("match/relink_converted_leads.sql").format(salesforce_table=quoted(table)),
         {"pair": pair_name, "now": now, "run_id": run_id},
     )
     return (

@@ -29,7 +29,7 @@ class Approval:
 
 def plan_digest(con: duckdb.DuckDBPyConnection, run_id: str, pair: str) -> tuple[str, int]:
     """(digest, records to update) of one run's plan for one pair."""
-    digest, records = con.execute(sql("plan_digest.sql"), {"run_id": run_id, "pair": pair}).fetchall()[0]
+    digest, records = con.execute(sql("plan/digest.sql"), {"run_id": run_id, "pair": pair}).fetchall()[0]
     return digest, int(records)
 
 

@@ -65,7 +65,7 @@ def plan_deletes(
     if not (table_exists(con, hubspot_table) and table_exists(con, salesforce_table)):
         return done
     rows = con.execute(
-        sql("orphans.sql").format(
+        sql("plan/orphans.sql").format(
             hubspot_table=quoted(hubspot_table), salesforce_table=quoted(salesforce_table)
         ),
         {"pair": pair_name},

@@ -131,7 +131,7 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
             continue  # not extracted (e.g. on no object of this pair's snapshot)
         objects = lookup.association.salesforce_objects or pair.salesforce
         con.execute(
-            sql("lookup_field_state.sql").format(
+            sql("plan/lookup_field_state.sql").format(
                 hubspot_table=quoted(tables.hubspot),
                 salesforce_table=quoted(tables.salesforce),
                 lookup_column=quoted(column),

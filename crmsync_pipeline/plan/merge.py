@@ -39,7 +39,7 @@ class FieldDecision:
 
 
 def create_field_state(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sql("field_state_table.sql"))
+    con.execute(sql("plan/field_state_table.sql"))
 
 
 def _decisions(where: str) -> str:

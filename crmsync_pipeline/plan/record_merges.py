@@ -93,11 +93,11 @@ def seen_merges(con: duckdb.DuckDBPyConnection, pair_name: str) -> list[SeenMerg
     tables = SnapshotTables.of(pair_name)
     seen = []
     if column_exists(con, tables.hubspot, "hs_merged_object_ids"):
-        rows = con.execute(sql("record_merge_hubspot.sql").format(hubspot_table=quoted(tables.hubspot)),
+        rows = con.execute(sql("plan/record_merge_hubspot.sql").format(hubspot_table=quoted(tables.hubspot)),
                            {"pair": pair_name}).fetchall()  # fmt: skip
         seen += [SeenMerge(Side.HUBSPOT, *r) for r in rows]
     if column_exists(con, tables.salesforce, "_master_record_id"):
-        rows = con.execute(sql("record_merge_salesforce.sql").format(salesforce_table=quoted(tables.salesforce)),
+        rows = con.execute(sql("plan/record_merge_salesforce.sql").format(salesforce_table=quoted(tables.salesforce)),
                            {"pair": pair_name}).fetchall()  # fmt: skip
         seen += [SeenMerge(Side.SALESFORCE, *r) for r in rows]
     return seen
@@ -111,7 +111,7 @@ def settle_merged_by_hand(con: duckdb.DuckDBPyConnection, pair_name: str, now: d
                          WHERE hs_merged_object_ids IS NOT NULL"""
     else:
         merged_ids = "SELECT NULL"
-    statement = sql("record_merge_settled.sql").format(
+    statement = sql("plan/record_merge_settled.sql").format(
         salesforce_table=quoted(tables.salesforce), hubspot_merged_ids=merged_ids
     )
     settled = con.execute(statement, {"pair": pair_name}).fetchall()
@@ -132,7 +132,7 @@ def settle_merged_by_hand(con: duckdb.DuckDBPyConnection, pair_name: str, now: d
 def held_records(con: duckdb.DuckDBPyConnection, pair_name: str) -> dict[Side, set[str]]:
     held: dict[Side, set[str]] = {Side.HUBSPOT: set(), Side.SALESFORCE: set()}
     if table_exists(con, "record_merges"):
-        for side, record_id in con.execute(sql("record_merge_held.sql"), {"pair": pair_name}).fetchall():
+        for side, record_id in con.execute(sql("plan/record_merge_held.sql"), {"pair": pair_name}).fetchall():
             held[Side(side)].add(record_id)
     return held
 

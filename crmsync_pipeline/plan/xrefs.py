@@ -24,7 +24,7 @@ def plan_cross_references(
     """Plan the missing cross-reference writes; returns how many rows were added."""
     tables = tables or SnapshotTables.of(pair_name)
     xref = pair.xref
-    statement = sql("plan_xrefs.sql").format(
+    statement = sql("plan/xrefs.sql").format(
         hubspot_table=quoted(tables.hubspot),
         salesforce_table=quoted(tables.salesforce),
         hubspot_xref=quoted(xref.hubspot_property),

@@ -1,5 +1,6 @@
 -- One row per linked record x mapped field: both sides' canonical values, the base they last agreed
 -- on, when each side last changed, and the field's direction. Built by the plan stage each run.
+-- Parameters: none.
 CREATE OR REPLACE TEMP TABLE field_state (
     pair VARCHAR NOT NULL,
     hubspot_id VARCHAR NOT NULL,

@@ -1,6 +1,7 @@
 -- One row when run $run_id failed to write at least $min_failed records and more than $factor times the
 -- average of the $window runs with writes before it (an error spike): its failures, that average, and
--- its most frequent code. Parameters: $run_id, $min_failed, $factor, $window.
+-- its most frequent code.
+-- Parameters: $run_id, $min_failed, $factor, $window.
 WITH per_run AS (
     SELECT w.run_id, min(w.written_at) AS written_at,
            count(DISTINCT w.target || w.record_ref) FILTER (WHERE NOT w.succeeded) AS failed,

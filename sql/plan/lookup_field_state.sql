@@ -7,7 +7,8 @@
 -- Parameters: $pair, $to_pair, $field, $direction, $preferred_side, $mine (HubSpot object of this pair),
 -- $other (HubSpot object of the associated pair), $objects (the Salesforce objects carrying the lookup),
 -- $integration_user. Formatted in: the two snapshot tables, the lookup column, and the expression for
--- a person's last change to the Salesforce record (not crmsync's; see salesforce_edit_times.py).
+-- a person's last change to the Salesforce record (not crmsync's; see
+-- crmsync_pipeline/extract/salesforce_edit_times.py).
 -- Only the associations read from this pair's records count: the other direction's rows were read
 -- with the other record and go stale when this record moves.
 WITH associated AS (
