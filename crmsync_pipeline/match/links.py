@@ -26,7 +26,7 @@ from crmsync_pipeline.match.review import (
     relink_converted_leads,
 )
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.names import quoted, table_columns
 
 
 @dataclass
@@ -64,7 +64,9 @@ def match_links(
         result.linked_by["converted_lead"] = relinked
     for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
         params = {"pair": pair_name, "key_kind": kind}
-        con.execute("CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match/match_by_key.sql"), params)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match/match_by_key.sql"), params
+        )
         linked = con.execute(
             """INSERT INTO links SELECT $pair, hubspot_id, salesforce_object, salesforce_id, $key_kind, $now, $run_id
                FROM match_candidates WHERE outcome = 'link'""",
@@ -86,7 +88,10 @@ def _build_match_keys(
     con: duckdb.DuckDBPyConnection, pair: ObjectPair, hubspot_table: str, salesforce_table: str
 ) -> None:
     """The temp table `match_keys`: one row per live record x key, with its normalized value."""
-    hubspot_columns, salesforce_columns = _columns(con, hubspot_table), _columns(con, salesforce_table)
+    hubspot_columns, salesforce_columns = (
+        set(table_columns(con, hubspot_table)),
+        set(table_columns(con, salesforce_table)),
+    )
     keys = key_sql(pair, hubspot_columns, salesforce_columns)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE match_keys (side VARCHAR, record_id VARCHAR, sobject VARCHAR, "
@@ -127,12 +132,3 @@ def _build_match_keys(
     finally:
         drop_normalize(con)
     con.execute("DROP TABLE IF EXISTS match_key_values")
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-    }

@@ -10,13 +10,19 @@ import duckdb
 
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.names import quoted, table_columns
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 
 
 def open_ambiguities(
-    con: duckdb.DuckDBPyConnection, pair: str, key_kind: str, rows: list[tuple], run_id: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    key_kind: str,
+    rows: list[tuple],
+    run_id: str,
+    now: datetime,
 ) -> int:
+    """HubSpot records whose key value several Salesforce records share (`rows` from match_by_key.sql)."""
     candidates: dict[str, list[str]] = {}
     values: dict[str, str] = {}
     for hubspot_id, salesforce_id, _, key_value, outcome in rows:
@@ -27,9 +33,9 @@ def open_ambiguities(
         con,
         [
             ReviewItem(
-                f"ambiguous_match:{pair}:{h}",
+                f"ambiguous_match:{pair_name}:{h}",
                 "ambiguous_match",
-                pair,
+                pair_name,
                 h,
                 sorted(ids),
                 {"key": key_kind, "value": values[h].replace("\x1f", " | ")},
@@ -41,16 +47,16 @@ def open_ambiguities(
     )
 
 
-def open_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now: datetime) -> int:
+def open_duplicates(con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str, now: datetime) -> int:
     """Salesforce records that share a key with a linked record of a preferred sObject (its Lead)."""
-    rows = con.execute(sql("match/duplicate_leads.sql"), {"pair": pair}).fetchall()
+    rows = con.execute(sql("match/duplicate_leads.sql"), {"pair": pair_name}).fetchall()
     return open_review_items(
         con,
         [
             ReviewItem(
-                f"duplicate:{pair}:{dup}",
+                f"duplicate:{pair_name}:{dup}",
                 "duplicate_lead",
-                pair,
+                pair_name,
                 hubspot_id,
                 [dup],
                 {"duplicate_object": dup_object, "kept": linked, "key": key_kind},
@@ -62,17 +68,19 @@ def open_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now:
     )
 
 
-def hold_unlinked_duplicates(con: duckdb.DuckDBPyConnection, pair: str, run_id: str, now: datetime) -> int:
+def hold_unlinked_duplicates(
+    con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str, now: datetime
+) -> int:
     """Unlinked Salesforce records sharing a key: one may be created in HubSpot, the others wait in review
     (HubSpot would refuse a second contact with the same email anyway)."""
-    rows = con.execute(sql("match/unlinked_salesforce_duplicates.sql"), {"pair": pair}).fetchall()
+    rows = con.execute(sql("match/unlinked_salesforce_duplicates.sql"), {"pair": pair_name}).fetchall()
     return open_review_items(
         con,
         [
             ReviewItem(
-                f"duplicate:{pair}:{record_id}",
+                f"duplicate:{pair_name}:{record_id}",
                 "duplicate_lead" if kept else "ambiguous_match",
-                pair,
+                pair_name,
                 None,
                 [record_id],
                 {"duplicate_object": sobject, "kept": kept, "key": key_kind},
@@ -88,26 +96,21 @@ def relink_converted_leads(
     con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, table: str, run_id: str, now: datetime
 ) -> int:
     """A Lead converted in Salesforce: its HubSpot record now belongs with the Contact."""
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-    }
-    if "Lead" not in pair.salesforce or not {"IsConverted", "ConvertedContactId"} <= columns:
+    if (
+        "Lead" not in pair.salesforce
+        or not {"IsConverted", "ConvertedContactId"} <= table_columns(con, table).keys()
+    ):
         return 0
-    before = con.execute(
-        "SELECT count(*) FROM links WHERE pair = ? AND matched_by = 'converted_lead' AND run_id = ?",
-        [pair_name, run_id],
-    ).fetchall()[0][0]
+    before = _converted_links(con, pair_name, run_id)
     con.execute(
         sql("match/relink_converted_leads.sql").format(salesforce_table=quoted(table)),
         {"pair": pair_name, "now": now, "run_id": run_id},
     )
-    return (
-        con.execute(
-            "SELECT count(*) FROM links WHERE pair = ? AND matched_by = 'converted_lead' AND run_id = ?",
-            [pair_name, run_id],
-        ).fetchall()[0][0]
-        - before
-    )
+    return _converted_links(con, pair_name, run_id) - before
+
+
+def _converted_links(con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str) -> int:
+    return con.execute(
+        "SELECT count(*) FROM links WHERE pair = ? AND matched_by = 'converted_lead' AND run_id = ?",
+        [pair_name, run_id],
+    ).fetchall()[0][0]

@@ -23,5 +23,6 @@ class BackfillCost:
 
 def backfill_costs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[BackfillCost]:
     return [
-        BackfillCost(*row) for row in con.execute(sql("plan/backfill_cost.sql"), {"run_id": run_id}).fetchall()
+        BackfillCost(*row)
+        for row in con.execute(sql("plan/backfill_cost.sql"), {"run_id": run_id}).fetchall()
     ]

@@ -30,7 +30,7 @@ from crmsync_pipeline.plan.create_lookups import (
 from crmsync_pipeline.plan.creates import create_rows
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.names import column_exists, quoted, table_columns, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 
 DELETE_REASON = "deletes:"
@@ -202,7 +202,8 @@ def last_mirrored_values(
 ) -> dict[str, Any]:
     """The mapped fields of one record as the last extract saw them, in that side's own names."""
     table = f"{side.value}_{pair_name}_snapshot"
-    names = sorted({f.side_field(side) for f in pair.fields if column_exists(con, table, f.side_field(side))})
+    existing = table_columns(con, table)
+    names = sorted({f.side_field(side) for f in pair.fields if f.side_field(side) in existing})
     if not names:
         return {}
     columns = ", ".join(quoted(n) for n in names)

@@ -15,7 +15,7 @@ import duckdb
 
 from crmsync_pipeline.config import Condition, OwnerDirectory, Side
 from crmsync_pipeline.config import Mapping as SyncMapping
-from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.names import quoted, table_columns, table_exists
 
 
 class StateInclusionContext:
@@ -117,12 +117,7 @@ def included_ids(
     live = "NOT coalesce(_archived, false)" if side is Side.HUBSPOT else "NOT coalesce(_deleted, false)"
     if rule is None:
         return {r[0] for r in con.execute(f"SELECT id FROM {quoted(table)} WHERE {live}").fetchall()}
-    existing = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-    }
+    existing = set(table_columns(con, table))
     needed = rule.fields() | ({"hubspot_owner_id", "OwnerId"} & existing)
     missing = rule.fields() - existing
     if missing:

@@ -17,7 +17,7 @@ from crmsync_pipeline.extract.salesforce_edit_times import person_modified_at_sq
 from crmsync_pipeline.plan.merge import FieldDecision
 from crmsync_pipeline.plan.rows import PlanRow
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.names import quoted, table_columns, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
 LOOKUP_FIELD = "@association:"  # also the field of the lookup rows planned with a create
@@ -117,12 +117,7 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
     if not all(table_exists(con, t) for t in ("hubspot_associations", tables.hubspot, tables.salesforce)):
         return 0  # before the first extract nothing is known about either side's lookups
     pair = mapping.pair(pair_name)
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [tables.salesforce]
-        ).fetchall()
-    }
+    columns = table_columns(con, tables.salesforce)
     before = con.execute("SELECT count(*) FROM field_state").fetchall()[0][0]
     salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
     for field, lookup in lookups_of(con, mapping, pair_name).items():
