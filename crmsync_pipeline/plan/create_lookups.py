@@ -13,6 +13,7 @@ import duckdb
 from crmsync_pipeline.config import Mapping, ObjectPair
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD
 from crmsync_pipeline.plan.rows import PlanRow
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import table_exists
 
 
@@ -24,13 +25,7 @@ def linked_associations(
     if not table_exists(con, "hubspot_associations"):
         return {}
     rows = con.execute(
-        """SELECT mine, list(DISTINCT l.salesforce_id ORDER BY l.salesforce_id) FROM (
-               SELECT from_id AS mine, to_id AS theirs FROM hubspot_associations
-               WHERE from_object = $mine AND to_object = $other
-               UNION
-               SELECT to_id, from_id FROM hubspot_associations WHERE to_object = $mine AND from_object = $other
-           ) a JOIN links l ON l.pair = $to_pair AND l.hubspot_id = a.theirs
-           GROUP BY mine""",
+        sql("plan/linked_associations.sql"),
         {"to_pair": to_pair, "mine": pair.hubspot, "other": mapping.pair(to_pair).hubspot},
     ).fetchall()
     return dict(rows)

@@ -33,6 +33,7 @@ from crmsync_pipeline.match.canonical import (
     register_fallback,
 )
 from crmsync_pipeline.plan.merge import create_field_state
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
@@ -108,14 +109,12 @@ def build_field_state(
     register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
     try:
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE field_canonical AS
-                SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id,
-                       h._modified_at AS hubspot_modified_at, {salesforce_time} AS salesforce_modified_at,
-                       {", ".join(columns)}
-                FROM links l
-                JOIN {quoted(tables.hubspot)} h ON h.id = l.hubspot_id
-                JOIN {quoted(tables.salesforce)} s ON s.id = l.salesforce_id
-                WHERE l.pair = $pair AND NOT coalesce(h._archived, false) AND NOT coalesce(s._deleted, false)""",
+            sql("plan/field_canonical.sql").format(
+                hubspot_table=quoted(tables.hubspot),
+                salesforce_table=quoted(tables.salesforce),
+                salesforce_modified_at=salesforce_time,
+                columns=", ".join(columns),
+            ),
             {"pair": pair_name, **time_params, **exprs.params},
         )
     finally:
@@ -143,12 +142,7 @@ def _issues(
     each with the transform's own message."""
     applies, params = _applies(rule)
     rows = con.execute(
-        f"""SELECT 'hubspot', hubspot_id, hubspot_raw_{i}, pipeline FROM field_canonical
-            WHERE {applies} AND hubspot_value_{i} = $cannot
-            UNION ALL
-            SELECT 'salesforce', salesforce_id, salesforce_raw_{i}, pipeline FROM field_canonical
-            WHERE {applies} AND hubspot_value_{i} IS DISTINCT FROM $cannot AND salesforce_value_{i} = $cannot""",
-        {"cannot": CANNOT_PLACE, **params},
+        sql("plan/field_issues.sql").format(i=i, applies=applies), {"cannot": CANNOT_PLACE, **params}
     ).fetchall()
     issues = []
     for side, record_id, raw, pipeline in rows:
@@ -171,7 +165,7 @@ def _insert_field_state(
     """Unpivot the canonical values into `field_state` rows, next to their base and each Salesforce
     field's own change time (unless crmsync's `integration_user` made that change)."""
     params: dict = {"pair": pair_name, "cannot": CANNOT_PLACE}
-    selects = []
+    values, selects = sql("plan/field_values.sql"), []
     for i, rule in enumerate(rules):
         applies, objects = _applies(rule)
         applies = applies.replace("$objects", f"$objects_{i}")
@@ -185,28 +179,11 @@ def _insert_field_state(
             params[f"cut_{i}"] = cut_lengths[rule.name]
             salesforce_value = f"""CASE WHEN {h} <> '' AND {s} <> '' AND length({h}) > $cut_{i}
                 AND length({s}) = $cut_{i} AND substr({h}, 1, $cut_{i}) = {s} THEN {h} ELSE {s} END"""
-        selects.append(
-            f"""SELECT hubspot_id, salesforce_object, salesforce_id, $name_{i} AS field,
-                       $direction_{i} AS direction, $preferred_{i} AS preferred_side, {h} AS hubspot_value,
-                       {salesforce_value} AS salesforce_value, hubspot_raw_{i} AS hubspot_raw,
-                       salesforce_raw_{i} AS salesforce_raw, pipeline, hubspot_modified_at,
-                       salesforce_modified_at, $salesforce_field_{i} AS salesforce_field
-                FROM field_canonical
-                WHERE {applies} AND {h} IS DISTINCT FROM $cannot AND {s} IS DISTINCT FROM $cannot"""
-        )
+        selects.append(values.format(i=i, applies=applies, salesforce_value=salesforce_value))
     if not selects:
         return 0
     con.execute(
-        f"""INSERT INTO field_state
-            SELECT $pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.direction,
-                   v.preferred_side, v.hubspot_value, v.salesforce_value, v.hubspot_raw, v.salesforce_raw,
-                   v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL,
-                   -- the field's own time, unless crmsync was the last to change the record then
-                   coalesce(CASE WHEN t.changed_by IS DISTINCT FROM $integration_user THEN t.changed_at END,
-                            v.salesforce_modified_at)
-            FROM ({" UNION ALL ".join(selects)}) v
-            LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field
-            LEFT JOIN salesforce_field_times t ON t.salesforce_id = v.salesforce_id AND t.field = v.salesforce_field""",
+        sql("plan/field_state_insert.sql").format(values=" UNION ALL ".join(selects)),
         {**params, "integration_user": integration_user},
     )
     return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[

@@ -149,29 +149,11 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
 
 def reflect_association_writes(con: duckdb.DuckDBPyConnection, hubspot_object: str) -> None:
     """Mirror the confirmed association adds and removals of a HubSpot write batch (its confirmed
-    updates are in the temp table `reflected_writes`, see reflect.py) into `hubspot_associations`:
-    adding an association does not touch a record's last-modified time, so no incremental read would
-    bring it back. One statement each for the removals and the adds: a statement per association took
-    ~15 s of a 100,000-contact first sync."""
+    updates are in the temp table `reflected_writes`, see crmsync_pipeline/write/reflect.py) into
+    `hubspot_associations`: adding an association does not touch a record's last-modified time, so no
+    incremental read would bring it back. One statement for all the removals and one for all the adds
+    of the batch."""
     if not table_exists(con, "hubspot_associations"):
         return
-    # `association-remove:<object>:<type id>:<id>` and `association:<object>:<type id>`
-    con.execute(
-        """DELETE FROM hubspot_associations h USING (
-                SELECT record_ref AS record_id, split_part(target_field, ':', 2) AS to_object,
-                       split_part(target_field, ':', 4) AS other
-                FROM reflected_writes WHERE starts_with(target_field, $remove)) w
-            WHERE (h.from_object = $object AND h.from_id = w.record_id AND h.to_object = w.to_object
-                   AND h.to_id = w.other)
-               OR (h.from_object = w.to_object AND h.from_id = w.other AND h.to_object = $object
-                   AND h.to_id = w.record_id)""",
-        {"object": hubspot_object, "remove": REMOVE},
-    )
-    con.execute(
-        """INSERT INTO hubspot_associations
-            SELECT $object, record_ref, split_part(target_field, ':', 2), new_value,
-                   [CAST(split_part(target_field, ':', 3) AS INTEGER)], now()
-            FROM reflected_writes
-            WHERE starts_with(target_field, $add) AND coalesce(new_value, '') <> ''""",
-        {"object": hubspot_object, "add": ADD},
-    )
+    con.execute(sql("plan/associations_removed.sql"), {"object": hubspot_object, "remove": REMOVE})
+    con.execute(sql("plan/associations_added.sql"), {"object": hubspot_object, "add": ADD})
