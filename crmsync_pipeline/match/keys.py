@@ -1,7 +1,7 @@
 """The temp table `match_keys` (one row per record x key it can be matched by, with the normalized
 value), built set-based: each key's normalizers (config/matching.py) as DuckDB expressions.
 
-As for transforms (canonical_sql.py), Python's normalizers stay the definition: SQL takes the ASCII
+As for transforms (match/canonical.py), Python's normalizers stay the definition: SQL takes the ASCII
 values, whose case folding and punctuation it reproduces exactly, and `crmsync_normalize`, a Python
 UDF, the others (accents, other scripts), which DuckDB calls only for those rows."""
 

@@ -5,7 +5,7 @@
 - restore: create rows re-creating the deleted record from the live side's values (reason
   'deletes:restore:...'); the link moves to the new record when it is written;
 - a record gone for good (GDPR delete, hard delete) on a pair that erases: an 'erase' row for the live
-  side (the person is erased there and from the state, see erasure.py).
+  side (the person is erased there and from the state, see crmsync_pipeline/erasure/).
 A merge loser is not a delete: it is only ever reported (merges are re-pointed before this runs). A
 link with both sides gone is closed quietly. Every delete, restore and erase row has a reason starting
 'deletes:', which is what the threshold check counts against `max_delete_share`."""

@@ -1,8 +1,9 @@
 """Build `field_state`: for every linked record and mapped field, both sides' values in canonical form
 next to the base they last agreed on. The mapping's transforms (stage map, URL -> domain, datetime ->
 date, "17" -> 17, owners by email ...) run column by column over the linked rows; all of it as SQL
-(canonical_sql.py), the comparison too (merge.py). A value a transform cannot place (an unmapped picklist value, an
-owner with no email on the other side) leaves that field out for that record and is reported."""
+(match/canonical.py), the comparison too (plan/merge.py). A value a transform cannot place (an
+unmapped picklist value, an owner with no email on the other side) leaves that field out for that
+record and is reported."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def build_field_state(
     marked `truncate`, the Salesforce length their values were cut to: a cut value is in sync with its
     full form, so the cut never flows back to HubSpot.
 
-    Set-based: the transforms run as SQL expressions (canonical_sql.py) in one statement per pair, and
+    Set-based: the transforms run as SQL expressions (match/canonical.py) in one statement per pair, and
     only the values a transform cannot place come back to Python, to be reported with its message."""
     cut_lengths = cut_lengths or {}
     tables = tables or SnapshotTables.of(pair_name)

@@ -3,7 +3,7 @@ another deal. Each lookup association (Contact.AccountId <-> the contact's compa
 merged like a field named `@association:<pair>`, whose canonical value is the HubSpot id of the
 associated record; a change writes the Salesforce lookup, or adds (and, for a move or a clear,
 removes) the HubSpot association. Junction objects (OpportunityContactRole) are not lookups: see
-junctions.py."""
+crmsync_pipeline/extract/junctions.py and crmsync_pipeline/write/junctions.py."""
 
 from __future__ import annotations
 

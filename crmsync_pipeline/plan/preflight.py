@@ -53,7 +53,7 @@ def preflight(
         if target == "hubspot" and field.startswith(LOOKUP_FIELD):
             continue  # an association, not a property
         if field == "@record":
-            continue  # a whole record deleted, archived or erased (deletes_plan.py), no field written
+            continue  # a whole record deleted, archived or erased (plan/deletes.py), no field written
         schema = schemas.get(sobject if target == "salesforce" else pair.hubspot, {})
         meta = schema.get(target_field)
         problem = (_salesforce_problem if target == "salesforce" else _hubspot_problem)(

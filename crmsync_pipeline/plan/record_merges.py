@@ -6,8 +6,8 @@
   fields' rules and writes them to the other side.
 - Both were linked, to two records on the other side: the loser's link closes and the survivor keeps
   its own. With the pair's `merges: mirror` the other side's two records are merged as well (survivor:
-  the survivor's partner), by the writes step (record_merge_writes.py); with `merges: review` (the
-  default) a review item asks a person to.
+  the survivor's partner), by the writes step (crmsync_pipeline/write/record_merges.py); with
+  `merges: review` (the default) a review item asks a person to.
 Either way the loser's last known values go to the audit log, and neither the loser nor the other
 side's loser-to-be is ever created again. Runs inside the plan stage's transaction, before creates."""
 

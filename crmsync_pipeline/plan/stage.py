@@ -138,7 +138,7 @@ def _report_orphans(  # type: ignore[no-untyped-def]
     con, mapping: Mapping, pair_name: str, run_id: str, now: datetime, owners
 ) -> Counter[str]:
     """Links whose record was deleted on one side: reported, propagated or restored by the pair's
-    `deletes:` policy (deletes_plan.py); creates of erased people are dropped (erasure_guard.py)."""
+    `deletes:` policy (plan/deletes.py); creates of erased people are dropped (plan/erased_creates.py)."""
     done = plan_deletes(con, run_id, mapping, pair_name, owners, now)
     done["erased, not re-created"] += drop_erased_creates(con, run_id, pair_name, mapping.pair(pair_name))
     return done
