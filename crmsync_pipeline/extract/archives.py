@@ -31,7 +31,7 @@ def check_interval() -> timedelta:
 def mark_hubspot_archives(
     state_path: Path,
     connector: HubSpotConnector,
-    pair: str,
+    pair_name: str,
     object_type: str,
     run_id: str,
     first_load: bool,
@@ -40,14 +40,14 @@ def mark_hubspot_archives(
     """Flag snapshot records HubSpot now lists as archived; returns how many were newly flagged. A first
     load read only live records, so it just starts the interval."""
     now = now or datetime.now(UTC)
-    key = f"{pair}:archived"
+    key = f"{pair_name}:archived"
     last = read_cursor(state_path, "hubspot", key)
     if first_load or (last is not None and now - last < check_interval()):
         if first_load:
             save_cursor(state_path, "hubspot", key, now, 0, run_id)
         return 0
     archived = [str(r["id"]) for page in connector.list_pages(object_type, [], archived=True) for r in page]
-    table = quoted(f"hubspot_{pair}_snapshot")
+    table = quoted(f"hubspot_{pair_name}_snapshot")
     with db.connect(state_path) as con:
         flagged = con.execute(
             f"""UPDATE {table} SET _archived = true, _extracted_at = $now, _run_id = $run_id

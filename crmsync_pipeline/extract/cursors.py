@@ -1,16 +1,28 @@
 """Extract cursors (table `extract_cursors`): per CRM object, the time the last extract started. The
 next extract reads what changed since then, minus an overlap, so edits made during a long extract are
-picked up by the next cycle."""
+picked up by the next cycle.
+
+The bookkeeping is declared, not written per CRM: an extract names its cursor with `Incremental(crm,
+key, overlap)` and reads inside `Incremental.window(...)`, which notes the start time, reads the cursor
+(none: a full load), counts the pages, records and API calls, and stores the start time as the next
+cursor in the transaction of the last rows, so the cursor moves only if every row is in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from crmsync_pipeline import progress
+from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.extract.pages import Hook, snapshot_writer
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.run_context import Clock, utc_now
 
 
 @dataclass
@@ -62,3 +74,83 @@ def store_cursor(
         "updated_at = excluded.updated_at, run_id = excluded.run_id",
         [crm, key, value, records, datetime.now(UTC), run_id],
     )
+
+
+def move_cursor(
+    con: duckdb.DuckDBPyConnection, crm: str, key: str, value: datetime, records: int, run_id: str
+) -> None:
+    """Move a cursor, keeping the records_seen and run_id of its first store (the junction extract's)."""
+    con.execute(
+        "INSERT INTO extract_cursors VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) "
+        "DO UPDATE SET cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
+        [crm, key, value, records, datetime.now(UTC), run_id],
+    )
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """How one CRM object is read incrementally: its cursor is the row (`crm`, `key`) of
+    extract_cursors, and a read after the first asks for what changed since the previous read started,
+    minus `overlap`."""
+
+    crm: str
+    key: str
+    overlap: timedelta
+
+    @contextmanager
+    def window(
+        self, state_path: Path, meter: CallMeter, run_id: str, clock: Clock = utc_now
+    ) -> Iterator[CursorWindow]:
+        """One extract's window onto the cursor; the stats count the `crm` calls made in the block."""
+        calls_before = meter.total(self.crm)
+        started = clock()
+        last = read_cursor(state_path, self.crm, self.key)
+        since = None if last is None else last - self.overlap
+        window = CursorWindow(self, run_id, started, since, ExtractStats(full=last is None))
+        yield window
+        window.stats.api_calls = meter.total(self.crm) - calls_before
+
+
+@dataclass
+class CursorWindow:
+    """What one extract reads: from `since` (None: everything, a full load); `started` becomes the
+    next cursor once the rows are in."""
+
+    incremental: Incremental
+    run_id: str
+    started: datetime
+    since: datetime | None
+    stats: ExtractStats
+
+    def read_everything(self) -> None:
+        """Newly mapped columns: every record is read once to fill them in."""
+        self.since = None
+        self.stats.full = True
+
+    def write(
+        self,
+        state_path: Path,
+        table: str,
+        pages: Iterable[list[dict[str, Any]]],
+        then: Hook | None = None,
+        before: Hook | None = None,
+        total: Callable[[], int | None] = lambda: None,
+    ) -> None:
+        """Upsert each page of rows into `table`, counting pages and records; with the last rows, in
+        their transaction, `then(con)` runs and the cursor is stored. `before(con)` runs ahead of each
+        upsert (pages.SnapshotWriter); `total()` is the read's size, when known, for progress."""
+
+        def finish(con: duckdb.DuckDBPyConnection) -> None:
+            if then is not None:
+                then(con)
+            store_cursor(
+                con, self.incremental.crm, self.incremental.key, self.started, self.stats.records, self.run_id
+            )
+
+        label = f"extract {self.incremental.crm} {self.incremental.key}"
+        with snapshot_writer(state_path, table, then=finish, before=before) as snapshot:
+            for rows in pages:
+                snapshot.add(rows)
+                self.stats.pages += 1
+                self.stats.records += len(rows)
+                progress.report(label, self.stats.records, total())

@@ -3,7 +3,7 @@ includes by, or needs as context (cross-references, deal pipeline, lead conversi
 
 from __future__ import annotations
 
-from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.config import Mapping, ObjectPair
 from crmsync_pipeline.connectors.merges import HUBSPOT_MERGEABLE
 
 # Salesforce fields that tell the merge about lead conversion and record merges.
@@ -43,3 +43,13 @@ def salesforce_fields(pair: ObjectPair) -> dict[str, list[str]]:
         wanted |= set(SALESFORCE_SYSTEM_FIELDS.get(sobject, ()))
         out[sobject] = sorted(wanted)
     return out
+
+
+def associated_objects(mapping: Mapping, pair_name: str) -> list[str]:
+    """HubSpot object types whose associations this pair's records need (lookups and inclusion rules)."""
+    pair = mapping.pair(pair_name)
+    others = {a.to for a in pair.associations}
+    rule = pair.include.hubspot
+    if rule is not None:
+        others |= {p for c in rule.walk() for p in (c.associated_with_synced or [])}
+    return sorted(mapping.pair(o).hubspot for o in others)

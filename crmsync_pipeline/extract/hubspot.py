@@ -6,7 +6,7 @@ made during a long extract are picked up by the next cycle."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from pathlib import Path
@@ -14,12 +14,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from crmsync_pipeline import progress
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.extract.archives import mark_hubspot_archives
-from crmsync_pipeline.extract.cursors import ExtractStats, read_cursor, store_cursor
-from crmsync_pipeline.extract.pages import snapshot_writer
+from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
 from crmsync_pipeline.extract.salesforce import (
     BULK_QUERY_THRESHOLD,
     extract_salesforce,
@@ -29,6 +27,7 @@ from crmsync_pipeline.extract.salesforce import (
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.run_context import Clock, utc_now
 from crmsync_pipeline.state.snapshots import ensure_snapshot
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
@@ -51,47 +50,53 @@ __all__ = [
 def extract_hubspot(
     state_path: Path,
     connector: HubSpotConnector,
-    pair: str,
+    pair_name: str,
     object_type: str,
     properties: list[str],
     run_id: str,
     include_archived: bool = False,
+    clock: Clock = utc_now,
 ) -> tuple[ExtractStats, list[str]]:
-    """One HubSpot object into `hubspot_<pair>_snapshot`. Returns the stats and the ids read this run
-    (their associations are refreshed next). The first load lists every record (and, with
+    """One HubSpot object into `hubspot_<pair_name>_snapshot`. Returns the stats and the ids read this
+    run (their associations are refreshed next). The first load lists every record (and, with
     `include_archived`, the recycle bin too); later loads search on the last-modified property, which
     never returns archived records, so archives are listed separately, at most once an interval."""
-    table = f"hubspot_{pair}_snapshot"
-    calls_before = connector.call.meter.total("hubspot")
-    started = datetime.now(UTC)
-    cursor = read_cursor(state_path, "hubspot", pair)
-    with db.connect(state_path) as con:
-        added = ensure_snapshot(con, table, properties, ("_created_at", "_modified_at"), ("_archived",))
-    if added:  # newly mapped properties: every record is read once to fill them in
-        cursor = None
-    stats, ids = ExtractStats(full=cursor is None), []
-    if cursor is None:
-        pages = chain(
-            connector.list_pages(object_type, properties),
-            connector.list_pages(object_type, properties, archived=True) if include_archived else (),
+    table = f"hubspot_{pair_name}_snapshot"
+    ids: list[str] = []
+    cursor = Incremental("hubspot", pair_name, HUBSPOT_OVERLAP)
+    with cursor.window(state_path, connector.call.meter, run_id, clock) as window:
+        with db.connect(state_path) as con:
+            if ensure_snapshot(con, table, properties, ("_created_at", "_modified_at"), ("_archived",)):
+                window.read_everything()
+        pages = _hubspot_pages(connector, object_type, properties, window.since, include_archived)
+
+        def rows() -> Iterator[list[dict[str, Any]]]:
+            for page in pages:
+                batch = [_hubspot_row(r, properties, window.started, run_id) for r in page]
+                ids.extend(r["id"] for r in batch if not r["_archived"])
+                yield batch
+
+        window.write(state_path, table, rows())
+        mark_hubspot_archives(
+            state_path, connector, pair_name, object_type, run_id, first_load=window.stats.full
         )
-    else:
-        pages = connector.search_modified_pages(object_type, cursor - HUBSPOT_OVERLAP, properties)
+    return window.stats, ids
 
-    def finish(con: Any) -> None:  # the cursor moves in the transaction of the last rows
-        store_cursor(con, "hubspot", pair, started, stats.records, run_id)
 
-    with snapshot_writer(state_path, table, then=finish) as snapshot:
-        for page in pages:
-            rows = [_hubspot_row(r, properties, started, run_id) for r in page]
-            snapshot.add(rows)
-            stats.pages += 1
-            stats.records += len(rows)
-            ids += [r["id"] for r in rows if not r["_archived"]]
-            progress.report(f"extract hubspot {pair}", stats.records, None)
-    mark_hubspot_archives(state_path, connector, pair, object_type, run_id, first_load=stats.full)
-    stats.api_calls = connector.call.meter.total("hubspot") - calls_before
-    return stats, ids
+def _hubspot_pages(
+    connector: HubSpotConnector,
+    object_type: str,
+    properties: list[str],
+    since: datetime | None,
+    include_archived: bool,
+) -> Iterable[list[dict[str, Any]]]:
+    """Every record (a full load), or those modified since `since`."""
+    if since is not None:
+        return connector.search_modified_pages(object_type, since, properties)
+    return chain(
+        connector.list_pages(object_type, properties),
+        connector.list_pages(object_type, properties, archived=True) if include_archived else (),
+    )
 
 
 def _hubspot_row(record: dict[str, Any], properties: list[str], now: datetime, run_id: str) -> dict[str, Any]:

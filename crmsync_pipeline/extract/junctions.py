@@ -12,6 +12,7 @@ from pathlib import Path
 
 from crmsync_pipeline.config import AssociationMapping, Mapping
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
+from crmsync_pipeline.extract.cursors import cursor_of, move_cursor
 from crmsync_pipeline.extract.hubspot import salesforce_text
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
@@ -34,16 +35,14 @@ def extract_junctions(
     key = f"junction:{junction.object}"
     with db.connect(state_path) as con:
         con.execute(JUNCTIONS_TABLE)
-        cursor = con.execute(
-            "SELECT cursor_value FROM extract_cursors WHERE crm = 'salesforce' AND object = ?", [key]
-        ).fetchall()
+        cursor = cursor_of(con, "salesforce", key)
     started = datetime.now(UTC)
     soql = (
         f"SELECT Id, {junction.this_field}, {junction.other_field}, IsDeleted, SystemModstamp "
         f"FROM {junction.object}"
     )
-    if cursor:
-        soql += f" WHERE SystemModstamp >= {(cursor[0][0] - OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    if cursor is not None:
+        soql += f" WHERE SystemModstamp >= {(cursor - OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
     read = 0
     for page in salesforce.query_pages(soql, include_deleted=True):
         rows = [
@@ -67,9 +66,5 @@ def extract_junctions(
             )
         read += len(rows)
     with db.connect(state_path) as con:
-        con.execute(
-            "INSERT INTO extract_cursors VALUES ('salesforce', ?, ?, ?, ?, ?) ON CONFLICT (crm, object) "
-            "DO UPDATE SET cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
-            [key, started, read, datetime.now(UTC), run_id],
-        )
+        move_cursor(con, "salesforce", key, started, read, run_id)
     return read

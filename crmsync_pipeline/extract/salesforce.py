@@ -1,4 +1,4 @@
-"""Extract Salesforce sObjects into `salesforce_<pair>_snapshot`: queryAll (deleted and merged rows
+"""Extract Salesforce sObjects into `salesforce_<pair_name>_snapshot`: queryAll (deleted and merged rows
 included) on every row the first time, through a Bulk API 2.0 query when the object is large, then
 `queryAll ... WHERE SystemModstamp >= cursor` so later deletes and merges are seen too. Values are kept
 as text in the form the REST API sends them, whichever API read them."""
@@ -10,16 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from simple_salesforce import format_soql
 
-from crmsync_pipeline import progress
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
-from crmsync_pipeline.extract.cursors import ExtractStats, read_cursor, store_cursor
-from crmsync_pipeline.extract.pages import snapshot_writer
+from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
 from crmsync_pipeline.extract.salesforce_edit_times import remember_edit_times, remember_field_changes
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.run_context import Clock, utc_now
 from crmsync_pipeline.state.snapshots import ensure_snapshot
 
 # A transaction may commit with a SystemModstamp just before our start; read a little further back.
@@ -35,10 +33,11 @@ NUMBER_TYPES = {"int", "double", "currency", "percent", "long"}
 def extract_salesforce_pair(
     state_path: Path,
     connector: SalesforceConnector,
-    pair: str,
+    pair_name: str,
     sobjects: Mapping[str, list[str]],
     run_id: str,
     bulk_threshold: int = BULK_QUERY_THRESHOLD,
+    clock: Clock = utc_now,
 ) -> ExtractStats:
     """Every sObject of a pair (e.g. Lead and Contact) into one snapshot table; stats summed. The state
     file stays open throughout (`held_open`): opening it costs ~15 ms and its first write after each
@@ -46,7 +45,9 @@ def extract_salesforce_pair(
     total = ExtractStats()
     for sobject, fields in sobjects.items():
         total = total.add(
-            extract_salesforce(state_path, connector, pair, sobject, fields, run_id, bulk_threshold)
+            extract_salesforce(
+                state_path, connector, pair_name, sobject, fields, run_id, bulk_threshold, clock
+            )
         )
     return total
 
@@ -55,65 +56,75 @@ def extract_salesforce_pair(
 def extract_salesforce(
     state_path: Path,
     connector: SalesforceConnector,
-    pair: str,
+    pair_name: str,
     sobject: str,
     fields: list[str],
     run_id: str,
     bulk_threshold: int = BULK_QUERY_THRESHOLD,
+    clock: Clock = utc_now,
 ) -> ExtractStats:
-    """One sObject into `salesforce_<pair>_snapshot` (rows tagged with `_sobject`); its cursor is
-    `<pair>:<sobject>`. A no-change cycle costs one call (the describe comes from the connector's cache)."""
-    table = f"salesforce_{pair}_snapshot"
-    calls_before = connector.call.meter.total("salesforce")
-    started = datetime.now(UTC)
-    key = f"{pair}:{sobject}"
-    cursor = read_cursor(state_path, "salesforce", key)
-    types = connector.field_types(sobject)
+    """One sObject into `salesforce_<pair_name>_snapshot` (rows tagged with `_sobject`); its cursor is
+    `<pair_name>:<sobject>`. A no-change cycle costs one call (the describe comes from the connector's
+    cache)."""
+    table = f"salesforce_{pair_name}_snapshot"
+    cursor = Incremental("salesforce", f"{pair_name}:{sobject}", SALESFORCE_OVERLAP)
+    with cursor.window(state_path, connector.call.meter, run_id, clock) as window:
+        types = connector.field_types(sobject)
+        present, select = _select(sobject, fields, types)
+        window.stats.missing_fields = sorted(set(fields) - set(present))
+        with db.connect(state_path) as con:
+            if ensure_snapshot(
+                con,
+                table,
+                fields,
+                ("_created_at", "_modified_at", "_system_modstamp"),
+                ("_deleted",),
+                extra_text=("_sobject", "_master_record_id", "_last_modified_by_id"),
+            ):
+                window.read_everything()
+        sizes: list[int] = []  # the query's total size, from its first page
+        soql = _soql(sobject, select, window.since)
+        pages = _pages(
+            connector, soql, types, window.stats, bulk_threshold if window.since is None else None, sizes
+        )
+        seen: list[tuple[str, str | None, datetime | None]] = []  # who last changed each record, when
+
+        def rows() -> Iterator[list[dict[str, Any]]]:
+            for page in pages:
+                batch = [_salesforce_row(r, sobject, fields, window.started, run_id) for r in page]
+                seen.extend((r["id"], r["_last_modified_by_id"], r["_modified_at"]) for r in batch)
+                yield batch
+
+        window.write(
+            state_path,
+            table,
+            rows(),
+            then=lambda con: remember_edit_times(con, seen),  # with the last rows, in their transaction
+            before=lambda con: remember_field_changes(con, table, present),  # before a page replaces them
+            total=lambda: sizes[0] if sizes else None,
+        )
+    return window.stats
+
+
+def _select(sobject: str, fields: list[str], types: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The mapped fields the org has, and the SOQL select list (Id, those fields, the system fields).
+    A mapped field missing from the org (before `crmsync setup`) is left out, not fatal: `crmsync check`
+    names it, and writes to it are stopped by preflight as INVALID_FIELD."""
     system = [f for f in SALESFORCE_SYSTEM + SALESFORCE_OPTIONAL_SYSTEM if f in types]
-    # A mapped field missing from the org (before `crmsync setup`) is left out, not fatal: `crmsync check`
-    # names it, and writes to it are stopped by preflight as INVALID_FIELD.
     present = [f for f in fields if f in types or ("." in f and f.split(".")[0] + "Id" in types)]
-    stats = ExtractStats(full=cursor is None, missing_fields=sorted(set(fields) - set(present)))
     select = ["Id", *dict.fromkeys(f for f in present if f not in system and f != "Id"), *system]
     for name in select:
         quoted(name)  # field names reach SOQL unquoted: only plain identifiers pass
     quoted(sobject)
-    with db.connect(state_path) as con:
-        added = ensure_snapshot(
-            con,
-            table,
-            fields,
-            ("_created_at", "_modified_at", "_system_modstamp"),
-            ("_deleted",),
-            extra_text=("_sobject", "_master_record_id", "_last_modified_by_id"),
-        )
-    if added and cursor is not None:  # newly mapped fields: every record is read once to fill them in
-        cursor, stats.full = None, True
+    return present, select
+
+
+def _soql(sobject: str, select: list[str], since: datetime | None) -> str:
+    """Every row (queryAll includes deleted and merged ones), or those changed since `since`."""
     soql = f"SELECT {', '.join(select)} FROM {sobject}"
-    if cursor is not None:
-        since = (cursor - SALESFORCE_OVERLAP).astimezone(UTC).replace(microsecond=0)
-        soql += format_soql(" WHERE SystemModstamp >= {}", since)
-    sizes: list[int] = []
-    pages = _pages(connector, soql, types, stats, bulk_threshold if cursor is None else None, sizes)
-    seen: list[tuple[str, str | None, datetime | None]] = []  # who last changed each record, when
-
-    def finish(con: duckdb.DuckDBPyConnection) -> None:  # with the last rows, in their transaction
-        remember_edit_times(con, seen)
-        store_cursor(con, "salesforce", key, started, stats.records, run_id)
-
-    def changes(con: duckdb.DuckDBPyConnection) -> None:  # before the page replaces what was known
-        remember_field_changes(con, table, present)
-
-    with snapshot_writer(state_path, table, then=finish, before=changes) as snapshot:
-        for page in pages:
-            rows = [_salesforce_row(r, sobject, fields, started, run_id) for r in page]
-            snapshot.add(rows)
-            seen += [(r["id"], r["_last_modified_by_id"], r["_modified_at"]) for r in rows]
-            stats.pages += 1
-            stats.records += len(rows)
-            progress.report(f"extract salesforce {key}", stats.records, sizes[0] if sizes else None)
-    stats.api_calls = connector.call.meter.total("salesforce") - calls_before
-    return stats
+    if since is not None:
+        soql += format_soql(" WHERE SystemModstamp >= {}", since.astimezone(UTC).replace(microsecond=0))
+    return soql
 
 
 def _pages(

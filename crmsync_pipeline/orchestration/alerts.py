@@ -106,7 +106,7 @@ def run_alerts(
     alerts = []
     with db.connect(state_path) as con:
         spike = con.execute(
-            sql("health_error_spike.sql"),
+            sql("orchestration/error_spike.sql"),
             {"run_id": run_id, "min_failed": settings.spike_min_failed, "factor": 3, "window": 5},
         ).fetchall()
         this_run = dict(

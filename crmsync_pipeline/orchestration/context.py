@@ -1,0 +1,42 @@
+"""What every pair asset does around its step: the pause guard, and the run context it builds once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from crmsync_pipeline.config import Mapping
+from crmsync_pipeline.state.pauses import pause_of
+from crmsync_pipeline.state.run_context import RunContext
+
+from .resources import CrmsyncResource
+
+
+def pause_guard(
+    crmsync: CrmsyncResource, pair_name: str, asset_keys: Sequence[str | None] = (None,)
+) -> list[dg.MaterializeResult]:
+    """Nothing while the pair runs. While it is paused, one result per asset saying so, which the asset
+    returns without touching either CRM (a multi-asset names its outputs in `asset_keys`)."""
+    held = pause_of(crmsync.state_path, pair_name)
+    if held is None:
+        return []
+    return [dg.MaterializeResult(asset_key=key, metadata={"paused": held.note()}) for key in asset_keys]
+
+
+def run_context(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+    crmsync: CrmsyncResource,
+    mapping: Mapping,
+    pair_name: str,
+) -> RunContext:
+    """The run context of one asset (or check) execution of `pair_name`."""
+    return RunContext(
+        run_id=context.run.run_id,
+        pair_name=pair_name,
+        mapping=mapping,
+        state_path=crmsync.state_path,
+        open_connectors=crmsync.connectors,
+        tags=dict(context.run.tags),
+        log=context.log,
+    )

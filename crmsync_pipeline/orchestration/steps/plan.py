@@ -1,0 +1,114 @@
+"""The plan asset's step (erasures detected, schemas read, the plan made and preflighted, a preview
+built) and its blocking check, plan_within_threshold."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+
+from crmsync_pipeline.erasure.detect import detect_vanished
+from crmsync_pipeline.plan.approvals import use_approval
+from crmsync_pipeline.plan.preflight import preflight
+from crmsync_pipeline.plan.record_merges import merges_seen
+from crmsync_pipeline.plan.stage import plan_stage
+from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.run_context import RunContext
+
+from .schemas import Schemas, current_schemas, cut_lengths
+
+PREVIEW_HEADER = [
+    "| target | action | record | field | old | new | reason |",
+    "|---|---|---|---|---|---|---|",
+]
+
+
+def plan_step(ctx: RunContext) -> dict[str, Any]:
+    pair = ctx.pair
+    vanished = detect_vanished(
+        ctx.state_path, ctx.hubspot, ctx.salesforce, ctx.mapping, ctx.pair_name, ctx.run_id
+    )
+    schemas = current_schemas(ctx)
+    report = plan_stage(
+        ctx.state_path,
+        ctx.mapping,
+        ctx.pair_name,
+        ctx.run_id,
+        cut_lengths(pair, schemas["salesforce"]),
+        property_history=lambda ids, props: ctx.hubspot.property_times(pair.hubspot, ids, props),
+    )
+    rejected = _preflight(ctx, schemas)
+    return {
+        "linked records": report.linked,
+        "field updates": dict(report.updates.updates),
+        "records to update": dict(report.updates.records),
+        "records to create": report.creates,
+        "cross-references to write": report.cross_references,
+        "conflicts": report.updates.conflicts,
+        "held for review": report.updates.held,
+        "value issues": report.value_issues,
+        "orphaned links (deleted on one side, reported)": report.orphans,
+        "deletes (by the pair's deletes: policy)": report.deletes,
+        "gone for good (GDPR or hard delete) seen": vanished,
+        "rejected by preflight": dict(rejected),
+        "record merges seen (by action)": merges_seen(ctx.state_path, ctx.run_id, ctx.pair_name),
+        "api calls": ctx.meter.total(),
+        "preview": dg.MetadataValue.md(plan_preview(ctx)),
+    }
+
+
+def _preflight(ctx: RunContext, schemas: Schemas) -> Counter:
+    """Planned writes each CRM would refuse, marked in plan_rows; counted by error."""
+    with ctx.connect() as con:
+        return sum(
+            (
+                preflight(con, ctx.run_id, ctx.pair_name, ctx.pair, target, schemas[target])
+                for target in ("salesforce", "hubspot")
+            ),
+            Counter(),
+        )
+
+
+def plan_preview(ctx: RunContext) -> str:
+    """The first planned writes as a Markdown table (values cut to 40 characters)."""
+    with ctx.connect() as con:
+        rows = con.execute(
+            sql("orchestration/plan_preview.sql"), {"run_id": ctx.run_id, "pair": ctx.pair_name}
+        ).fetchall()
+    lines = PREVIEW_HEADER + [
+        "| " + " | ".join("" if v is None else str(v).replace("|", "/")[:40] for v in row) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's outcome: passed, and the metadata it reports."""
+
+    passed: bool
+    metadata: dict[str, Any]
+
+
+def within_threshold(ctx: RunContext) -> Verdict:
+    """Whether the plan may be written: it updates or deletes no more than the pair's thresholds allow
+    of the records linked before this run, or a person approved this very plan."""
+    with ctx.connect() as con:
+        linked, updated, deleted = con.execute(
+            sql("orchestration/plan_within_threshold.sql"), {"pair": ctx.pair_name, "run_id": ctx.run_id}
+        ).fetchall()[0]
+        # a held plan passes once a person approved this very plan (`crmsync approve RUN_ID`)
+        over = ctx.pair.thresholds.needs_approval(linked, updated, deleted)
+        held = over and not use_approval(con, ctx.run_id, ctx.pair_name)
+    approval = f"crmsync approve {ctx.run_id}" if held else ("approved" if over else "not needed")
+    return Verdict(
+        passed=not held,
+        metadata={
+            "linked before this run": linked,
+            "records to update": updated,
+            "records deleted on one side (to delete, restore or erase)": deleted,
+            "approval": approval,
+        },
+    )
