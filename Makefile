@@ -1,11 +1,13 @@
 # crmsync: `make demo` and `make test` are all a newcomer needs. Every target creates .venv on first use.
+# `make test` is the inner loop; `make test-slow` (the long tests, marked `slow`) and `make ui-test` (the
+# browser test) complete the suite, and .ci/run runs all three.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME := $(abspath dagster_home)
 
-.PHONY: demo test lint format bench sandbox clean ui ui-test soak
+.PHONY: demo test test-slow lint format bench sandbox clean ui ui-test soak
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "crmsync needs Python 3.11 (set PYTHON=python3.11)")'
@@ -20,12 +22,18 @@ demo: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
+# exactly the tests marked `slow` (-m slow replaces the `not slow` of pyproject's addopts)
+test-slow: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -m slow
+
+# ruff, then the import contracts of pyproject.toml (imports flow one way, no cycles, the sandbox apart)
 lint: $(STAMP)
-	$(BIN)/ruff check crmsync_pipeline tests bench
+	$(BIN)/ruff check crmsync_pipeline tests bench setup.py
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
-	$(BIN)/ruff format crmsync_pipeline tests bench
-	$(BIN)/ruff check --fix crmsync_pipeline tests bench
+	$(BIN)/ruff format crmsync_pipeline tests bench setup.py
+	$(BIN)/ruff check --fix crmsync_pipeline tests bench setup.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
@@ -49,4 +57,5 @@ ui-test: $(STAMP)
 	$(BIN)/pytest -m ui tests/ui
 
 clean:
-	rm -rf $(VENV) sandbox_data dagster_home/demo_sandbox dagster_home/ui bench/results .pytest_cache .ruff_cache
+	rm -rf $(VENV) sandbox_data dagster_home/demo_sandbox dagster_home/ui bench/results .pytest_cache .ruff_cache \
+		.import_linter_cache build dist

@@ -4,6 +4,10 @@ owner-only permissions, memory limits, and schema migrations.
 
 Migrations are the numbered files in `sql/schema/`; the applied version is kept in
 `crmsync_schema_version`, so a newer crmsync opens an older state file and carries on.
+
+The project's files read at run time (`sql/`, `crmsync.yaml`, `dagster_home/dagster.yaml`) are at the
+repository's top level; a built wheel holds copies of them inside the package (setup.py), found by
+`project_path`.
 """
 
 from __future__ import annotations
@@ -23,8 +27,18 @@ import duckdb
 
 T = TypeVar("T")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SQL_DIR = PROJECT_ROOT / "sql"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def project_path(relative: str) -> Path:
+    """A project file read at run time: the copy inside the package in an installed wheel, else the
+    repository's own (a checkout, or an editable install, has no copy)."""
+    packaged = PACKAGE_DIR / relative
+    return packaged if packaged.exists() else PROJECT_ROOT / relative
+
+
+SQL_DIR = project_path("sql")
 SCHEMA_DIR = SQL_DIR / "schema"
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # DuckDB's own default is 80% of RAM: too much beside the CRMs' clients on a shared machine.
@@ -243,5 +257,5 @@ def _checked_size(text: str) -> str:
 
 
 def sql(name: str) -> str:
-    """The text of a transformation in `sql/` (e.g. `match_links.sql`)."""
+    """The text of a statement in `sql/`, by its path there (e.g. `plan/plan_digest.sql`)."""
     return (SQL_DIR / name).read_text()
