@@ -14,30 +14,18 @@ from crmsync_pipeline.connectors.errors import TRANSIENT_CODES
 from crmsync_pipeline.health.error_fixes import RETRY_NOTE, fix_for
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.db import sql
 
 from .run_report import wide_console
 
-GROUPS = """
-SELECT e.error_code, e.target, count(*) AS records, list(DISTINCT e.pair ORDER BY e.pair) AS pairs,
-       max(e.attempts) AS most_attempts, min(e.first_seen) AS first_seen, max(e.last_seen) AS last_seen,
-       list({'pair': e.pair, 'record': e.record_ref, 'hubspot_id': l.hubspot_id, 'salesforce_id': l.salesforce_id,
-             'attempts': e.attempts, 'message': e.error_message}
-            ORDER BY e.attempts DESC, e.last_seen DESC, e.record_ref)[1:$samples] AS samples
-FROM sync_errors e
--- an update is kept by the id it was sent to, a create by its source id: show both sides when linked
-LEFT JOIN links l ON l.pair = e.pair AND ((e.target = 'salesforce' AND l.salesforce_id = e.record_ref)
-                                          OR (e.target = 'hubspot' AND l.hubspot_id = e.record_ref))
-WHERE ($code IS NULL OR e.error_code = $code) AND ($pair IS NULL OR e.pair = $pair)
-GROUP BY e.error_code, e.target
-ORDER BY records DESC, e.error_code, e.target
-"""
-
 
 def error_groups(
-    state_path: Any, code: str | None = None, pair: str | None = None, samples: int = 3
+    state_path: Any, code: str | None = None, pair_name: str | None = None, samples: int = 3
 ) -> list[dict[str, Any]]:
     with db.connect(state_path, read_only=True) as con:
-        cursor = con.execute(GROUPS, {"code": code, "pair": pair, "samples": samples})
+        cursor = con.execute(
+            sql("cli/error_groups.sql"), {"code": code, "pair": pair_name, "samples": samples}
+        )
         columns = [d[0] for d in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
@@ -50,16 +38,16 @@ def error_groups(
 
 @click.command()
 @click.option("--code", help="only this error code, e.g. REQUIRED_FIELD_MISSING")
-@click.option("--pair", help="only this object pair, e.g. contacts")
+@click.option("--pair", "pair_name", help="only this object pair, e.g. contacts")
 @click.option("--samples", default=3, show_default=True, help="sample records shown per group")
 @click.option("--json", "as_json", is_flag=True, help="print JSON (for scripts)")
-def errors(code: str | None, pair: str | None, samples: int, as_json: bool) -> None:
+def errors(code: str | None, pair_name: str | None, samples: int, as_json: bool) -> None:
     """List records failing to sync, grouped by error code and target CRM, with the fix for each code."""
     state = CrmsyncResource(mapping_file=default_mapping_path()).state_path
     if not state.exists():
         click.echo(f"no state file yet at {state}: run `crmsync sync` first", err=True)
         sys.exit(1)
-    groups = error_groups(state, code, pair, samples)
+    groups = error_groups(state, code, pair_name, samples)
     if as_json:
         click.echo(json.dumps(groups, indent=2, default=str))
         return

@@ -28,22 +28,22 @@ def forget(target: str, pair_names: tuple[str, ...], dry_run: bool, yes: bool) -
     when, by whom), which keeps crmsync from re-creating the person from a stale copy."""
     resource = CrmsyncResource(mapping_file=default_mapping_path())
     mapping = resource.mapping()
-    pairs = list(pair_names) or people_pairs(mapping)
-    unknown = [p for p in pairs if p not in mapping.objects]
+    pair_names = tuple(pair_names) or tuple(people_pairs(mapping))
+    unknown = [name for name in pair_names if name not in mapping.objects]
     if unknown:
         raise click.UsageError(f"no such pair: {', '.join(unknown)}")
     hubspot, salesforce = resource.connectors(CallMeter())
     people = [
         p
-        for name in pairs
-        for p in find_people(resource.state_path, hubspot, salesforce, mapping, name, target)
+        for pair_name in pair_names
+        for p in find_people(resource.state_path, hubspot, salesforce, mapping, pair_name, target)
     ]
     if not people:
         click.echo("no record of that person in either CRM or the state file")
         return
     for person in people:
         click.echo(
-            f"{person.pair}: HubSpot {person.hubspot_id or '-'}, "
+            f"{person.pair_name}: HubSpot {person.hubspot_id or '-'}, "
             f"Salesforce {person.salesforce_object or ''} {person.salesforce_id or '-'}"
         )
     if dry_run:

@@ -38,16 +38,16 @@ def _act(fn, *args):  # type: ignore[no-untyped-def]
 @click.group(invoke_without_command=True)
 @click.option("--list", "as_list", is_flag=True, help="list open items and exit")
 @click.option("--json", "as_json", is_flag=True, help="list open items as JSON")
-@click.option("--pair", help="only this object pair")
+@click.option("--pair", "pair_name", help="only this object pair")
 @click.option("--kind", help="only this kind: ambiguous_match, duplicate_lead, held_conflict, keyless, ...")
 @click.pass_context
-def review(ctx: click.Context, as_list: bool, as_json: bool, pair: str | None, kind: str | None) -> None:
+def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | None, kind: str | None) -> None:
     """Held conflicts, ambiguous matches, duplicate Leads and other items waiting for a person. With no
     flags at a terminal, asks about each item in turn; otherwise lists them."""
     if ctx.invoked_subcommand is not None:
         return
     with db.connect(_state(), read_only=True) as con:
-        items = actions.open_items(con, pair, kind)
+        items = actions.open_items(con, pair_name, kind)
     if as_json:
         click.echo(json.dumps([i.__dict__ for i in items], indent=2, default=str))
     elif as_list or not sys.stdin.isatty():
@@ -99,30 +99,32 @@ def resolve(item_id: str, link: tuple[str, str] | None, skip: bool, create: bool
 
 
 @review.command(name="link")
-@click.argument("pair")
+@click.argument("pair_name", metavar="PAIR")
 @click.argument("hubspot_id")
 @click.argument("salesforce_id")
-def link_command(pair: str, hubspot_id: str, salesforce_id: str) -> None:
+def link_command(pair_name: str, hubspot_id: str, salesforce_id: str) -> None:
     """Link a HubSpot record to a Salesforce record by hand; the next sync merges them as a first link."""
-    sobject = _act(actions.link_records, pair, hubspot_id, salesforce_id)
-    click.echo(f"{pair}: HubSpot {hubspot_id} linked to Salesforce {sobject} {salesforce_id}")
+    sobject = _act(actions.link_records, pair_name, hubspot_id, salesforce_id)
+    click.echo(f"{pair_name}: HubSpot {hubspot_id} linked to Salesforce {sobject} {salesforce_id}")
 
 
 @review.command()
-@click.argument("pair")
+@click.argument("pair_name", metavar="PAIR")
 @click.argument("hubspot_id")
-def unlink(pair: str, hubspot_id: str) -> None:
+def unlink(pair_name: str, hubspot_id: str) -> None:
     """Remove a link; both records wait in review (so their cross-reference ids do not relink them)."""
-    salesforce_id = _act(actions.unlink, pair, hubspot_id)
-    click.echo(f"{pair}: HubSpot {hubspot_id} unlinked from Salesforce {salesforce_id}; both held in review")
+    salesforce_id = _act(actions.unlink, pair_name, hubspot_id)
+    click.echo(
+        f"{pair_name}: HubSpot {hubspot_id} unlinked from Salesforce {salesforce_id}; both held in review"
+    )
 
 
 @review.command()
-@click.argument("pair")
+@click.argument("pair_name", metavar="PAIR")
 @click.argument("hubspot_id")
-def resync(pair: str, hubspot_id: str) -> None:
+def resync(pair_name: str, hubspot_id: str) -> None:
     """Forget what a link's two records last agreed on: the next sync merges them afresh as a first link."""
-    forgotten = _act(actions.resync, pair, hubspot_id)
+    forgotten = _act(actions.resync, pair_name, hubspot_id)
     click.echo(
-        f"{pair}: HubSpot {hubspot_id}: {forgotten} agreed field value(s) forgotten; merged afresh next sync"
+        f"{pair_name}: HubSpot {hubspot_id}: {forgotten} agreed field value(s) forgotten; merged afresh next sync"
     )

@@ -4,7 +4,7 @@ queryAll never returns it. So once an interval (the archive check's, CRMSYNC_HUB
 default 60) the linked records of pairs that erase on such deletes are read by id: one HubSpot batch
 read per 100 (then the missing ones once more among the archived), one Salesforce queryAll per 200.
 What neither answers is gone for good: a row in vanished_records, which the plan turns into an erasure
-of the other side (deletes_plan.py). A cycle inside the interval costs nothing."""
+of the other side (plan/deletes.py). A cycle inside the interval costs nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.extract.archives import check_interval
 from crmsync_pipeline.extract.cursors import read_cursor, save_cursor
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 CURSOR_CRM = "crmsync"
 log = logging.getLogger(__name__)
@@ -83,22 +85,14 @@ def _gone(hubspot, salesforce, hubspot_object: str, hubspot_ids, salesforce_ids)
 
 def _live_linked(state_path: Path, pair_name: str) -> tuple[list[str], dict[str, list[str]]]:
     """Linked ids whose mirror rows are live (archived or deleted ones are the delete policy's)."""
-    hubspot_table, salesforce_table = f"hubspot_{pair_name}_snapshot", f"salesforce_{pair_name}_snapshot"
+    tables = SnapshotTables.of(pair_name)
     with db.connect(state_path) as con:
-        if not (table_exists(con, hubspot_table) and table_exists(con, salesforce_table)):
+        if not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
             return [], {}
-        rows = con.execute(
-            f"""SELECT l.hubspot_id, coalesce(h._archived, false), l.salesforce_object, l.salesforce_id,
-                       coalesce(s._deleted, false)
-                FROM links l
-                LEFT JOIN {quoted(hubspot_table)} h ON h.id = l.hubspot_id
-                LEFT JOIN {quoted(salesforce_table)} s ON s.id = l.salesforce_id
-                WHERE l.pair = $pair
-                  AND NOT EXISTS (SELECT 1 FROM vanished_records v WHERE v.pair = l.pair
-                                  AND v.record_id IN (l.hubspot_id, l.salesforce_id))
-                ORDER BY l.hubspot_id""",
-            {"pair": pair_name},
-        ).fetchall()
+        statement = sql("erasure/live_linked.sql").format(
+            hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+        )
+        rows = con.execute(statement, {"pair": pair_name}).fetchall()
     hubspot_ids = [h for h, archived, _, _, _ in rows if not archived]
     salesforce_ids: dict[str, list[str]] = {}
     for _, _, sobject, salesforce_id, deleted in rows:

@@ -1,6 +1,6 @@
 """Erase one person (GDPR): in HubSpot a GDPR delete for a contact (an archive for other objects), in
 Salesforce a hard delete of the linked record (a soft delete where hard deletes are refused), then the
-person leaves the state file (erasure_scrub.py), leaving one `erasures` row: the pair, both ids, a
+person leaves the state file (erasure/scrub.py), leaving one `erasures` row: the pair, both ids, a
 salted hash of the email, when and by whom. A side where the person is already gone (the GDPR delete
 that triggered this) is not called. CRM calls happen outside any state connection."""
 
@@ -19,6 +19,7 @@ from crmsync_pipeline.erasure.scrub import Ids, personal_values, scrub_state
 from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.state.erasures import email_hash
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 from crmsync_pipeline.write.deletes import planned_deletes
 
 GONE_CODES = {"OBJECT_NOT_FOUND", "NOT_FOUND", "HTTP_404", "ENTITY_IS_DELETED"}
@@ -26,7 +27,7 @@ GONE_CODES = {"OBJECT_NOT_FOUND", "NOT_FOUND", "HTTP_404", "ENTITY_IS_DELETED"}
 
 @dataclass(frozen=True)
 class Person:
-    pair: str
+    pair_name: str
     hubspot_id: str | None
     salesforce_object: str | None
     salesforce_id: str | None
@@ -53,10 +54,10 @@ def erase_person(
     run_id: str | None = None,
 ) -> Erasure:
     """`requested_in`: crmsync (the forget command), or the CRM where a GDPR delete was seen."""
-    pair = mapping.pair(person.pair)
+    pair = mapping.pair(person.pair_name)
     with connect() as con:
         email = person.email or mirrored_email(con, pair, person)
-        ids = Ids(person.pair, _some(person.hubspot_id), _some(person.salesforce_id))
+        ids = Ids(person.pair_name, _some(person.hubspot_id), _some(person.salesforce_id))
         values = personal_values(con, pair, ids)
     hubspot_outcome = _erase_in_hubspot(hubspot, pair, person, requested_in)
     salesforce_outcome = _erase_in_salesforce(salesforce, person, requested_in)
@@ -67,18 +68,18 @@ def erase_person(
         touched = scrub_state(con, pair, ids, email, values | ({email} if email else set()))
         con.execute(
             "INSERT INTO erasures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [erasure_id, person.pair, person.hubspot_id, person.salesforce_object, person.salesforce_id,
+            [erasure_id, person.pair_name, person.hubspot_id, person.salesforce_object, person.salesforce_id,
              email_hash(con, email), requested_in, now, by, hubspot_outcome, salesforce_outcome],
         )  # fmt: skip
         con.execute(
             """UPDATE vanished_records SET settled_at = ? WHERE pair = ? AND settled_at IS NULL
                AND record_id IN (SELECT unnest(?::VARCHAR[]))""",
-            [now, person.pair, ids.all],
+            [now, person.pair_name, ids.all],
         )
         if run_id is not None:
             con.execute(
                 """INSERT INTO deleted_links VALUES (?, ?, ?, ?, ?, 'erased', ?, ?)""",
-                [person.pair, person.hubspot_id or "", person.salesforce_object, person.salesforce_id or "",
+                [person.pair_name, person.hubspot_id or "", person.salesforce_object, person.salesforce_id or "",
                  requested_in, run_id, now],
             )  # fmt: skip
         con.execute("COMMIT")
@@ -88,7 +89,7 @@ def erase_person(
 def mirrored_email(con, pair: ObjectPair, person: Person) -> str | None:  # type: ignore[no-untyped-def]
     """The person's email as the mirror last saw it (HubSpot first), for the erasure's hash."""
     for side, record_id in (("hubspot", person.hubspot_id), ("salesforce", person.salesforce_id)):
-        table = f"{side}_{person.pair}_snapshot"
+        table = SnapshotTables.of(person.pair_name).on(side)
         column = next(
             (f.hubspot if side == "hubspot" else f.salesforce for f in pair.fields if f.hubspot == "email"),
             None,

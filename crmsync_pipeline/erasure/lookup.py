@@ -17,6 +17,7 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.erasure.erase import Person
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
 def people_pairs(mapping: Mapping) -> list[str]:
@@ -88,13 +89,14 @@ def _email_field(pair: ObjectPair):  # type: ignore[no-untyped-def]
 def _mirrored(con, pair_name: str, pair: ObjectPair, email: str) -> tuple[set[str], dict[str, str]]:  # type: ignore[no-untyped-def]
     field = _email_field(pair)
     hubspot, salesforce = set(), {}
-    table = f"hubspot_{pair_name}_snapshot"
+    tables = SnapshotTables.of(pair_name)
+    table = tables.hubspot
     if field and table_exists(con, table) and column_exists(con, table, field.hubspot):
         rows = con.execute(
             f"SELECT id FROM {quoted(table)} WHERE lower(trim({quoted(field.hubspot)})) = ?", [email.lower()]
         ).fetchall()
         hubspot = {r[0] for r in rows}
-    table = f"salesforce_{pair_name}_snapshot"
+    table = tables.salesforce
     if field and table_exists(con, table) and column_exists(con, table, field.salesforce):
         rows = con.execute(
             f"SELECT id, _sobject FROM {quoted(table)} WHERE lower(trim({quoted(field.salesforce)})) = ?",
@@ -114,7 +116,7 @@ def _sobjects(con, pair_name: str, ids: list[str]) -> dict[str, str]:  # type: i
             [pair_name, ids],
         ).fetchall()
     )
-    table = f"salesforce_{pair_name}_snapshot"
+    table = SnapshotTables.of(pair_name).salesforce
     if table_exists(con, table):
         rows = con.execute(
             f"SELECT id, _sobject FROM {quoted(table)} WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]

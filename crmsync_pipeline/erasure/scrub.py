@@ -15,7 +15,15 @@ import duckdb
 
 from crmsync_pipeline.config import ObjectPair, Side
 from crmsync_pipeline.config.fields import TransformKind
-from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.names import (
+    column_exists,
+    nullable_columns,
+    quoted,
+    state_tables,
+    table_columns,
+    table_exists,
+)
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 PERSONAL_KINDS = {TransformKind.TEXT, TransformKind.EMAIL}
 KEPT_TABLES = {"erasures", "erasure_salt", "deleted_links", "vanished_records", "crmsync_schema_version"}
@@ -24,7 +32,7 @@ SHORTEST_VALUE = 3  # shorter values ("Al", "NY") would sweep away other people'
 
 @dataclass(frozen=True)
 class Ids:
-    pair: str
+    pair_name: str
     hubspot: list[str]
     salesforce: list[str]
 
@@ -37,7 +45,7 @@ def personal_values(con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids) 
     """The person's free-text values in the mirror that no other record of the pair holds."""
     found: set[str] = set()
     for side, record_ids in ((Side.HUBSPOT, ids.hubspot), (Side.SALESFORCE, ids.salesforce)):
-        table = f"{side.value}_{ids.pair}_snapshot"
+        table = SnapshotTables.of(ids.pair_name).on(side)
         if not record_ids or not table_exists(con, table):
             continue
         for mapped in pair.fields:
@@ -61,11 +69,12 @@ def scrub_state(
     """Remove the person from every table; returns rows touched per table."""
     touched: Counter[str] = Counter()
     hs, sf, every = ids.hubspot, ids.salesforce, ids.all
-    params = {"pair": ids.pair, "hs": hs, "sf": sf, "all": every}
+    params = {"pair": ids.pair_name, "hs": hs, "sf": sf, "all": every}
+    tables = SnapshotTables.of(ids.pair_name)
     in_hs, in_sf, in_all = (f"(SELECT unnest(${k}::VARCHAR[]))" for k in ("hs", "sf", "all"))
     deletes = {
-        f"hubspot_{ids.pair}_snapshot": f"id IN {in_hs}",
-        f"salesforce_{ids.pair}_snapshot": f"id IN {in_sf}",
+        tables.hubspot: f"id IN {in_hs}",
+        tables.salesforce: f"id IN {in_sf}",
         "links": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf})",
         "base_values": f"pair = $pair AND hubspot_id IN {in_hs}",
         "plan_rows": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf} OR record_ref IN {in_all})",
@@ -92,11 +101,11 @@ def scrub_state(
     touched["audit_log"] += _count(con.execute(
         f"""UPDATE audit_log SET before_value = NULL, after_value = NULL
             WHERE pair = $pair AND (record_id IN {in_all} OR source_id IN {in_all})""",
-        {"pair": ids.pair, "all": every},
+        {"pair": ids.pair_name, "all": every},
     ))  # fmt: skip
     touched["write_results"] += _count(con.execute(
         f"UPDATE write_results SET error_message = NULL, error_fields = NULL WHERE pair = $pair AND record_ref IN {in_all}",
-        {"pair": ids.pair, "all": every},
+        {"pair": ids.pair_name, "all": every},
     ))  # fmt: skip
     touched += sweep_text(con, email, values)
     return touched
@@ -110,10 +119,7 @@ def sweep_text(con: duckdb.DuckDBPyConnection, email: str | None, values: set[st
     pattern = f"%{email.strip().lower()}%" if email and email.strip() else None
     if not wanted and pattern is None:
         return touched
-    tables = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = 'main'"
-    ).fetchall()
-    for (table,) in tables:
+    for table in state_tables(con):
         if table in KEPT_TABLES:
             continue
         for column, nullable in _text_columns(con, table, with_nullable=True).items():
@@ -130,15 +136,16 @@ def sweep_text(con: duckdb.DuckDBPyConnection, email: str | None, values: set[st
 
 
 def _text_columns(con, table: str, with_nullable: bool = False):  # type: ignore[no-untyped-def]
-    rows = con.execute(
-        """SELECT column_name, is_nullable = 'YES' FROM information_schema.columns
-           WHERE table_name = ? AND table_schema = 'main'
-             AND (data_type IN ('VARCHAR', 'JSON') OR data_type LIKE 'VARCHAR%')""",
-        [table],
-    ).fetchall()
+    """Text columns (VARCHAR, lists of VARCHAR, JSON), with whether each takes NULL when asked."""
+    text = [
+        name
+        for name, kind in table_columns(con, table).items()
+        if kind == "JSON" or kind.startswith("VARCHAR")
+    ]
     if with_nullable:
-        return {name: nullable for name, nullable in rows if not _is_key(name)}
-    return [name for name, _ in rows]
+        nullable = nullable_columns(con, table)
+        return {name: nullable[name] for name in text if not _is_key(name)}
+    return text
 
 
 def _is_key(column: str) -> bool:

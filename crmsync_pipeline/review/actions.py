@@ -21,6 +21,7 @@ import duckdb
 
 from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 SKIP = "skip"  # the resolution that keeps holding an item's records
 
@@ -41,13 +42,13 @@ class OpenItem:
 
 
 def open_items(
-    con: duckdb.DuckDBPyConnection, pair: str | None = None, kind: str | None = None
+    con: duckdb.DuckDBPyConnection, pair_name: str | None = None, kind: str | None = None
 ) -> list[OpenItem]:
     rows = con.execute(
         """SELECT item_id, kind, pair, hubspot_id, salesforce_ids, detail, opened_at FROM review_items
            WHERE settled_at IS NULL AND ($pair IS NULL OR pair = $pair) AND ($kind IS NULL OR kind = $kind)
            ORDER BY pair, kind, opened_at, item_id""",
-        {"pair": pair, "kind": kind},
+        {"pair": pair_name, "kind": kind},
     ).fetchall()
     return [OpenItem(r[0], r[1], r[2], r[3], list(r[4] or []), json.loads(r[5] or "{}"), r[6]) for r in rows]
 
@@ -75,15 +76,15 @@ def resolve(
 
 
 def link_records(
-    con: duckdb.DuckDBPyConnection, pair: str, hubspot_id: str, salesforce_id: str, settle: bool = True
+    con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_id: str, salesforce_id: str, settle: bool = True
 ) -> str:
     """Link two records by hand; returns the Salesforce object. Open items naming either are settled."""
-    if not _exists(con, f"hubspot_{pair}_snapshot", hubspot_id):
-        raise ReviewError(f"no HubSpot record {hubspot_id} in {pair} (as of the last extract)")
-    sobject = _salesforce_object(con, pair, salesforce_id)
+    if not _exists(con, SnapshotTables.of(pair_name).hubspot, hubspot_id):
+        raise ReviewError(f"no HubSpot record {hubspot_id} in {pair_name} (as of the last extract)")
+    sobject = _salesforce_object(con, pair_name, salesforce_id)
     taken = con.execute(
         "SELECT hubspot_id, salesforce_id FROM links WHERE pair = ? AND (hubspot_id = ? OR salesforce_id = ?)",
-        [pair, hubspot_id, salesforce_id],
+        [pair_name, hubspot_id, salesforce_id],
     ).fetchall()
     if taken:
         raise ReviewError(
@@ -91,33 +92,33 @@ def link_records(
         )
     con.execute(
         "INSERT INTO links VALUES (?, ?, ?, ?, 'review', ?, ?)",
-        [pair, hubspot_id, sobject, salesforce_id, datetime.now(UTC), "review"],
+        [pair_name, hubspot_id, sobject, salesforce_id, datetime.now(UTC), "review"],
     )
     if settle:
         naming = con.execute(
             """SELECT item_id FROM review_items WHERE pair = ? AND settled_at IS NULL
                AND (hubspot_id = ? OR list_contains(salesforce_ids, ?))""",
-            [pair, hubspot_id, salesforce_id],
+            [pair_name, hubspot_id, salesforce_id],
         ).fetchall()
         _settle(con, [r[0] for r in naming], f"link:{hubspot_id}:{salesforce_id}")
     return sobject
 
 
-def unlink(con: duckdb.DuckDBPyConnection, pair: str, hubspot_id: str) -> str:
+def unlink(con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_id: str) -> str:
     """Remove a link and its base; both records are held in review until a person settles them."""
     row = con.execute(
-        "SELECT salesforce_id FROM links WHERE pair = ? AND hubspot_id = ?", [pair, hubspot_id]
+        "SELECT salesforce_id FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id]
     ).fetchall()
     if not row:
-        raise ReviewError(f"HubSpot record {hubspot_id} is not linked in {pair}")
+        raise ReviewError(f"HubSpot record {hubspot_id} is not linked in {pair_name}")
     salesforce_id = row[0][0]
-    con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [pair, hubspot_id])
-    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair, hubspot_id])
+    con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
+    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
     now = datetime.now(UTC)
     item = ReviewItem(
-        f"unlinked:{pair}:{hubspot_id}:{salesforce_id}:{now.timestamp():.0f}",
+        f"unlinked:{pair_name}:{hubspot_id}:{salesforce_id}:{now.timestamp():.0f}",
         "unlinked",
-        pair,
+        pair_name,
         hubspot_id,
         [salesforce_id],
         {"was_linked_to": salesforce_id},
@@ -126,19 +127,19 @@ def unlink(con: duckdb.DuckDBPyConnection, pair: str, hubspot_id: str) -> str:
     return salesforce_id
 
 
-def resync(con: duckdb.DuckDBPyConnection, pair: str, hubspot_id: str) -> int:
+def resync(con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_id: str) -> int:
     """Forget the link's base (and its failures); returns the fields forgotten."""
     row = con.execute(
-        "SELECT salesforce_id FROM links WHERE pair = ? AND hubspot_id = ?", [pair, hubspot_id]
+        "SELECT salesforce_id FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id]
     ).fetchall()
     if not row:
-        raise ReviewError(f"HubSpot record {hubspot_id} is not linked in {pair}")
+        raise ReviewError(f"HubSpot record {hubspot_id} is not linked in {pair_name}")
     forgotten = con.execute(
-        "SELECT count(*) FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair, hubspot_id]
+        "SELECT count(*) FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id]
     ).fetchall()[0][0]
-    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair, hubspot_id])
+    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
     con.execute(
-        "DELETE FROM sync_errors WHERE pair = ? AND record_ref IN (?, ?)", [pair, hubspot_id, row[0][0]]
+        "DELETE FROM sync_errors WHERE pair = ? AND record_ref IN (?, ?)", [pair_name, hubspot_id, row[0][0]]
     )
     return int(forgotten)
 
@@ -164,8 +165,8 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str, record_id: str) -> bool:
     )
 
 
-def _salesforce_object(con: duckdb.DuckDBPyConnection, pair: str, salesforce_id: str) -> str:
-    table = f"salesforce_{pair}_snapshot"
+def _salesforce_object(con: duckdb.DuckDBPyConnection, pair_name: str, salesforce_id: str) -> str:
+    table = SnapshotTables.of(pair_name).salesforce
     rows = (
         con.execute(
             f"SELECT _sobject FROM {quoted(table)} WHERE id = ? AND NOT coalesce(_deleted, false)",
@@ -175,5 +176,5 @@ def _salesforce_object(con: duckdb.DuckDBPyConnection, pair: str, salesforce_id:
         else []
     )
     if not rows:
-        raise ReviewError(f"no Salesforce record {salesforce_id} in {pair} (as of the last extract)")
+        raise ReviewError(f"no Salesforce record {salesforce_id} in {pair_name} (as of the last extract)")
     return str(rows[0][0])

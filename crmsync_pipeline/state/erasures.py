@@ -37,14 +37,16 @@ def email_hash(con: duckdb.DuckDBPyConnection, email: str | None) -> str | None:
     return hashlib.sha256(f"{erasure_salt(con)}:{normal}".encode()).hexdigest()
 
 
-def erased_ids(con: duckdb.DuckDBPyConnection, pair: str) -> set[str]:
+def erased_ids(con: duckdb.DuckDBPyConnection, pair_name: str) -> set[str]:
     """Every record id (either side) of a person erased from this pair."""
-    rows = con.execute("SELECT hubspot_id, salesforce_id FROM erasures WHERE pair = ?", [pair]).fetchall()
+    rows = con.execute(
+        "SELECT hubspot_id, salesforce_id FROM erasures WHERE pair = ?", [pair_name]
+    ).fetchall()
     return {i for row in rows for i in row if i}
 
 
-def erased_hashes(con: duckdb.DuckDBPyConnection, pair: str) -> set[str]:
+def erased_hashes(con: duckdb.DuckDBPyConnection, pair_name: str) -> set[str]:
     rows = con.execute(
-        "SELECT email_hash FROM erasures WHERE pair = ? AND email_hash IS NOT NULL", [pair]
+        "SELECT email_hash FROM erasures WHERE pair = ? AND email_hash IS NOT NULL", [pair_name]
     ).fetchall()
     return {r[0] for r in rows}

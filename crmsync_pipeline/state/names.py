@@ -34,6 +34,22 @@ def column_exists(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bo
     )
 
 
+def state_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every base table of the state file (temporary tables and views left out)."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = 'main'"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def nullable_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, bool]:
+    """Column name -> whether it takes NULL, in the table's order, of a table that exists."""
+    rows = con.execute(
+        'SELECT name, NOT "notnull" FROM pragma_table_info(?) ORDER BY cid', [table]
+    ).fetchall()
+    return dict(rows)
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name -> DuckDB type, in the table's order, of a table that exists. pragma_table_info
     reads one table; information_schema and duckdb_columns() bind every view of the state first

@@ -26,20 +26,22 @@ class Pause:
         return f"paused since {self.paused_at:%Y-%m-%d %H:%M} UTC{why} (`crmsync resume {self.pair}`)"
 
 
-def pause_pair(state_path: Path, pair: str, reason: str | None = None, by: str | None = None) -> bool:
-    """Pause `pair`; False when it was paused already (the first pause is kept)."""
+def pause_pair(state_path: Path, pair_name: str, reason: str | None = None, by: str | None = None) -> bool:
+    """Pause `pair_name`; False when it was paused already (the first pause is kept)."""
     with db.connect(state_path) as con:
         inserted = con.execute(
             "INSERT INTO paused_pairs VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING pair",
-            [pair, datetime.now(UTC), by, reason],
+            [pair_name, datetime.now(UTC), by, reason],
         ).fetchall()
     return bool(inserted)
 
 
-def resume_pair(state_path: Path, pair: str) -> bool:
-    """Resume `pair`; False when it was not paused."""
+def resume_pair(state_path: Path, pair_name: str) -> bool:
+    """Resume `pair_name`; False when it was not paused."""
     with db.connect(state_path) as con:
-        deleted = con.execute("DELETE FROM paused_pairs WHERE pair = ? RETURNING pair", [pair]).fetchall()
+        deleted = con.execute(
+            "DELETE FROM paused_pairs WHERE pair = ? RETURNING pair", [pair_name]
+        ).fetchall()
     return bool(deleted)
 
 
@@ -56,6 +58,6 @@ def paused_pairs(state_path: Path, *, read_only: bool = False) -> dict[str, Paus
     return {row[0]: Pause(*row) for row in rows}
 
 
-def pause_of(state_path: Path, pair: str) -> Pause | None:
-    """The pause holding `pair`, if any (what a pair's assets ask before touching a CRM)."""
-    return paused_pairs(state_path).get(pair)
+def pause_of(state_path: Path, pair_name: str) -> Pause | None:
+    """The pause holding `pair_name`, if any (what a pair's assets ask before touching a CRM)."""
+    return paused_pairs(state_path).get(pair_name)

@@ -25,8 +25,14 @@ class SnapshotTables:
     salesforce: str
 
     @classmethod
-    def of(cls, pair: str) -> SnapshotTables:
-        return cls(f"hubspot_{pair}_snapshot", f"salesforce_{pair}_snapshot")
+    def of(cls, pair_name: str) -> SnapshotTables:
+        return cls(f"hubspot_{pair_name}_snapshot", f"salesforce_{pair_name}_snapshot")
+
+    def on(self, side: str) -> str:
+        """The table of one side ("hubspot" or "salesforce", or a `Side`)."""
+        if side not in ("hubspot", "salesforce"):
+            raise ValueError(f"not a side: {side!r}")
+        return self.hubspot if side == "hubspot" else self.salesforce
 
 
 def ensure_snapshot(

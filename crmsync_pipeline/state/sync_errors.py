@@ -18,7 +18,7 @@ from crmsync_pipeline.state.db import sql
 def keep_results(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    pair: str,
+    pair_name: str,
     target: str,
     operation: str,
     results: Sequence[tuple[str, WriteResult]],
@@ -31,7 +31,7 @@ def keep_results(
         [
             (
                 run_id,
-                pair,
+                pair_name,
                 target,
                 ref,
                 operation,
@@ -49,7 +49,7 @@ def keep_results(
         con.execute(
             sql("state/keep_sync_errors.sql"),
             {
-                "pair": pair,
+                "pair": pair_name,
                 "target": target,
                 "refs": [ref for ref, _ in failed],
                 "codes": [r.error_code or "UNKNOWN" for _, r in failed],
@@ -58,12 +58,12 @@ def keep_results(
                 "run_id": run_id,
             },
         )
-    forget_errors(con, pair, target, [ref for ref, r in results if r.succeeded])
+    forget_errors(con, pair_name, target, [ref for ref, r in results if r.succeeded])
 
 
-def forget_errors(con: duckdb.DuckDBPyConnection, pair: str, target: str, refs: Sequence[str]) -> None:
+def forget_errors(con: duckdb.DuckDBPyConnection, pair_name: str, target: str, refs: Sequence[str]) -> None:
     if refs:
         con.execute(
             "DELETE FROM sync_errors WHERE pair = ? AND target = ? AND record_ref IN (SELECT unnest(?::VARCHAR[]))",
-            [pair, target, list(refs)],
+            [pair_name, target, list(refs)],
         )

@@ -20,6 +20,7 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
+from crmsync_pipeline.state.snapshots import SnapshotTables
 from crmsync_pipeline.undo.plan import CreatedRecord, FieldUndo, UndoPlan
 
 Connect = Callable[[], Any]
@@ -220,7 +221,7 @@ def _move_base_and_snapshots(con, undo_run_id, done, started, now) -> None:  # t
                 [w.pair, w.hubspot_id, w.field],
             )
         for side, (record_id, name, value, _) in f.writes.items():
-            _reflect(con, f"{side.value}_{w.pair}_snapshot", record_id, name, value, started)
+            _reflect(con, SnapshotTables.of(w.pair).on(side), record_id, name, value, started)
 
 
 def _reflect(
@@ -242,7 +243,7 @@ def _forget_created(con, undo_run_id, original_run, archived, now) -> None:  # t
         con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [c.pair, c.hubspot_id])
         con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [c.pair, c.hubspot_id])
         flag = "_archived" if c.target == "hubspot" else "_deleted"
-        table = f"{c.target}_{c.pair}_snapshot"
+        table = SnapshotTables.of(c.pair).on(c.target)
         if table_exists(con, table) and column_exists(con, table, flag):
             con.execute(f"UPDATE {quoted(table)} SET {flag} = true WHERE id = ?", [c.record_id])
         source_hubspot = c.target == "salesforce"
