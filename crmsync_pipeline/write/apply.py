@@ -20,9 +20,11 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.plan.xrefs import plan_cross_references
 from crmsync_pipeline.state.audit_log import mark_interrupted_intents
 from crmsync_pipeline.state.connections import Connect, one_database_instance
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.write.batch import confirm, intend
 from crmsync_pipeline.write.batch_pipeline import Send, write_in_batches
-from crmsync_pipeline.write.job import ApplyJob, ApplySummary, CrmWriter, PendingRecord
+from crmsync_pipeline.write.crm_writer import CrmWriter
+from crmsync_pipeline.write.job import ApplyJob, ApplySummary, PendingRecord
 from crmsync_pipeline.write.rechecks import fresh_rows, know_who_writes, untouched_targets
 from crmsync_pipeline.write.stale_plans import max_plan_age
 
@@ -59,9 +61,7 @@ def _apply_plan(
 ) -> ApplySummary:
     age = max_plan_age() if max_age is None else max_age
     job = ApplyJob(connect, writer, run_id, pair_name, pair, age, ApplySummary(), halt)
-    reconcile = getattr(writer, "reconcile_bulk_jobs", None)
-    if reconcile is not None:
-        reconcile(connect, pair_name)  # a job a crashed run left behind is settled before writing again
+    writer.reconcile_bulk_jobs(connect, pair_name)  # a job a crashed run left behind settles first
     target = writer.crm
     with connect() as con:
         mark_interrupted_intents(con, run_id, pair_name, target)
@@ -83,8 +83,7 @@ def _write_all(job: ApplyJob, action: str, records: list[PendingRecord], key_fie
     writer = job.writer
     for object_name, items in _by_object(records).items():
         task = f"write {job.target} {job.pair_name}:{object_name} {action}s"
-        threshold = getattr(writer, "bulk_threshold", None)
-        if threshold is not None and len(items) > threshold:
+        if writer.goes_in_bulk(len(items)):
             job.check_halt()
             fresh = fresh_rows(job, items)
             if action == "update":  # one query per 200 records: a user's edit is never overwritten unseen
@@ -118,7 +117,7 @@ def _write_in_bulk(
         return
     refs = [r.ref for r in batch]
     payload = _payload(action, batch, key_field)
-    writer: Any = job.writer  # a Salesforce writer: it has a bulk_threshold
+    writer = job.writer
     intended_at = intend(job.connect, job.run_id, job.pair_name, job.target, refs)
     results = writer.write_in_bulk(
         job.connect, job.run_id, job.pair_name, object_name, action, refs, payload, key_field
@@ -143,14 +142,7 @@ def _pending(
     """Plan rows not yet applied (no confirmed or failed audit row), grouped into one payload per record."""
     with connect() as con:
         rows = con.execute(
-            """SELECT p.record_ref, p.salesforce_object, p.target_field, p.new_value
-               FROM plan_rows p
-               WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.action = $action
-                 AND p.preflight_error IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.run_id = p.run_id AND a.pair = p.pair
-                                 AND a.target = p.target AND a.source_id = p.record_ref
-                                 AND a.outcome IN ('confirmed', 'failed'))
-               ORDER BY p.record_ref, p.target_field""",
+            sql("write/pending_values.sql"),
             {"run_id": run_id, "pair": pair_name, "target": target, "action": action},
         ).fetchall()
     grouped: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)

@@ -25,7 +25,7 @@ def update_with_associations(
 ) -> list[WriteResult]:
     """`records` hold `id`, properties, and `association:` / `association-remove:` keys (lookups.py)."""
     properties = [{k: v for k, v in r.items() if not _is_association(k)} for r in records]
-    results: list[WriteResult] = [WriteResult(str(r["id"]), True) for r in records]
+    results: list[WriteResult] = [WriteResult.ok(str(r["id"])) for r in records]
     with_properties = [i for i, p in enumerate(properties) if len(p) > 1]
     if with_properties:
         written = connector.update(object_name, [properties[i] for i in with_properties])
@@ -77,11 +77,10 @@ def fail_unconfirmed(
     for i, other in wanted:
         record_id = ids[i] if ids is not None else results[i].record_id
         if (str(record_id), str(other)) not in confirmed:
-            results[i] = WriteResult(
+            results[i] = WriteResult.failed(
                 results[i].record_id,
-                False,
-                error_code=code or "ASSOCIATION_FAILED",
-                error_message=f"HubSpot did not confirm the association with {other}",
+                code or "ASSOCIATION_FAILED",
+                f"HubSpot did not confirm the association with {other}",
             )
 
 
@@ -112,9 +111,7 @@ def _settle(results: list[WriteResult], wanted: list[tuple[int, str]], call: Any
         if err.status is not None and err.status >= 500:
             raise  # the caller's retries are spent: the run stops and the next one tries again
         for i, _ in wanted:
-            results[i] = WriteResult(
-                results[i].record_id, False, error_code=err.code, error_message=err.message
-            )
+            results[i] = WriteResult.failed(results[i].record_id, err.code, err.message)
 
 
 def _is_association(key: str) -> bool:

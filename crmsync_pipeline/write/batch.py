@@ -13,18 +13,18 @@ from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.write.reflect import reflect_writes
 
 
-def intend(connect: Connect, run_id: str, pair: str, target: str, refs: Sequence[str]) -> datetime:
+def intend(connect: Connect, run_id: str, pair_name: str, target: str, refs: Sequence[str]) -> datetime:
     """Record the intent of writing these records; returns when it was intended."""
     intended_at = datetime.now(UTC)
     with connect() as con:
-        record_intent(con, run_id, pair, target, list(refs), intended_at)
+        record_intent(con, run_id, pair_name, target, list(refs), intended_at)
     return intended_at
 
 
 def confirm(
     connect: Connect,
     run_id: str,
-    pair: str,
+    pair_name: str,
     target: str,
     refs: Sequence[str],
     results: Sequence[WriteResult],
@@ -34,16 +34,13 @@ def confirm(
 ) -> list[WriteOutcome]:
     """Record what the CRM answered for each record (`results` in the order of `refs`); a created
     record's fields named in `agreed_empty` and left empty get an empty base."""
-    outcomes = [
-        WriteOutcome(ref, r.record_id, r.succeeded, r.created, r.error_code, r.error_message, r.error_fields)
-        for ref, r in zip(refs, results, strict=True)
-    ]
+    outcomes = [WriteOutcome.of(ref, r) for ref, r in zip(refs, results, strict=True)]
     with connect() as con:
-        record_outcomes(con, run_id, pair, target, outcomes, datetime.now(UTC), agreed_empty)
+        record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC), agreed_empty)
         reflect_writes(
             con,
             run_id,
-            pair,
+            pair_name,
             target,
             [o.record_ref for o in outcomes if o.succeeded],
             intended_at,
@@ -52,12 +49,14 @@ def confirm(
     return outcomes
 
 
-def still_intended(connect: Connect, run_id: str, pair: str, target: str, refs: Sequence[str]) -> set[str]:
+def still_intended(
+    connect: Connect, run_id: str, pair_name: str, target: str, refs: Sequence[str]
+) -> set[str]:
     """The records whose intent has no outcome yet (a write that crashed before its confirmation)."""
     with connect() as con:
         rows = con.execute(
             """SELECT DISTINCT source_id FROM audit_log WHERE run_id = ? AND pair = ? AND target = ?
                AND outcome = 'intended' AND source_id IN (SELECT unnest(?::VARCHAR[]))""",
-            [run_id, pair, target, list(refs)],
+            [run_id, pair_name, target, list(refs)],
         ).fetchall()
     return {r[0] for r in rows}

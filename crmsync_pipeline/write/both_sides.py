@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.state.connections import Connect, TakingTurns, one_database_instance
 from crmsync_pipeline.write.apply import apply_plan
-from crmsync_pipeline.write.job import ApplySummary, CrmWriter, WritesHalted
+from crmsync_pipeline.write.crm_writer import CrmWriter
+from crmsync_pipeline.write.job import ApplySummary, WritesHalted
 
 
 def apply_both(

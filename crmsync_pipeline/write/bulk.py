@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +40,7 @@ def bulk_write(
     connect: Connect,
     connector: SalesforceConnector,
     run_id: str,
-    pair: str,
+    pair_name: str,
     sobject: str,
     operation: str,
     refs: Sequence[str],
@@ -58,20 +59,22 @@ def bulk_write(
         with connect() as con:
             con.execute(
                 "INSERT INTO bulk_jobs VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?)",
-                [job_id, run_id, pair, sobject, operation, now, now],
+                [job_id, run_id, pair_name, sobject, operation, now, now],
             )
             insert_rows(
                 con,
                 "bulk_job_records",
                 [(job_id, i - start, refs[i], json.dumps(rows[i])) for i in range(start, end)],
             )
-        log.info("Bulk %s job %s for %d %s record(s) of %s", operation, job_id, end - start, sobject, pair)
+        log.info(
+            "Bulk %s job %s for %d %s record(s) of %s", operation, job_id, end - start, sobject, pair_name
+        )
 
     return connector.bulk_ingest(operation, sobject, rows, external_id_field, on_job_created)
 
 
 def settle_jobs(
-    connect: Connect, run_id: str, pair: str, sobject: str, results: Sequence[WriteResult]
+    connect: Connect, run_id: str, pair_name: str, sobject: str, results: Sequence[WriteResult]
 ) -> None:
     """After the outcomes are recorded: this run's submitted jobs for the sObject are done."""
     failed = bool(results) and all((r.error_code or "").startswith("BULK_JOB_") for r in results)
@@ -79,50 +82,62 @@ def settle_jobs(
         con.execute(
             "UPDATE bulk_jobs SET state = ?, updated_at = ? WHERE run_id = ? AND pair = ? AND sobject = ? "
             "AND state = 'submitted'",
-            ["failed" if failed else "complete", datetime.now(UTC), run_id, pair, sobject],
+            ["failed" if failed else "complete", datetime.now(UTC), run_id, pair_name, sobject],
         )
 
 
 def reconcile_bulk_jobs(
-    connect: Connect, connector: SalesforceConnector, pair: str | None = None, sobject: str | None = None
+    connect: Connect,
+    connector: SalesforceConnector,
+    pair_name: str | None = None,
+    sobject: str | None = None,
 ) -> int:
     """Settle every job still recorded as submitted (a run died while it ran): read its results and
     record them under the run that submitted it, for the records whose intent has no outcome yet.
     A job never closed (the crash came before the upload finished) is aborted: nothing was written, so
     those intents stay open and the records are planned again. Returns the jobs settled."""
     with connect() as con:
-        jobs = con.execute(
+        rows = con.execute(
             """SELECT job_id, run_id, pair, sobject, operation, created_at FROM bulk_jobs
                WHERE state = 'submitted' AND job_id IS NOT NULL
                  AND ($pair IS NULL OR pair = $pair) AND ($sobject IS NULL OR sobject = $sobject)
                ORDER BY created_at""",
-            {"pair": pair, "sobject": sobject},
+            {"pair": pair_name, "sobject": sobject},
         ).fetchall()
-    for job_id, run_id, job_pair, job_sobject, operation, created_at in jobs:
-        state = _reconcile_job(
-            connect, connector, job_id, run_id, job_pair, job_sobject, operation, created_at
-        )
+    jobs = [SubmittedJob(*row) for row in rows]  # the SELECT's columns are the fields, in order
+    for job in jobs:
+        state = _reconcile_job(connect, connector, job)
         with connect() as con:
             con.execute(
                 "UPDATE bulk_jobs SET state = ?, updated_at = ? WHERE job_id = ?",
-                [state, datetime.now(UTC), job_id],
+                [state, datetime.now(UTC), job.job_id],
             )
         log.info(
-            "Bulk job %s of run %s (%s %s) reconciled: %s", job_id, run_id, operation, job_sobject, state
+            "Bulk job %s of run %s (%s %s) reconciled: %s",
+            job.job_id,
+            job.run_id,
+            job.operation,
+            job.sobject,
+            state,
         )
     return len(jobs)
 
 
-def _reconcile_job(
-    connect: Connect,
-    connector: SalesforceConnector,
-    job_id: str,
-    run_id: str,
-    pair: str,
-    sobject: str,
-    operation: str,
-    created_at: datetime,
-) -> str:
+@dataclass(frozen=True)
+class SubmittedJob:
+    """A row of `bulk_jobs` still 'submitted': a run died while the job ran."""
+
+    job_id: str
+    run_id: str
+    pair_name: str
+    sobject: str
+    operation: str  # upsert | update
+    created_at: datetime
+
+
+def _reconcile_job(connect: Connect, connector: SalesforceConnector, job: SubmittedJob) -> str:
+    """Read the job's results into the outcomes of the intents still open; returns its new state."""
+    job_id, sobject = job.job_id, job.sobject
     with connect() as con:
         stored = con.execute(
             "SELECT record_ref, payload FROM bulk_job_records WHERE job_id = ? ORDER BY position", [job_id]
@@ -135,17 +150,18 @@ def _reconcile_job(
         if state in ("Open", "Aborted"):
             return "failed"  # nothing was written: the intents stay open and the records are planned again
         results = connector.bulk_ingest_results(
-            sobject, job_id, [json.loads(p) for _, p in stored], operation
+            sobject, job_id, [json.loads(p) for _, p in stored], job.operation
         )
     except CrmError as error:
         if error.status == 404:  # the org no longer knows the job (it keeps them 7 days)
             return "failed"
         raise
     refs = [ref for ref, _ in stored]
-    open_refs = still_intended(connect, run_id, pair, "salesforce", refs)
+    open_refs = still_intended(connect, job.run_id, job.pair_name, "salesforce", refs)
     kept = [(ref, r) for ref, r in zip(refs, results, strict=True) if ref in open_refs]
     if kept:
-        confirm(connect, run_id, pair, "salesforce", [k for k, _ in kept], [r for _, r in kept], created_at)
+        kept_refs, kept_results = [k for k, _ in kept], [r for _, r in kept]
+        confirm(connect, job.run_id, job.pair_name, "salesforce", kept_refs, kept_results, job.created_at)
     return "reconciled"
 
 

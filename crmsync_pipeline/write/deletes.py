@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import duckdb
+
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.connectors import hubspot_deletes, salesforce_deletes
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
@@ -22,7 +24,9 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.plan.deletes import DELETE_REASON, close_link
 from crmsync_pipeline.state.connections import Connect
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 from crmsync_pipeline.write.batch import confirm, intend
 
 BATCH = 100
@@ -65,19 +69,13 @@ def apply_deletes(
 
 
 def planned_deletes(connect: Connect, run_id: str, pair_name: str) -> list[PlannedDelete]:
+    """The run's delete, archive, erase and restore rows not yet confirmed or failed, one per record."""
     with connect() as con:
         rows = con.execute(
-            """SELECT DISTINCT action, target, record_ref, hubspot_id, salesforce_object, salesforce_id,
-                      regexp_extract(reason, '(hubspot|salesforce)$') AS deleted_in
-               FROM plan_rows p
-               WHERE run_id = $run AND pair = $pair AND reason LIKE $reason AND preflight_error IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.run_id = p.run_id AND a.pair = p.pair
-                                 AND a.target = p.target AND a.source_id = p.record_ref
-                                 AND a.outcome IN ('confirmed', 'failed'))
-               ORDER BY record_ref""",
+            sql("write/planned_deletes.sql"),
             {"run": run_id, "pair": pair_name, "reason": DELETE_REASON + "%"},
         ).fetchall()
-    return [PlannedDelete(*r) for r in rows]
+    return [PlannedDelete(*r) for r in rows]  # the file's columns are the fields, in order
 
 
 def _still_deleted(
@@ -103,7 +101,16 @@ def _still_deleted(
     return [r for r in rows if r.hubspot_id not in live_hubspot and r.salesforce_id not in live_salesforce]
 
 
-def _propagate(connect, hubspot, salesforce, hubspot_object, run_id, pair_name, rows) -> Counter[str]:  # type: ignore[no-untyped-def]
+def _propagate(
+    connect: Connect,
+    hubspot: HubSpotConnector,
+    salesforce: SalesforceConnector,
+    hubspot_object: str,
+    run_id: str,
+    pair_name: str,
+    rows: list[PlannedDelete],
+) -> Counter[str]:
+    """Delete (or archive) one batch's records whose twin is still deleted, and close their links."""
     still = _still_deleted(hubspot, salesforce, hubspot_object, rows)
     done: Counter[str] = Counter(came_back=len(rows) - len(still))
     if not still:
@@ -128,13 +135,19 @@ def _propagate(connect, hubspot, salesforce, hubspot_object, run_id, pair_name, 
 
 def _already_deleted_is_done(result: WriteResult) -> WriteResult:
     if result.error_code == "ENTITY_IS_DELETED":
-        return WriteResult(
-            result.record_id, True, error_code=result.error_code, error_message="already deleted"
-        )
+        return result.counted_as_done("already deleted")
     return result
 
 
-def _prepare_restores(connect, hubspot, salesforce, hubspot_object, run_id, pair_name, rows) -> Counter[str]:  # type: ignore[no-untyped-def]
+def _prepare_restores(
+    connect: Connect,
+    hubspot: HubSpotConnector,
+    salesforce: SalesforceConnector,
+    hubspot_object: str,
+    run_id: str,
+    pair_name: str,
+    rows: list[PlannedDelete],
+) -> Counter[str]:
     """Close the old links of the records to re-create; drop restores of records that came back."""
     still = _still_deleted(hubspot, salesforce, hubspot_object, rows)
     back = sorted({r.ref for r in rows} - {r.ref for r in still})
@@ -151,8 +164,9 @@ def _prepare_restores(connect, hubspot, salesforce, hubspot_object, run_id, pair
     return Counter(to_restore=len({r.ref for r in still}), came_back=len(back))
 
 
-def _flag_gone(con, pair_name: str, target: str, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
-    table = f"{target}_{pair_name}_snapshot"
+def _flag_gone(con: duckdb.DuckDBPyConnection, pair_name: str, target: str, ids: list[str]) -> None:
+    """The snapshot marks the records gone, so the next cycle plans nothing for them."""
+    table = SnapshotTables.of(pair_name).on(target)
     if not ids or not table_exists(con, table):
         return
     flag = "_archived" if target == "hubspot" else "_deleted"

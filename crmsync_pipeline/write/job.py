@@ -1,5 +1,5 @@
-"""What applying a plan works with: the writer a CRM connector offers, the records waiting to be
-written, and one apply job's settings and running summary."""
+"""What applying a plan works with: the records waiting to be written, and one apply job's settings
+(the CrmWriter of crm_writer.py among them) and running summary."""
 
 from __future__ import annotations
 
@@ -7,27 +7,12 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from crmsync_pipeline.config import Direction, ObjectPair
-from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.state.audit_log import WriteOutcome
 from crmsync_pipeline.state.connections import Connect
-
-
-class CrmWriter(Protocol):
-    """What applying a plan needs from a CRM connector. Outcomes come back in input order. A writer
-    may also carry `source` (a SourceReader of the other CRM, for stale-plan checks) and
-    `bulk_threshold` with `write_in_bulk` / `reconcile_bulk_jobs` (Salesforce)."""
-
-    crm: str
-    batch_size: int
-
-    def create(
-        self, object_name: str, key_field: str, records: list[dict[str, Any]]
-    ) -> list[WriteResult]: ...
-
-    def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]: ...
+from crmsync_pipeline.write.crm_writer import CrmWriter
 
 
 class WritesHalted(RuntimeError):

@@ -14,6 +14,7 @@ from pathlib import Path
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.names import quoted
 from crmsync_pipeline.state.sync_errors import keep_results
 
 
@@ -32,10 +33,10 @@ def confirmed_pairs(
     """One result per wanted pair: a pair HubSpot did not confirm (a 207 answer) failed."""
     confirmed, code = answer
     return [
-        WriteResult(None, True)
+        WriteResult.ok(None)
         if (str(t), str(o)) in confirmed
-        else WriteResult(None, False, error_code=code or "ASSOCIATION_FAILED",
-                         error_message=f"HubSpot did not confirm the association of {t} with {o}")
+        else WriteResult.failed(None, code or "ASSOCIATION_FAILED",
+                                f"HubSpot did not confirm the association of {t} with {o}")
         for t, o in wanted
     ]  # fmt: skip
 
@@ -43,7 +44,7 @@ def confirmed_pairs(
 def all_of(results: list[WriteResult]) -> WriteResult:
     """A pair held by several junction rows is removed once every row is deleted (a row someone deleted
     meanwhile, ENTITY_IS_DELETED, is as good as deleted)."""
-    return next((r for r in results if not gone(r)), WriteResult(results[0].record_id, True))
+    return next((r for r in results if not gone(r)), WriteResult.ok(results[0].record_id))
 
 
 def gone(result: WriteResult) -> bool:
@@ -67,7 +68,7 @@ class JunctionWrites:
         try:
             return call()
         except CrmError as err:
-            return [WriteResult(None, False, error_code=err.code, error_message=err.message)] * count
+            return [WriteResult.failed(None, err.code, err.message)] * count
 
     def added(self, target: str, keys: list, pairs: list, results: list[WriteResult]) -> set[tuple[str, str]]:
         self._keep(target, "associate", pairs, results)
@@ -98,7 +99,8 @@ class JunctionWrites:
     def forget_settled(self, other_pair: str) -> None:
         """Pairs that failed before and were not tried this run no longer differ: their errors go."""
         with db.connect(self.state_path) as con:
-            for target, id_column in (("hubspot", "hubspot_id"), ("salesforce", "salesforce_id")):
+            for target in ("hubspot", "salesforce"):
+                id_column = quoted(f"{target}_id")  # a ref holds the ids of the side written
                 con.execute(
                     f"""DELETE FROM sync_errors WHERE pair = $this AND target = $target
                         AND record_ref NOT IN (SELECT unnest($failed::VARCHAR[]))

@@ -6,16 +6,18 @@ by its natural key before it is inserted. Only what the CRM confirmed counts (ju
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crmsync_pipeline.config import AssociationMapping, Mapping
+from crmsync_pipeline.config import AssociationMapping, Junction, Mapping
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.extract.junctions import JUNCTION_FIELD, JUNCTIONS_TABLE
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import table_exists
 from crmsync_pipeline.write.associations import archive_associations
 from crmsync_pipeline.write.junction_outcomes import (
@@ -25,6 +27,17 @@ from crmsync_pipeline.write.junction_outcomes import (
     confirmed_pairs,
     gone,
 )
+
+Key = tuple[str, str]  # (this record's HubSpot id, the associated record's HubSpot id)
+
+
+@dataclass(frozen=True)
+class HeldPairs:
+    """The junction pairs each side holds now, and those both agreed on after the last run (base)."""
+
+    in_hubspot: dict[Key, tuple[str, str]]  # -> the two Salesforce ids
+    in_salesforce: dict[Key, tuple[str, str, list[str]]]  # -> the two Salesforce ids, the junction rows
+    agreed_before: set[Key]
 
 
 def sync_junctions(
@@ -44,107 +57,152 @@ def sync_junctions(
     assert junction is not None
     summary = JunctionSummary()
     field_prefix = f"{JUNCTION_FIELD}{junction.object}:"
-    with db.connect(state_path) as con:
-        con.execute(JUNCTIONS_TABLE)
-        if not table_exists(con, "hubspot_associations"):
-            return summary
-        hubspot_pairs = con.execute(
-            """SELECT DISTINCT a.from_id, a.to_id, lt.salesforce_id, lo.salesforce_id FROM hubspot_associations a
-               JOIN links lt ON lt.pair = $this AND lt.hubspot_id = a.from_id
-               JOIN links lo ON lo.pair = $other AND lo.hubspot_id = a.to_id AND lo.salesforce_object = 'Contact'
-               WHERE a.from_object = $this_object AND a.to_object = $other_object""",
-            {
-                "this": pair_name,
-                "other": association.to,
-                "this_object": pair.hubspot,
-                "other_object": other.hubspot,
-            },
-        ).fetchall()
-        salesforce_pairs = con.execute(
-            """SELECT lt.hubspot_id, lo.hubspot_id, j.this_id, j.other_id, j.id FROM salesforce_junctions j
-               JOIN links lt ON lt.pair = $this AND lt.salesforce_id = j.this_id
-               JOIN links lo ON lo.pair = $other AND lo.salesforce_id = j.other_id
-               WHERE j.object = $object AND NOT j.deleted""",
-            {"this": pair_name, "other": association.to, "object": junction.object},
-        ).fetchall()
-        agreed_before = {
-            (h, f.removeprefix(field_prefix))
-            for h, f in con.execute(
-                "SELECT hubspot_id, field FROM base_values WHERE pair = ? AND starts_with(field, ?)",
-                [pair_name, field_prefix],
-            ).fetchall()
-        }
-    by_hubspot = {(t, o): (st, so) for t, o, st, so in hubspot_pairs}
-    by_salesforce: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
-    for t, o, st, so, junction_id in salesforce_pairs:  # a merge may leave one pair on several rows
-        by_salesforce.setdefault((t, o), (st, so, []))[2].append(junction_id)
-    in_hubspot, in_salesforce = set(by_hubspot), set(by_salesforce)
-    new_in_hubspot = sorted(in_hubspot - in_salesforce - agreed_before)
-    new_in_salesforce = sorted(in_salesforce - in_hubspot - agreed_before)
-    removed_in_salesforce = sorted((in_hubspot - in_salesforce) & agreed_before)
-    removed_in_hubspot = sorted((in_salesforce - in_hubspot) & agreed_before)
+    held = _held_pairs(state_path, pair_name, association, pair.hubspot, other.hubspot, field_prefix)
+    if held is None:
+        return summary
+    in_hubspot, in_salesforce, before = set(held.in_hubspot), set(held.in_salesforce), held.agreed_before
     writes = JunctionWrites(state_path, run_id, pair_name, datetime.now(UTC), summary)
     agreed = in_hubspot & in_salesforce
-    if new_in_hubspot:
-        pairs = [by_hubspot[k] for k in new_in_hubspot]
-        records = [{junction.this_field: t, junction.other_field: o, **junction.values} for t, o in pairs]
-        results = writes.attempt(lambda: salesforce.create(junction.object, records), len(records))
-        agreed |= writes.added("salesforce", new_in_hubspot, pairs, results)
-        with db.connect(state_path) as con:
-            insert_rows(
-                con,
-                "salesforce_junctions",
-                [(junction.object, r.record_id, t, o, False, writes.now)
-                 for (t, o), r in zip(pairs, results, strict=True) if r.succeeded],
-                "ON CONFLICT (id) DO NOTHING",
-            )  # fmt: skip
-    if removed_in_hubspot:
-        ids = [i for k in removed_in_hubspot for i in by_salesforce[k][2]]
-        answers = dict(zip(ids, writes.attempt(lambda: salesforce.delete(ids), len(ids)), strict=True))
-        results = [all_of([answers[i] for i in by_salesforce[k][2]]) for k in removed_in_hubspot]
-        pairs = [by_salesforce[k][:2] for k in removed_in_hubspot]
-        agreed |= writes.removed("salesforce", removed_in_hubspot, pairs, results)
-        with db.connect(state_path) as con:
-            con.execute(
-                "UPDATE salesforce_junctions SET deleted = true WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                [[i for i, r in answers.items() if gone(r)]],
-            )
+    agreed |= _add_in_salesforce(
+        writes, salesforce, junction, held, sorted(in_hubspot - in_salesforce - before)
+    )
+    agreed |= _remove_in_salesforce(writes, salesforce, held, sorted((in_salesforce - in_hubspot) & before))
+    removed_in_salesforce = sorted((in_hubspot - in_salesforce) & before)
     if association.hubspot_type_id is not None:
-        type_id = association.hubspot_type_id
-        if new_in_salesforce:
-            wanted = [(t, o, type_id) for t, o in new_in_salesforce]
-
-            def associate() -> list[WriteResult]:
-                answer = hubspot.associate(pair.hubspot, other.hubspot, wanted)
-                return confirmed_pairs(new_in_salesforce, answer)
-
-            results = writes.attempt(associate, len(wanted))
-            done = writes.added("hubspot", new_in_salesforce, new_in_salesforce, results)
-            agreed |= done
-            mirrored = [(pair.hubspot, t, other.hubspot, o, [type_id], writes.now) for t, o in sorted(done)]
-            with db.connect(state_path) as con:
-                insert_rows(con, "hubspot_associations", mirrored)
-        if removed_in_salesforce:
-
-            def archive() -> list[WriteResult]:
-                archive_associations(hubspot, pair.hubspot, other.hubspot, removed_in_salesforce)
-                return [WriteResult(None, True) for _ in removed_in_salesforce]
-
-            results = writes.attempt(archive, len(removed_in_salesforce))
-            agreed |= writes.removed("hubspot", removed_in_salesforce, removed_in_salesforce, results)
-            with db.connect(state_path) as con:
-                for (t, o), r in zip(removed_in_salesforce, results, strict=True):
-                    if r.succeeded:
-                        con.execute(
-                            """DELETE FROM hubspot_associations WHERE from_object = ? AND from_id = ?
-                               AND to_object = ? AND to_id = ?""",
-                            [pair.hubspot, t, other.hubspot, o],
-                        )
+        objects = (pair.hubspot, other.hubspot)
+        new_in_salesforce = sorted(in_salesforce - in_hubspot - before)
+        agreed |= _add_in_hubspot(writes, hubspot, objects, association.hubspot_type_id, new_in_salesforce)
+        agreed |= _remove_in_hubspot(writes, hubspot, objects, removed_in_salesforce)
     else:
         agreed |= set(removed_in_salesforce)  # HubSpot is not written: nothing to remove there
     _keep_agreed(state_path, run_id, pair_name, field_prefix, agreed, writes.now)
     writes.forget_settled(association.to)
     return summary
+
+
+def _held_pairs(
+    state_path: Path,
+    pair_name: str,
+    association: AssociationMapping,
+    hubspot_object: str,
+    other_hubspot_object: str,
+    field_prefix: str,
+) -> HeldPairs | None:
+    """None before HubSpot's associations were ever read (nothing to compare yet)."""
+    assert association.junction is not None
+    with db.connect(state_path) as con:
+        con.execute(JUNCTIONS_TABLE)
+        if not table_exists(con, "hubspot_associations"):
+            return None
+        hubspot_pairs = con.execute(
+            sql("write/junction_pairs_in_hubspot.sql"),
+            {"this": pair_name, "other": association.to,
+             "this_object": hubspot_object, "other_object": other_hubspot_object},
+        ).fetchall()  # fmt: skip
+        salesforce_pairs = con.execute(
+            sql("write/junction_pairs_in_salesforce.sql"),
+            {"this": pair_name, "other": association.to, "object": association.junction.object},
+        ).fetchall()
+        agreed = con.execute(
+            "SELECT hubspot_id, field FROM base_values WHERE pair = ? AND starts_with(field, ?)",
+            [pair_name, field_prefix],
+        ).fetchall()
+    in_salesforce: dict[Key, tuple[str, str, list[str]]] = {}
+    for t, o, st, so, junction_id in salesforce_pairs:  # a merge may leave one pair on several rows
+        in_salesforce.setdefault((t, o), (st, so, []))[2].append(junction_id)
+    return HeldPairs(
+        in_hubspot={(t, o): (st, so) for t, o, st, so in hubspot_pairs},
+        in_salesforce=in_salesforce,
+        agreed_before={(h, f.removeprefix(field_prefix)) for h, f in agreed},
+    )
+
+
+def _add_in_salesforce(
+    writes: JunctionWrites,
+    salesforce: SalesforceConnector,
+    junction: Junction,
+    held: HeldPairs,
+    keys: list[Key],
+) -> set[Key]:
+    """Junction records for the pairs HubSpot holds alone; returns the pairs Salesforce confirmed."""
+    if not keys:
+        return set()
+    pairs = [held.in_hubspot[k] for k in keys]
+    records = [{junction.this_field: t, junction.other_field: o, **junction.values} for t, o in pairs]
+    results = writes.attempt(lambda: salesforce.create(junction.object, records), len(records))
+    done = writes.added("salesforce", keys, pairs, results)
+    with db.connect(writes.state_path) as con:
+        insert_rows(
+            con,
+            "salesforce_junctions",
+            [(junction.object, r.record_id, t, o, False, writes.now)
+             for (t, o), r in zip(pairs, results, strict=True) if r.succeeded],
+            "ON CONFLICT (id) DO NOTHING",
+        )  # fmt: skip
+    return done
+
+
+def _remove_in_salesforce(
+    writes: JunctionWrites, salesforce: SalesforceConnector, held: HeldPairs, keys: list[Key]
+) -> set[Key]:
+    """Delete the junction records of pairs HubSpot removed; returns the pairs whose removal failed."""
+    if not keys:
+        return set()
+    ids = [i for k in keys for i in held.in_salesforce[k][2]]
+    answers = dict(zip(ids, writes.attempt(lambda: salesforce.delete(ids), len(ids)), strict=True))
+    results = [all_of([answers[i] for i in held.in_salesforce[k][2]]) for k in keys]
+    pairs = [held.in_salesforce[k][:2] for k in keys]
+    kept = writes.removed("salesforce", keys, pairs, results)
+    with db.connect(writes.state_path) as con:
+        con.execute(
+            "UPDATE salesforce_junctions SET deleted = true WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+            [[i for i, r in answers.items() if gone(r)]],
+        )
+    return kept
+
+
+def _add_in_hubspot(
+    writes: JunctionWrites, hubspot: HubSpotConnector, objects: tuple[str, str], type_id: int, keys: list[Key]
+) -> set[Key]:
+    """Associate the pairs Salesforce holds alone; returns the pairs HubSpot confirmed."""
+    if not keys:
+        return set()
+    from_object, to_object = objects
+    wanted = [(t, o, type_id) for t, o in keys]
+
+    def associate() -> list[WriteResult]:
+        return confirmed_pairs(keys, hubspot.associate(from_object, to_object, wanted))
+
+    done = writes.added("hubspot", keys, keys, writes.attempt(associate, len(wanted)))
+    mirrored = [(from_object, t, to_object, o, [type_id], writes.now) for t, o in sorted(done)]
+    with db.connect(writes.state_path) as con:
+        insert_rows(con, "hubspot_associations", mirrored)
+    return done
+
+
+def _remove_in_hubspot(
+    writes: JunctionWrites, hubspot: HubSpotConnector, objects: tuple[str, str], keys: list[Key]
+) -> set[Key]:
+    """Archive the associations of pairs Salesforce removed; returns the pairs whose removal failed."""
+    if not keys:
+        return set()
+    from_object, to_object = objects
+
+    def archive() -> list[WriteResult]:
+        archive_associations(hubspot, from_object, to_object, keys)
+        return [WriteResult.ok(None) for _ in keys]
+
+    results = writes.attempt(archive, len(keys))
+    kept = writes.removed("hubspot", keys, keys, results)
+    with db.connect(writes.state_path) as con:
+        for (t, o), r in zip(keys, results, strict=True):
+            if r.succeeded:
+                con.execute(
+                    """DELETE FROM hubspot_associations WHERE from_object = ? AND from_id = ?
+                       AND to_object = ? AND to_id = ?""",
+                    [from_object, t, to_object, o],
+                )
+    return kept
 
 
 def _keep_agreed(

@@ -6,28 +6,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from crmsync_pipeline.connectors.salesforce import SalesforceConnector
-from crmsync_pipeline.extract.salesforce_edit_times import learn_integration_user
 from crmsync_pipeline.write.job import ApplyJob, PendingRecord
-from crmsync_pipeline.write.stale_plans import (
-    HubSpotSource,
-    SalesforceSource,
-    SourceReader,
-    drop_rows_whose_target_moved,
-    drop_stale_rows,
-)
+from crmsync_pipeline.write.stale_plans import drop_rows_whose_target_moved, drop_stale_rows
 
 
 def know_who_writes(job: ApplyJob, records: list[PendingRecord]) -> None:
     """Before crmsync's first Salesforce write, learn which user it writes as (see salesforce_edit_times)."""
-    connector = getattr(job.writer, "connector", None)
-    if records and job.target == "salesforce" and isinstance(connector, SalesforceConnector):
-        learn_integration_user(job.connect, connector)
+    if records:
+        job.writer.learn_who_writes(job.connect)
 
 
 def fresh_rows(job: ApplyJob, batch: list[PendingRecord]) -> list[PendingRecord]:
     """The batch without the rows whose source moved since the plan (checked only once they are old)."""
-    source: SourceReader | None = getattr(job.writer, "source", None)
+    source = job.writer.source
     if source is None or not batch:
         return batch
     dropped = drop_stale_rows(
@@ -50,19 +41,16 @@ def untouched_targets(job: ApplyJob, batch: list[PendingRecord]) -> list[Pending
     """The update batch without the fields someone edited on the target since the snapshot. Bulk jobs
     are checked too (one query per 200 records): a job that overwrote an edit made while the run planned
     would lose it without a trace (found by the chaos soak)."""
-    connector = getattr(job.writer, "connector", None)
-    if connector is None or not batch:
+    reader = job.writer.target_reader()
+    if reader is None or not batch:
         return batch
-    reader: SourceReader = (
-        HubSpotSource(connector) if job.target == "hubspot" else SalesforceSource(connector)
-    )
     moved = drop_rows_whose_target_moved(
         job.connect,
         reader,
         job.run_id,
         job.pair_name,
         job.pair,
-        [(r.ref, r.object_name, list(r.values)) for r in batch],
+        batch,
     )
     if not moved:
         return batch

@@ -64,14 +64,13 @@ def apply_record_merges(
             else:
                 answer = hubspot_merge(hubspot, pair.hubspot, other_survivor, other_loser)
         except CrmError as err:
-            failure = WriteResult(other_loser, False, error_code=err.code, error_message=err.message,
-                                  error_fields=tuple(err.fields or ()))  # fmt: skip
+            failure = WriteResult.failed(other_loser, err.code, err.message, err.fields or ())
             with connect() as con:
                 keep_results(con, run_id, pair_name, other, "merge", [(other_loser, failure)], _now())
                 _failed(con, pair_name, side, loser, survivor, other_loser, other_survivor, err, run_id)
             done.failed += 1
             continue
-        merged = WriteResult(other_loser, True)
+        merged = WriteResult.ok(other_loser)
         with connect() as con:
             keep_results(con, run_id, pair_name, other, "merge", [(other_loser, merged)], _now())
             _merged(con, pair_name, pair, side, loser, survivor, other_loser, other_survivor, answer)

@@ -10,13 +10,15 @@ from datetime import datetime
 import duckdb
 
 from crmsync_pipeline.plan.lookups import reflect_association_writes
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
 def reflect_writes(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    pair: str,
+    pair_name: str,
     target: str,
     refs: Sequence[str],
     intended_at: datetime,
@@ -29,17 +31,12 @@ def reflect_writes(
     # The batch's confirmed updates, found once (plan_rows and audit_log hold the whole run); the
     # association mirror and one UPDATE per snapshot field read this small table.
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE reflected_writes AS
-           SELECT p.record_ref, p.target_field, p.new_value FROM plan_rows p
-           JOIN audit_log a ON a.run_id = p.run_id AND a.pair = p.pair AND a.target = p.target
-            AND a.source_id = p.record_ref AND a.field = p.target_field AND a.outcome = 'confirmed'
-           WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target AND p.action = 'update'
-             AND p.record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
-        {"run_id": run_id, "pair": pair, "target": target, "refs": list(refs)},
+        sql("write/reflected_writes.sql"),
+        {"run_id": run_id, "pair": pair_name, "target": target, "refs": list(refs)},
     )
     if target == "hubspot" and hubspot_object:
         reflect_association_writes(con, hubspot_object)
-    table = f"{target}_{pair}_snapshot"
+    table = SnapshotTables.of(pair_name).on(target)
     if not table_exists(con, table):
         return
     columns = table_columns(con, table)

@@ -13,20 +13,35 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from crmsync_pipeline.config import ObjectPair
-from crmsync_pipeline.connectors.hubspot import HubSpotConnector
-from crmsync_pipeline.connectors.salesforce import SalesforceConnector, soql_in
-from crmsync_pipeline.extract.salesforce import parse_salesforce_time, salesforce_text
+from crmsync_pipeline.extract.salesforce import parse_salesforce_time
 from crmsync_pipeline.extract.salesforce_edit_times import SYSTEM_FIELDS, remember_edit_times
+from crmsync_pipeline.plan.rows import COLUMNS, PlanRow
 from crmsync_pipeline.state.connections import Connect
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
+from crmsync_pipeline.write.job import PendingRecord
+
+# The readers live in source_readers.py; undo/plan.py and cli/undo_command.py still import them here.
+from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource, SourceReader
+
+__all__ = [
+    "STALE",
+    "HubSpotSource",
+    "SalesforceSource",
+    "SourceReader",
+    "drop_rows_whose_target_moved",
+    "drop_stale_rows",
+    "max_plan_age",
+]
 
 MAX_PLAN_AGE_ENV = "CRMSYNC_MAX_PLAN_AGE_SECONDS"
 STALE = "STALE_PLAN"
-SOQL_IDS = 200  # ids per `Id IN (...)` query: keeps the query URL well under Salesforce's limit
 
 
 def max_plan_age() -> timedelta:
@@ -34,44 +49,17 @@ def max_plan_age() -> timedelta:
     return timedelta(seconds=float(os.environ.get(MAX_PLAN_AGE_ENV) or 60))
 
 
-class SourceReader(Protocol):
-    """Reads the current values of source records, as text in the form their snapshot holds."""
+@dataclass(frozen=True)
+class HeldField:
+    """One field of one record held back from its write (marked STALE_PLAN in plan_rows)."""
 
-    crm: str
+    record_ref: str
+    action: str
+    target_field: str
 
-    def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]: ...
-
-
-class HubSpotSource:
-    crm = "hubspot"
-
-    def __init__(self, connector: HubSpotConnector):
-        self.connector = connector
-
-    def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
-        found = self.connector.batch_read(object_name, ids, fields)
-        return {str(r["id"]): r.get("properties") or {} for r in found}
-
-
-class SalesforceSource:
-    crm = "salesforce"
-
-    def __init__(self, connector: SalesforceConnector):
-        self.connector = connector
-
-    def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
-        types = self.connector.field_types(object_name)
-        # a field the org lacks (before `crmsync setup`) would fail the whole query; it reads as empty
-        known = [f for f in fields if f in types or ("." in f and f.split(".")[0] + "Id" in types)]
-        select = ", ".join(quoted(f)[1:-1] for f in ["Id", *dict.fromkeys(f for f in known if f != "Id")])
-        quoted(object_name)
-        out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), SOQL_IDS):
-            soql = f"SELECT {select} FROM {object_name} WHERE " + soql_in("Id", ids[start : start + SOQL_IDS])
-            for page in self.connector.query_pages(soql):
-                for record in page:
-                    out[record["Id"]] = {f: salesforce_text(_dig(record, f)) for f in fields}
-        return out
+    @classmethod
+    def of(cls, row: PlanRow) -> HeldField:
+        return cls(row.record_ref, row.action, row.target_field)
 
 
 def drop_stale_rows(
@@ -89,18 +77,18 @@ def drop_stale_rows(
     now = datetime.now(UTC)
     rows = _aged_rows(connect, run_id, pair_name, target, refs, now - max_age)
     source_field = {f.name: f.hubspot if source.crm == "hubspot" else f.salesforce for f in pair.fields}
-    checked = [r for r in rows if r["field"] in source_field]
+    checked = [r for r in rows if r.field in source_field]
     if not checked:
         return set()
     wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in checked:
-        obj = pair.hubspot if source.crm == "hubspot" else r["salesforce_object"]
-        wanted[obj][r["source_id"]].add(source_field[r["field"]])
-    moved = _moved(connect, source, f"{source.crm}_{pair_name}_snapshot", wanted)
+        obj = pair.hubspot if source.crm == "hubspot" else r.salesforce_object
+        wanted[obj][_source_id(r)].add(source_field[r.field])
+    moved = _moved(connect, source, SnapshotTables.of(pair_name).on(source.crm), wanted)
     dropped = _rows_to_drop(checked, rows, moved, source_field)
     if dropped:
         _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC), f"the source ({source.crm})")
-    return {(r["record_ref"], r["target_field"]) for r in dropped}
+    return {(r.record_ref, r.target_field) for r in dropped}
 
 
 def drop_rows_whose_target_moved(
@@ -109,16 +97,16 @@ def drop_rows_whose_target_moved(
     run_id: str,
     pair_name: str,
     pair: ObjectPair,
-    records: Sequence[tuple[str, str, Sequence[str]]],
+    records: Sequence[PendingRecord],
 ) -> set[tuple[str, str]]:
     """Before an update batch is sent, read the target records again (one batch read) and drop the
     fields someone edited there since the snapshot the plan came from: neither CRM offers a conditional
     batch write, so without this an edit made while the run planned would be overwritten and lost.
     Next cycle the three-way merge sees both changes and decides by the field's rule.
-    `records`: (record_ref = target id, object name, target fields); returns the dropped (ref, field)."""
+    `records`: the batch's updates (ref = target id); returns the dropped (ref, target field)."""
     wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for ref, object_name, fields in records:
-        wanted[object_name][ref].update(f for f in fields if ":" not in f)  # association keys are not fields
+    for record in records:  # association keys (with ':') are not fields
+        wanted[record.object_name][record.ref].update(f for f in record.values if ":" not in f)
     if not any(wanted.values()):
         return set()
     target = target_records.crm
@@ -126,13 +114,13 @@ def drop_rows_whose_target_moved(
     # snapshot keeps its own time after crmsync's write moves the record's (see salesforce_edit_times)
     also = SYSTEM_FIELDS if target == "salesforce" else ()
     seen: list[tuple[str, str | None, datetime | None]] = []
-    moved = _moved(connect, target_records, f"{target}_{pair_name}_snapshot", wanted, also, seen)
+    moved = _moved(connect, target_records, SnapshotTables.of(pair_name).on(target), wanted, also, seen)
     if seen:
         with connect() as con:
             remember_edit_times(con, seen)
     if not moved:
         return set()
-    dropped = [{"record_ref": ref, "action": "update", "target_field": name} for ref, name in sorted(moved)]
+    dropped = [HeldField(ref, "update", name) for ref, name in sorted(moved)]
     _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC), f"the target ({target})")
     return moved
 
@@ -180,20 +168,19 @@ def _text(value: Any) -> Any:
 
 
 def _aged_rows(
-    connect: Connect, run_id: str, pair: str, target: str, refs: Sequence[str], planned_before: datetime
-) -> list[dict[str, Any]]:
+    connect: Connect, run_id: str, pair_name: str, target: str, refs: Sequence[str], planned_before: datetime
+) -> list[PlanRow]:
+    params = {"run_id": run_id, "pair": pair_name, "target": target, "before": planned_before}
     with connect() as con:
-        cursor = con.execute(
-            """SELECT record_ref, action, field, target_field, salesforce_object, new_value,
-                      CASE WHEN action = 'create' THEN record_ref
-                           WHEN target = 'salesforce' THEN hubspot_id ELSE salesforce_id END AS source_id
-               FROM plan_rows
-               WHERE run_id = $run_id AND pair = $pair AND target = $target AND preflight_error IS NULL
-                 AND planned_at <= $before AND record_ref IN (SELECT unnest($refs::VARCHAR[]))""",
-            {"run_id": run_id, "pair": pair, "target": target, "before": planned_before, "refs": list(refs)},
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = con.execute(sql("write/aged_plan_rows.sql"), {**params, "refs": list(refs)}).fetchall()
+    return [PlanRow(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
+
+
+def _source_id(row: PlanRow) -> str | None:
+    """The id of the record the row's value came from: a create's ref is its source id."""
+    if row.action == "create":
+        return row.record_ref
+    return row.hubspot_id if row.target == "salesforce" else row.salesforce_id
 
 
 def _snapshot_values(
@@ -211,41 +198,46 @@ def _snapshot_values(
 
 
 def _rows_to_drop(
-    checked: list[dict[str, Any]],
-    rows: list[dict[str, Any]],
+    checked: list[PlanRow],
+    rows: list[PlanRow],
     moved: set[tuple[str, str]],
     source_field: dict[str, str],
-) -> list[dict[str, Any]]:
-    hit = [r for r in checked if (r["source_id"], source_field[r["field"]]) in moved]
-    held_creates = {r["record_ref"] for r in hit if r["action"] == "create"}
-    updates = [r for r in hit if r["action"] != "create"]
-    return [r for r in rows if r["record_ref"] in held_creates] + updates
+) -> list[HeldField]:
+    """The updates whose source value moved, and every row of a create with any moved value (a record
+    is never created with half of its fields)."""
+    hit = [r for r in checked if (_source_id(r), source_field[r.field]) in moved]
+    held_creates = {r.record_ref for r in hit if r.action == "create"}
+    updates = [r for r in hit if r.action != "create"]
+    return [HeldField.of(r) for r in rows if r.record_ref in held_creates] + [
+        HeldField.of(r) for r in updates
+    ]
 
 
 def _mark(
     connect: Connect,
     run_id: str,
-    pair: str,
+    pair_name: str,
     target: str,
-    dropped: list[dict[str, Any]],
+    dropped: list[HeldField],
     now: datetime,
     side: str,
 ) -> None:
+    """The held fields become STALE_PLAN rows of plan_rows, and one failed result per record says so."""
     by_record: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in dropped:
-        by_record[(r["record_ref"], r["action"])].append(r["target_field"])
+        by_record[(r.record_ref, r.action)].append(r.target_field)
     with connect() as con:
         con.executemany(
             "UPDATE plan_rows SET preflight_error = ? WHERE run_id = ? AND pair = ? AND target = ? "
             "AND record_ref = ? AND target_field = ? AND preflight_error IS NULL",
-            [(STALE, run_id, pair, target, r["record_ref"], r["target_field"]) for r in dropped],
+            [(STALE, run_id, pair_name, target, r.record_ref, r.target_field) for r in dropped],
         )
         con.executemany(
             "INSERT INTO write_results VALUES (?, ?, ?, ?, ?, false, ?, ?, ?, ?)",
             [
                 (
                     run_id,
-                    pair,
+                    pair_name,
                     target,
                     ref,
                     action,
@@ -257,10 +249,3 @@ def _mark(
                 for (ref, action), fields in by_record.items()
             ],
         )
-
-
-def _dig(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
-    for step in path.split("."):
-        value = value.get(step) if isinstance(value, dict) else None
-    return value

@@ -13,12 +13,13 @@ from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.state import db
 from crmsync_pipeline.write.apply import apply_plan
+from crmsync_pipeline.write.crm_writer import CrmWriter
 
 MAPPING = load_mapping(Path(__file__).parents[2] / "crmsync.yaml")
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 
 
-class RecordingWriter:
+class RecordingWriter(CrmWriter):
     """A CRM stand-in for the bookkeeping only; HTTP behaviour is tested against the sandbox CRMs."""
 
     crm = "salesforce"

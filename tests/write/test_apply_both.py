@@ -14,13 +14,14 @@ from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.state import db
 from crmsync_pipeline.write.both_sides import apply_both
+from crmsync_pipeline.write.crm_writer import CrmWriter
 
 MAPPING = load_mapping(Path(__file__).parents[2] / "crmsync.yaml")
 PAIR = MAPPING.pair("contacts")
 PLAN = "INSERT INTO plan_rows VALUES ('r1', 'contacts', ?, 'create', ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'create', NULL, now())"
 
 
-class Writer:
+class Writer(CrmWriter):
     """A CRM stand-in for the bookkeeping only; HTTP behaviour is tested against the sandbox CRMs."""
 
     batch_size = 1
