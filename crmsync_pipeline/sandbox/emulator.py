@@ -101,8 +101,13 @@ class Emulator(abc.ABC):
         self.store.commit()
         self.on_loaded()
 
+    def check_settings(self, settings: Any) -> None:
+        """Refuse (ValueError) settings this emulator cannot apply, before they are stored."""
+
     def update_settings(self, changes: dict[str, Any]) -> BaseModel:
-        self.settings = self.Settings.model_validate({**self.settings.model_dump(), **changes})
+        candidate = self.Settings.model_validate({**self.settings.model_dump(), **changes})
+        self.check_settings(candidate)
+        self.settings = candidate
         self.store.set_meta("settings", self.settings.model_dump(mode="json"))
         self.store.commit()
         return self.settings

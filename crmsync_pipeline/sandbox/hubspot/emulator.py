@@ -7,12 +7,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from ..automation import AutomationAdmin
 from ..emulator import ApiError, Emulator
 from ..faults import Fault
 from ..seed import SeedWorld
 from . import errors
 from .association_store import AssociationStore
 from .associations import AssociationRoutes, embedded
+from .automation import Workflows
 from .batch import BatchRoutes
 from .default_properties import DEFAULT_PROPERTIES, xref_property
 from .http import json_body, json_response
@@ -61,6 +63,7 @@ class HubSpotEmulator(Emulator):
             return
         self.registry = TypeRegistry(self.store, self.settings.portal_id)
         self.search_index = SearchIndex(lambda: self.settings.search_lag_seconds)
+        self.workflows = Workflows(self)
         self.records = Records(self)
         self.associations = AssociationStore(self)
         self.lists = Lists(self)
@@ -102,6 +105,7 @@ class HubSpotEmulator(Emulator):
 
     def on_loaded(self) -> None:
         self._build_parts()
+        self.workflows.generation += 1
         self.registry.portal_id = self.settings.portal_id
         self.registry.rebuild()
         self.associations.rebuild()
@@ -112,6 +116,9 @@ class HubSpotEmulator(Emulator):
             for record in self.records.table(type_id).values():
                 self.search_index.load(type_id, record)
         self.limits = RateLimits(self)
+
+    def check_settings(self, settings: Any) -> None:
+        self.workflows.check(settings)
 
     def update_settings(self, changes: dict[str, Any]) -> BaseModel:
         settings = super().update_settings(changes)
@@ -135,6 +142,7 @@ class HubSpotEmulator(Emulator):
 
     def add_admin_routes(self, router: web.UrlDispatcher) -> None:
         SandboxUiRoutes(self).add(router)
+        AutomationAdmin(self, self.workflows.deferred).register(router)
 
     async def _search(self, request: web.Request) -> web.Response:
         otype = self.registry.resolve(request.match_info["type"])

@@ -161,6 +161,7 @@ class Records:
         self._index(otype.type_id, record)
         self.em.search_index.changed(otype.type_id, record_id, record)
         self.em.stats.records_written += 1
+        self.em.workflows.saved(otype, None, record)
         return record
 
     def update(
@@ -197,6 +198,7 @@ class Records:
         self._index(otype.type_id, updated, record)
         self.em.search_index.changed(otype.type_id, record["id"], updated)
         self.em.stats.records_written += 1
+        self.em.workflows.saved(otype, record, updated)
         return updated
 
     def archive(self, otype: ObjectType, record: dict[str, Any]) -> None:

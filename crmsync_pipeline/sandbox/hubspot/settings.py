@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..automation import AutomationRule
+
 
 class HubSpotSettings(BaseModel):
     """Defaults mimic a Professional portal with a private-app token."""
@@ -31,3 +33,13 @@ class HubSpotSettings(BaseModel):
     # merge ([?] in the reference)
     merge_assigns_new_id: bool = False
     merged_id_resolves_to_survivor: bool = True
+
+    # workflows (docs/sandbox.md, "Automation rules"): rules, named presets (automation.PRESETS), the delay
+    # before an enrolment runs, and how its write is stamped in property history
+    automation_rules: list[AutomationRule] = Field(default_factory=list)
+    automation_presets: list[str] = Field(default_factory=list)
+    workflow_delay_s: float = 0.0
+    workflow_source_type: str = "AUTOMATION_PLATFORM"
+    # [?] sourceId of a workflow's write: "enrollment" = "enrollmentId:N;actionExecutionIndex:0" (observed:
+    # it names the enrolment, not the workflow); "workflow" = "workflowId:N" (kinder, unconfirmed)
+    workflow_source_id: Literal["enrollment", "workflow"] = "enrollment"

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..clock import sf_datetime
 from . import ids
 from .errors import RecordError
 from .standard_objects import CONVERTED_LEAD_STATUS
@@ -104,9 +103,8 @@ class AdminActions:
         return master["Id"], [r["Id"] for r in loser_rows], moved
 
     def _bump(self, obj: str, row: dict[str, Any], user: str, changes: dict[str, Any] | None = None) -> None:
-        now = sf_datetime(self.org.clock.now())
-        self.org.records.write_raw(obj, {**row, **(changes or {}), "LastModifiedDate": now, "LastModifiedById": user,
-                                         "SystemModstamp": now})  # fmt: skip
+        """A save the org makes itself: new stamps, org automation, no validation."""
+        self.org.records.system_save(obj, row, changes or {}, user, validate=False)
 
     def _reparent(self, obj: str, old_ids: set[str], new_id: str, user: str) -> list[str]:
         moved = []

@@ -6,11 +6,13 @@ from typing import Any
 
 from aiohttp import web
 
+from ..automation import AutomationAdmin
 from ..emulator import ApiError, Emulator
 from ..faults import Fault
 from ..seed import SeedWorld
 from .admin import AdminActions
 from .auth import Auth
+from .automation import SalesforceAutomation
 from .bulk2 import BulkJobs
 from .catalog import StoreCatalog
 from .collections import CollectionsResource
@@ -58,6 +60,7 @@ class SalesforceEmulator(Emulator):
         self.query_resource = QueryResource(self)
         self.bulk = BulkJobs(self)
         self.admin = AdminActions(self)
+        self.automation = SalesforceAutomation(self)
         super().__init__(data_dir, fault_seed=fault_seed)
         self.allocation = ApiAllocation(self)
         for resource in (SObjectResource(self), CollectionsResource(self), CompositeResource(self),
@@ -72,6 +75,7 @@ class SalesforceEmulator(Emulator):
         self.records = Records(self.store, self.schema, self.settings, self.clock)
         self.catalog = StoreCatalog(self.records)
         self.records.rule_check = OrgRules(self.records, self.settings, self.catalog)
+        self.records.automation = self.automation
 
     def fill_columns(self) -> None:
         """Give every stored row every field of its object (after fields were added)."""
@@ -91,6 +95,7 @@ class SalesforceEmulator(Emulator):
         load_side(self, world.salesforce)
 
     def on_loaded(self) -> None:
+        self.automation.generation += 1
         self.rebuild()
         self.fill_columns()
         self.query_resource.cursors.clear()
@@ -102,6 +107,9 @@ class SalesforceEmulator(Emulator):
         settings = super().update_settings(changes)
         self.on_loaded_keep_usage()
         return settings
+
+    def check_settings(self, settings: Any) -> None:
+        self.automation.check(settings)
 
     def on_loaded_keep_usage(self) -> None:
         self.rebuild()
@@ -167,3 +175,4 @@ class SalesforceEmulator(Emulator):
 
     def add_admin_routes(self, router: web.UrlDispatcher) -> None:
         self.admin.register(router)
+        AutomationAdmin(self, self.automation.deferred).register(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from ..clock import Clock, sf_datetime
 from ..store import RecordStore
@@ -20,6 +20,14 @@ from .values import coerce
 RuleCheck = Callable[[ObjectDef, dict[str, Any], set[str], bool], None]
 
 
+class SaveAutomation(Protocol):
+    """Org automation around a save (salesforce/automation.py)."""
+
+    def before_save(self, obj: ObjectDef, row: dict[str, Any], old: dict[str, Any] | None) -> set[str]: ...
+
+    def after_save(self, obj: ObjectDef, row: dict[str, Any], old: dict[str, Any] | None) -> Any: ...
+
+
 def index_key(f: FieldDef, value: Any) -> Any:
     return value.lower() if isinstance(value, str) and not f.case_sensitive else value
 
@@ -31,7 +39,9 @@ class Records:
         self.store, self.schema, self.settings, self.clock = store, schema, settings, clock
         self.indexes: dict[tuple[str, str], dict[Any, set[str]]] = {}
         self.rule_check: RuleCheck | None = None
+        self.automation: SaveAutomation | None = None
         self._undo: list[tuple[str, str, dict | None]] | None = None
+        self._jobs: list[Any] | None = None  # asynchronous automation enrolled inside `atomic`
         self.rebuild_indexes()
 
     # ---- indexes --------------------------------------------------------------------------------
@@ -103,9 +113,9 @@ class Records:
     @contextmanager
     def atomic(self) -> Iterator[Callable[[], None]]:
         """Collect an undo log; the yielded callable rolls back every write made inside the block."""
-        outer = self._undo
-        self._undo = []
-        log = self._undo
+        outer, outer_jobs = self._undo, self._jobs
+        self._undo, self._jobs = [], []
+        log, jobs = self._undo, self._jobs
 
         def rollback() -> None:
             self._undo = None
@@ -113,13 +123,18 @@ class Records:
                 self._write(obj, rid, old)
             log.clear()
             self._undo = log
+            for job in jobs:
+                job.cancelled = True
+            jobs.clear()
 
         try:
             yield rollback
         finally:
-            self._undo = outer
+            self._undo, self._jobs = outer, outer_jobs
             if outer is not None:
                 outer.extend(log)
+            if outer_jobs is not None:
+                outer_jobs.extend(jobs)
 
     def _write(self, obj: str, rid: str, row: dict[str, Any] | None) -> None:
         old = self.store.get(obj, rid)
@@ -164,9 +179,11 @@ class Records:
                    LastModifiedById=user, SystemModstamp=now)  # fmt: skip
         if "OwnerId" in obj.fields and row.get("OwnerId") is None:
             row["OwnerId"] = user
-        apply_derived(obj, row, None, set(values), self)
-        self._check(obj, row, set(values), insert=True)
+        changed = set(values) | self._before_save(obj, row, None)
+        apply_derived(obj, row, None, changed, self)
+        self._check(obj, row, changed, insert=True)
         self._write(obj.name, rid, row)
+        self._after_save(obj, row, None)
         return rid
 
     def update(
@@ -180,10 +197,37 @@ class Records:
         values = self.resolve(obj, body, insert=False, csv=csv)
         now = sf_datetime(self.clock.now())
         row = {**old, **values, "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
-        apply_derived(obj, row, old, set(values), self)
-        self._check(obj, row, set(values), insert=False)
+        changed = set(values) | self._before_save(obj, row, old)
+        apply_derived(obj, row, old, changed, self)
+        self._check(obj, row, changed, insert=False)
         self._write(obj.name, old["Id"], row)
+        self._after_save(obj, row, old)
         return old["Id"]
+
+    def system_save(
+        self, obj_name: str, old: dict[str, Any], changes: dict[str, Any], user: str, *, validate: bool
+    ) -> dict[str, Any]:
+        """A save the org makes itself (a merge's master and re-parented children, a lead conversion, an
+        automation run): no field-level security or read-only checks, validation only when asked, org
+        automation as on any save. `changes` are stored values (already coerced)."""
+        obj = self.object(obj_name)
+        now = sf_datetime(self.clock.now())
+        row = {**old, **changes, "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
+        changed = set(changes) | self._before_save(obj, row, old)
+        apply_derived(obj, row, old, changed, self)
+        if validate:
+            self._check(obj, row, changed, insert=False)
+        self._write(obj.name, old["Id"], row)
+        self._after_save(obj, row, old)
+        return row
+
+    def _before_save(self, obj: ObjectDef, row: dict[str, Any], old: dict[str, Any] | None) -> set[str]:
+        return self.automation.before_save(obj, row, old) if self.automation is not None else set()
+
+    def _after_save(self, obj: ObjectDef, row: dict[str, Any], old: dict[str, Any] | None) -> None:
+        job = self.automation.after_save(obj, row, old) if self.automation is not None else None
+        if job is not None and self._jobs is not None:
+            self._jobs.append(job)
 
     def upsert(
         self,

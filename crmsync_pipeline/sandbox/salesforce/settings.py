@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ..automation import AutomationRule
+
 
 class ValidationRule(BaseModel):
     """An org validation rule: `error_condition` is a SOQL WHERE condition; true rejects the record."""
@@ -78,6 +80,11 @@ class SalesforceSettings(BaseModel):
     block_converted_lead_updates: bool = True
     upsert_update_returns_body: bool = Field(True, description="API >= 46: 200 + JSON; False: 204 (older)")
     insufficient_access_status: int = Field(400, description="HTTP status of INSUFFICIENT_ACCESS_OR_READONLY")
+    # org automation (docs/sandbox.md, "Automation rules"): rules that rewrite fields on save, named presets
+    # of rules (automation.PRESETS), and the delay before an automated_process rule's own save
+    automation_rules: list[AutomationRule] = Field(default_factory=list)
+    automation_presets: list[str] = Field(default_factory=list)
+    automation_delay_s: float = Field(0.0, description="seconds before automated_process rules save")
     collection_create_failure_id: str = Field(
         "omit", description="'omit' or 'null': id key on failed creates"
     )
