@@ -27,6 +27,7 @@ from crmsync_pipeline.match.review import (
 )
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
 @dataclass
@@ -46,37 +47,19 @@ def match_links(
     pair: ObjectPair,
     run_id: str,
     now: datetime,
-    hubspot_table: str | None = None,
-    salesforce_table: str | None = None,
+    tables: SnapshotTables | None = None,
 ) -> MatchResult:
     """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent."""
-    relinked = relink_converted_leads(
-        con, pair_name, pair, salesforce_table or f"salesforce_{pair_name}_snapshot", run_id, now
-    )
-    _build_match_keys(
-        con,
-        pair,
-        hubspot_table or f"hubspot_{pair_name}_snapshot",
-        salesforce_table or f"salesforce_{pair_name}_snapshot",
-    )
+    tables = tables or SnapshotTables.of(pair_name)
+    relinked = relink_converted_leads(con, pair_name, pair, tables.salesforce, run_id, now)
+    _build_match_keys(con, pair, tables)
     result = MatchResult()
     if relinked:
         result.linked_by["converted_lead"] = relinked
     for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
-        params = {"pair": pair_name, "key_kind": kind}
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match/match_by_key.sql"), params
-        )
-        linked = con.execute(
-            """INSERT INTO links SELECT $pair, hubspot_id, salesforce_object, salesforce_id, $key_kind, $now, $run_id
-               FROM match_candidates WHERE outcome = 'link'""",
-            {**params, "now": now, "run_id": run_id},
-        ).fetchall()[0][0]
+        linked, ambiguous = _link_by_key(con, pair_name, kind, run_id, now)
         if linked:
             result.linked_by[kind] += linked
-        ambiguous = con.execute(
-            "SELECT * FROM match_candidates WHERE outcome = 'ambiguous' ORDER BY hubspot_id, salesforce_id"
-        ).fetchall()
         result.ambiguous += open_ambiguities(con, pair_name, kind, ambiguous, run_id, now)
     con.execute("DROP TABLE match_candidates")
     result.duplicates = open_duplicates(con, pair_name, run_id, now)
@@ -84,33 +67,54 @@ def match_links(
     return result
 
 
-def _build_match_keys(
-    con: duckdb.DuckDBPyConnection, pair: ObjectPair, hubspot_table: str, salesforce_table: str
-) -> None:
-    """The temp table `match_keys`: one row per live record x key, with its normalized value."""
-    hubspot_columns, salesforce_columns = (
-        set(table_columns(con, hubspot_table)),
-        set(table_columns(con, salesforce_table)),
+def _link_by_key(
+    con: duckdb.DuckDBPyConnection, pair_name: str, kind: str, run_id: str, now: datetime
+) -> tuple[int, list[tuple]]:
+    """Link the records one key pairs unambiguously; returns how many, and the ambiguous candidates
+    (the temp table `match_candidates` holds all of them until the next key)."""
+    params = {"pair": pair_name, "key_kind": kind}
+    con.execute("CREATE OR REPLACE TEMP TABLE match_candidates AS " + sql("match/match_by_key.sql"), params)
+    linked = con.execute(
+        """INSERT INTO links SELECT $pair, hubspot_id, salesforce_object, salesforce_id, $key_kind, $now, $run_id
+           FROM match_candidates WHERE outcome = 'link'""",
+        {**params, "now": now, "run_id": run_id},
+    ).fetchall()[0][0]
+    ambiguous = con.execute(
+        "SELECT * FROM match_candidates WHERE outcome = 'ambiguous' ORDER BY hubspot_id, salesforce_id"
+    ).fetchall()
+    return linked, ambiguous
+
+
+def _key_sources(
+    pair: ObjectPair, tables: SnapshotTables, salesforce_columns: set[str]
+) -> list[tuple[str, str | None, int, str]]:
+    """(side, sObject, rank, FROM clause) of each set of live records keys are read from: HubSpot's,
+    then each Salesforce object of the pair in preference order."""
+    # a converted Lead is history, not a person to match (its Contact is)
+    converted = (
+        "AND coalesce(s.\"IsConverted\", 'false') <> 'true'" if "IsConverted" in salesforce_columns else ""
     )
+    live_salesforce = f"s._sobject = $sobject AND NOT coalesce(s._deleted, false) {converted}"
+    sources: list[tuple[str, str | None, int, str]] = [
+        ("hubspot", None, 0, f"{quoted(tables.hubspot)} h WHERE NOT coalesce(h._archived, false)")
+    ]
+    sources += [
+        ("salesforce", sobject, rank, f"{quoted(tables.salesforce)} s WHERE {live_salesforce}")
+        for rank, sobject in enumerate(pair.salesforce)
+    ]
+    return sources
+
+
+def _build_match_keys(con: duckdb.DuckDBPyConnection, pair: ObjectPair, tables: SnapshotTables) -> None:
+    """The temp table `match_keys`: one row per live record x key, with its normalized value."""
+    hubspot_columns = set(table_columns(con, tables.hubspot))
+    salesforce_columns = set(table_columns(con, tables.salesforce))
     keys = key_sql(pair, hubspot_columns, salesforce_columns)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE match_keys (side VARCHAR, record_id VARCHAR, sobject VARCHAR, "
         "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER)"
     )
-    # a converted Lead is history, not a person to match (its Contact is)
-    converted = (
-        "AND coalesce(s.\"IsConverted\", 'false') <> 'true'" if "IsConverted" in salesforce_columns else ""
-    )
-    sources = [("hubspot", None, 0, f"{quoted(hubspot_table)} h WHERE NOT coalesce(h._archived, false)")]
-    sources += [
-        (
-            "salesforce",
-            sobject,
-            rank,
-            f"{quoted(salesforce_table)} s WHERE s._sobject = $sobject AND NOT coalesce(s._deleted, false) {converted}",
-        )
-        for rank, sobject in enumerate(pair.salesforce)
-    ]
+    sources = _key_sources(pair, tables, salesforce_columns)
     register_normalize(con)
     try:
         for side, sobject, rank, source in sources:

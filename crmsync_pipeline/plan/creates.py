@@ -33,6 +33,7 @@ from crmsync_pipeline.plan.field_state import pipeline_property, transform_conte
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.plan.updates import as_text
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
 def plan_creates(
@@ -78,7 +79,7 @@ def plan_creates(
 def _unlinked(
     con: duckdb.DuckDBPyConnection, pair_name: str, side: Side, included: set[str], pair: ObjectPair
 ) -> list[dict[str, Any]]:
-    table = f"{side.value}_{pair_name}_snapshot"
+    table = SnapshotTables.of(pair_name).on(side)
     if not table_exists(con, table):
         return []
     if side is Side.HUBSPOT:
@@ -119,7 +120,7 @@ def _partner_gone(
     pointing = {str(r["id"]): str(r[xref]) for r in records if r.get(xref)}
     if not pointing:
         return set()
-    table = f"{other.value}_{pair_name}_snapshot"
+    table = SnapshotTables.of(pair_name).on(other)
     live_filter = (
         "NOT coalesce(_archived, false)" if other is Side.HUBSPOT else "NOT coalesce(_deleted, false)"
     )
@@ -152,13 +153,32 @@ def create_rows(
     sobject: str,
     now: datetime,
 ) -> list[PlanRow]:
+    """The create rows of one `source` record: one per mapped field that has a value for the other side
+    (or a default there), and a deal's pipeline when the record is created in HubSpot."""
     target = Side.SALESFORCE if source is Side.HUBSPOT else Side.HUBSPOT
     pipeline = record.get(pipeline_property(pair) or "") if source is Side.HUBSPOT else None
     if pair.deal_stages is not None and pipeline is None:
         pipeline = pair.deal_stages.default_pipeline
     ctx = transform_context(pair, owners, pipeline)
-    hubspot_id = record["id"] if source is Side.HUBSPOT else None
-    salesforce_id = record["id"] if source is Side.SALESFORCE else None
+
+    def row(field: str, target_field: str, value: str | None, canonical: str | None, reason: str) -> PlanRow:
+        return PlanRow(
+            run_id=run_id,
+            pair=pair_name,
+            target=target.value,
+            action="create",
+            record_ref=record["id"],
+            hubspot_id=record["id"] if source is Side.HUBSPOT else None,
+            salesforce_object=sobject,
+            salesforce_id=record["id"] if source is Side.SALESFORCE else None,
+            field=field,
+            target_field=target_field,
+            new_value=value,
+            canonical_value=canonical,
+            reason=reason,
+            planned_at=now,
+        )
+
     rows = []
     for mapped in pair.fields_for(sobject):
         if mapped.direction is Direction.NONE:
@@ -166,44 +186,11 @@ def create_rows(
         value, canonical = _converted(mapped, record, source, target, ctx)
         if value in (None, "") and mapped.default.for_side(target) is not None:
             value = mapped.default.for_side(target)
-        if value in (None, ""):
-            continue
-        rows.append(
-            PlanRow(
-                run_id=run_id,
-                pair=pair_name,
-                target=target.value,
-                action="create",
-                record_ref=record["id"],
-                hubspot_id=hubspot_id,
-                salesforce_object=sobject,
-                salesforce_id=salesforce_id,
-                field=mapped.name,
-                target_field=mapped.side_field(target),
-                new_value=as_text(value),
-                canonical_value=canonical,
-                reason="create",
-                planned_at=now,
-            )
-        )
+        if value not in (None, ""):
+            rows.append(row(mapped.name, mapped.side_field(target), as_text(value), canonical, "create"))
     if target is Side.HUBSPOT and pair.deal_stages is not None:
         prop = pair.deal_stages.pipeline_property
-        rows.append(
-            PlanRow(
-                run_id=run_id,
-                pair=pair_name,
-                target="hubspot",
-                action="create",
-                record_ref=record["id"],
-                salesforce_object=sobject,
-                salesforce_id=salesforce_id,
-                field="@pipeline",
-                target_field=prop,
-                new_value=pipeline,
-                reason="create:default_pipeline",
-                planned_at=now,
-            )
-        )
+        rows.append(row("@pipeline", prop, pipeline, None, "create:default_pipeline"))
     return rows
 
 

@@ -32,6 +32,7 @@ from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_columns, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 DELETE_REASON = "deletes:"
 
@@ -59,48 +60,52 @@ def plan_deletes(
     now: datetime,
 ) -> Counter[str]:
     """Plan (or report) what each orphaned link's policy says; returns counts by outcome."""
-    pair = mapping.pair(pair_name)
-    hubspot_table, salesforce_table = f"hubspot_{pair_name}_snapshot", f"salesforce_{pair_name}_snapshot"
+    tables = SnapshotTables.of(pair_name)
     done: Counter[str] = Counter()
-    if not (table_exists(con, hubspot_table) and table_exists(con, salesforce_table)):
+    if not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
         return done
-    rows = con.execute(
-        sql("plan/orphans.sql").format(
-            hubspot_table=quoted(hubspot_table), salesforce_table=quoted(salesforce_table)
-        ),
-        {"pair": pair_name},
-    ).fetchall()
-    orphans = [Orphan(*row) for row in rows]
-    merged = _hubspot_merged_ids(con, hubspot_table)
+    merged = _hubspot_merged_ids(con, tables.hubspot)
     reports: list[Orphan] = []
     plan: list[PlanRow] = []
-    for orphan in orphans:
-        if orphan.deleted_in == "both":
-            _close_link(con, pair_name, orphan, "both_gone", run_id, now)
-            done["both sides gone"] += 1
-            continue
-        if orphan.merged_into or orphan.hubspot_id in merged:
-            reports.append(orphan)  # a merge, not a delete: never propagated
-            continue
-        if orphan.vanished and pair.erases_on_gdpr_delete:
-            plan.append(_erase_row(run_id, pair_name, orphan, now))
-            done["to erase"] += 1
-            continue
-        action = pair.deletes.action(orphan.deleted_in)
-        if action is DeleteAction.PROPAGATE:
-            plan.append(_propagate_row(con, run_id, pair_name, pair, orphan, now))
-            done["to delete"] += 1
-        elif action is DeleteAction.RESTORE:
-            restored = _restore_rows(con, run_id, mapping, pair_name, owners, orphan, now)
-            plan += restored
-            done["to restore" if restored else "not restorable"] += 1
-            if not restored:
-                reports.append(orphan)
-        else:
+    for orphan in _orphans(con, pair_name, tables):
+        counted, rows = _plan_orphan(con, run_id, mapping, pair_name, owners, orphan, merged, now)
+        plan += rows
+        if counted is not None:
+            done[counted] += 1
+        if counted in (None, "not restorable"):
             reports.append(orphan)
     insert_plan_rows(con, plan)
     done["reported"] += _report(con, pair_name, reports, run_id, now)
     return done
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, pair_name: str, tables: SnapshotTables) -> list[Orphan]:
+    statement = sql("plan/orphans.sql").format(
+        hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+    )
+    return [Orphan(*row) for row in con.execute(statement, {"pair": pair_name}).fetchall()]
+
+
+def _plan_orphan(  # type: ignore[no-untyped-def]
+    con, run_id: str, mapping: Mapping, pair_name: str, owners, orphan: Orphan, merged: set[str], now
+) -> tuple[str | None, list[PlanRow]]:
+    """What one orphaned link's policy does: what it counts as (None: it is only reported), and its
+    plan rows. A link with both sides gone is closed here."""
+    pair = mapping.pair(pair_name)
+    if orphan.deleted_in == "both":
+        _close_link(con, pair_name, orphan, "both_gone", run_id, now)
+        return "both sides gone", []
+    if orphan.merged_into or orphan.hubspot_id in merged:
+        return None, []  # a merge, not a delete: never propagated
+    if orphan.vanished and pair.erases_on_gdpr_delete:
+        return "to erase", [_erase_row(run_id, pair_name, orphan, now)]
+    action = pair.deletes.action(orphan.deleted_in)
+    if action is DeleteAction.PROPAGATE:
+        return "to delete", [_propagate_row(con, run_id, pair_name, pair, orphan, now)]
+    if action is DeleteAction.RESTORE:
+        restored = _restore_rows(con, run_id, mapping, pair_name, owners, orphan, now)
+        return ("to restore", restored) if restored else ("not restorable", [])
+    return None, []
 
 
 def _report(con, pair_name: str, orphans: list[Orphan], run_id: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
@@ -166,7 +171,7 @@ def _restore_rows(con, run_id, mapping, pair_name, owners, orphan: Orphan, now) 
     so a repeated restore finds its record)."""
     pair = mapping.pair(pair_name)
     source = orphan.live_side
-    table = f"{source.value}_{pair_name}_snapshot"
+    table = SnapshotTables.of(pair_name).on(source)
     source_id = orphan.salesforce_id if source is Side.SALESFORCE else orphan.hubspot_id
     found = con.sql(f"SELECT * FROM {quoted(table)} WHERE id = $id", params={"id": source_id})
     records = found.to_arrow_table().to_pylist()
@@ -201,7 +206,7 @@ def last_mirrored_values(
     con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, side: Side, record_id: str
 ) -> dict[str, Any]:
     """The mapped fields of one record as the last extract saw them, in that side's own names."""
-    table = f"{side.value}_{pair_name}_snapshot"
+    table = SnapshotTables.of(pair_name).on(side)
     existing = table_columns(con, table)
     names = sorted({f.side_field(side) for f in pair.fields if f.side_field(side) in existing})
     if not names:

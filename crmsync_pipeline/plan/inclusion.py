@@ -16,6 +16,7 @@ import duckdb
 from crmsync_pipeline.config import Condition, OwnerDirectory, Side
 from crmsync_pipeline.config import Mapping as SyncMapping
 from crmsync_pipeline.state.names import quoted, table_columns, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
 class StateInclusionContext:
@@ -111,7 +112,7 @@ def included_ids(
     """The ids of one side's live records that its inclusion rule admits."""
     pair = mapping.pair(pair_name)
     rule: Condition | None = pair.include.hubspot if side is Side.HUBSPOT else pair.include.salesforce
-    table = f"{side.value}_{pair_name}_snapshot"
+    table = SnapshotTables.of(pair_name).on(side)
     if not table_exists(con, table):
         return set()
     live = "NOT coalesce(_archived, false)" if side is Side.HUBSPOT else "NOT coalesce(_deleted, false)"

@@ -64,37 +64,48 @@ def preflight(
         elif problem and ref not in failures:
             failures[ref] = problem
     if target == "salesforce":
-        for ref, sobject, fields in _creates(con, run_id, pair_name):
-            missing = [
-                n for n, m in schemas.get(sobject, {}).items() if required_on_create(m) and n not in fields
-            ]
-            if missing and ref not in failures:
-                failures[ref] = (
-                    "REQUIRED_FIELD_MISSING",
-                    f"Required fields are missing: [{', '.join(missing)}]",
-                )
+        for ref, problem in _missing_required(con, run_id, pair_name, schemas).items():
+            failures.setdefault(ref, problem)
     if cut:
         con.executemany(
             "UPDATE plan_rows SET new_value = ?, reason = reason || ':truncated' WHERE rowid = ?", cut
         )
     if failures:
-        con.executemany(
-            "UPDATE plan_rows SET preflight_error = ? WHERE run_id = ? AND pair = ? AND target = ? "
-            "AND record_ref = ?",
-            [(code, run_id, pair_name, target, ref) for ref, (code, _) in failures.items()],
-        )
-        record_outcomes(
-            con,
-            run_id,
-            pair_name,
-            target,
-            [
-                WriteOutcome(ref, None, False, error_code=code, error_message=f"preflight: {message}")
-                for ref, (code, message) in failures.items()
-            ],
-            datetime.now(UTC),
-        )
+        _refuse(con, run_id, pair_name, target, failures)
     return Counter(code for code, _ in failures.values()) + Counter({"TRUNCATED": len(cut)} if cut else {})
+
+
+def _missing_required(
+    con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str, schemas: Mapping[str, Schema]
+) -> dict[str, tuple[str, str]]:
+    """Salesforce creates that leave out a field their object requires: record -> (code, message)."""
+    found = {}
+    for ref, sobject, fields in _creates(con, run_id, pair_name):
+        missing = [
+            n for n, m in schemas.get(sobject, {}).items() if required_on_create(m) and n not in fields
+        ]
+        if missing:
+            found[ref] = ("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]")
+    return found
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair_name: str,
+    target: str,
+    failures: dict[str, tuple[str, str]],
+) -> None:
+    """Mark the records' plan rows with the code the CRM would answer, and record them as failed."""
+    con.executemany(
+        "UPDATE plan_rows SET preflight_error = ? WHERE run_id = ? AND pair = ? AND target = ? "
+        "AND record_ref = ?",
+        [(code, run_id, pair_name, target, ref) for ref, (code, _) in failures.items()],
+    )
+    outcomes = [
+        WriteOutcome.refused(ref, code, f"preflight: {message}") for ref, (code, message) in failures.items()
+    ]
+    record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC))
 
 
 def _creates(con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str) -> list[tuple[str, str, set[str]]]:

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from crmsync_pipeline.config import Mapping, OwnerDirectory, Side
 from crmsync_pipeline.connectors.errors import TRANSIENT_CODES
 from crmsync_pipeline.plan.creates import plan_creates
 from crmsync_pipeline.plan.deletes import plan_deletes
 from crmsync_pipeline.plan.erased_creates import drop_erased_creates
-from crmsync_pipeline.plan.field_state import build_field_state
+from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from crmsync_pipeline.plan.merge import decide_fields
@@ -93,36 +95,47 @@ def plan_stage(
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
         xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
-        tables = SnapshotTables.of(pair_name)
-        con.execute(
-            sql("skip_unchanged_failures.sql").format(
-                hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
-            ),
-            {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES), "now": now},
-        )
+        _skip_unchanged_failures(con, run_id, pair_name, now)
         issues = state.issues + summary.issues
-        if issues:
-            insert_rows(
-                con,
-                "value_issues",
-                [
-                    (
-                        run_id,
-                        pair_name,
-                        i.side,
-                        i.record_id,
-                        i.field,
-                        None if i.value is None else str(i.value),
-                        i.problem,
-                        now,
-                    )
-                    for i in issues
-                ],
-            )
+        _record_value_issues(con, run_id, pair_name, issues, now)
         deletes = _report_orphans(con, mapping, pair_name, run_id, now, owners)
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
     return PlanReport(summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes))
+
+
+def _skip_unchanged_failures(
+    con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str, now: datetime
+) -> None:
+    """Drop the records whose last write failed for a reason the same data cannot cure, while their
+    source is unchanged (the rule and its back-off: sql/skip_unchanged_failures.sql)."""
+    tables = SnapshotTables.of(pair_name)
+    con.execute(
+        sql("skip_unchanged_failures.sql").format(
+            hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+        ),
+        {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES), "now": now},
+    )
+
+
+def _record_value_issues(
+    con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str, issues: list[ValueIssue], now: datetime
+) -> None:
+    """One `value_issues` row per value a transform could not place."""
+    rows = [
+        (
+            run_id,
+            pair_name,
+            i.side,
+            i.record_id,
+            i.field,
+            None if i.value is None else str(i.value),
+            i.problem,
+            now,
+        )
+        for i in issues
+    ]
+    insert_rows(con, "value_issues", rows)
 
 
 def _admitted(decision: str, hubspot_id: str, salesforce_id: str, included: dict[Side, set[str]]) -> bool:
