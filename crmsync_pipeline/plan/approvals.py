@@ -21,15 +21,15 @@ from crmsync_pipeline.state.db import sql
 
 @dataclass(frozen=True)
 class Approval:
-    pair: str
+    pair: str  # the pair's name, as in table plan_approvals
     digest: str
     records: int
     already: bool = False  # this plan was approved before (and not used yet)
 
 
-def plan_digest(con: duckdb.DuckDBPyConnection, run_id: str, pair: str) -> tuple[str, int]:
+def plan_digest(con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str) -> tuple[str, int]:
     """(digest, records to update) of one run's plan for one pair."""
-    digest, records = con.execute(sql("plan/digest.sql"), {"run_id": run_id, "pair": pair}).fetchall()[0]
+    digest, records = con.execute(sql("plan/digest.sql"), {"run_id": run_id, "pair": pair_name}).fetchall()[0]
     return digest, int(records)
 
 
@@ -46,29 +46,29 @@ def held_pairs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
 
 
 def approve_plan(
-    state_path: Path, run_id: str, pairs: list[str] | None = None, by: str | None = None
+    state_path: Path, run_id: str, pair_names: list[str] | None = None, by: str | None = None
 ) -> list[Approval]:
     """Record approvals of `run_id`'s plans (every held pair, or the ones named)."""
     now = datetime.now(UTC)
     out = []
     with db.connect(state_path) as con:
-        for pair in pairs or held_pairs(con, run_id):
-            digest, records = plan_digest(con, run_id, pair)
+        for pair_name in pair_names or held_pairs(con, run_id):
+            digest, records = plan_digest(con, run_id, pair_name)
             inserted = con.execute(
                 "INSERT INTO plan_approvals VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING RETURNING pair",
-                [pair, digest, run_id, records, now, by],
+                [pair_name, digest, run_id, records, now, by],
             ).fetchall()
-            out.append(Approval(pair, digest, records, already=not inserted))
+            out.append(Approval(pair_name, digest, records, already=not inserted))
     return out
 
 
-def use_approval(con: duckdb.DuckDBPyConnection, run_id: str, pair: str) -> bool:
+def use_approval(con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str) -> bool:
     """Whether this run's plan for the pair was approved; marks the approval used by this run."""
-    digest, _ = plan_digest(con, run_id, pair)
+    digest, _ = plan_digest(con, run_id, pair_name)
     used = con.execute(
         """UPDATE plan_approvals SET used_by_run_id = $run
            WHERE pair = $pair AND plan_digest = $digest AND (used_by_run_id IS NULL OR used_by_run_id = $run)
            RETURNING pair""",
-        {"run": run_id, "pair": pair, "digest": digest},
+        {"run": run_id, "pair": pair_name, "digest": digest},
     ).fetchall()
     return bool(used)
