@@ -67,47 +67,71 @@ def scrub_state(
     con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids, email: str | None, values: set[str]
 ) -> Counter[str]:
     """Remove the person from every table; returns rows touched per table."""
-    touched: Counter[str] = Counter()
-    hs, sf, every = ids.hubspot, ids.salesforce, ids.all
-    params = {"pair": ids.pair_name, "hs": hs, "sf": sf, "all": every}
-    tables = SnapshotTables.of(ids.pair_name)
-    in_hs, in_sf, in_all = (f"(SELECT unnest(${k}::VARCHAR[]))" for k in ("hs", "sf", "all"))
-    deletes = {
-        tables.hubspot: f"id IN {in_hs}",
-        tables.salesforce: f"id IN {in_sf}",
-        "links": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf})",
-        "base_values": f"pair = $pair AND hubspot_id IN {in_hs}",
-        "plan_rows": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf} OR record_ref IN {in_all})",
-        "conflicts": f"pair = $pair AND (hubspot_id IN {in_hs} OR salesforce_id IN {in_sf})",
-        "sync_errors": f"pair = $pair AND record_ref IN {in_all}",
-        "value_issues": f"pair = $pair AND record_id IN {in_all}",
-        "review_items": f"pair = $pair AND (hubspot_id IN {in_hs} OR list_has_any(salesforce_ids, $sf::VARCHAR[]))",
-        "bulk_job_records": f"record_ref IN {in_all}",
-        "hubspot_associations": f"(from_object = $object AND from_id IN {in_hs}) OR (to_object = $object AND to_id IN {in_hs})",
-        "hubspot_list_memberships": f"record_id IN {in_hs}",
-        "salesforce_edit_times": f"salesforce_id IN {in_sf}",
-        "salesforce_field_times": f"salesforce_id IN {in_sf}",
+    touched = _delete_rows(con, pair, ids)
+    touched += _blank_written_values(con, ids)
+    touched += sweep_text(con, email, values)
+    return touched
+
+
+# The person's ids as SQL lists: $hs (HubSpot), $sf (Salesforce), $all (both).
+IN_HS, IN_SF, IN_ALL = (f"(SELECT unnest(${k}::VARCHAR[]))" for k in ("hs", "sf", "all"))
+
+
+def _row_filters(tables: SnapshotTables) -> dict[str, str]:
+    """Table -> the rows about the person, by their ids ($pair: the pair's name; $object: its HubSpot object)."""
+    return {
+        tables.hubspot: f"id IN {IN_HS}",
+        tables.salesforce: f"id IN {IN_SF}",
+        "links": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
+        "base_values": f"pair = $pair AND hubspot_id IN {IN_HS}",
+        "plan_rows": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF} OR record_ref IN {IN_ALL})",
+        "conflicts": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
+        "sync_errors": f"pair = $pair AND record_ref IN {IN_ALL}",
+        "value_issues": f"pair = $pair AND record_id IN {IN_ALL}",
+        "review_items": f"pair = $pair AND (hubspot_id IN {IN_HS} OR list_has_any(salesforce_ids, $sf::VARCHAR[]))",
+        "bulk_job_records": f"record_ref IN {IN_ALL}",
+        "hubspot_associations": f"(from_object = $object AND from_id IN {IN_HS}) OR (to_object = $object AND to_id IN {IN_HS})",
+        "hubspot_list_memberships": f"record_id IN {IN_HS}",
+        "salesforce_edit_times": f"salesforce_id IN {IN_SF}",
+        "salesforce_field_times": f"salesforce_id IN {IN_SF}",
     }
-    for table, where in deletes.items():
+
+
+def _delete_rows(con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids) -> Counter[str]:
+    touched: Counter[str] = Counter()
+    params = {
+        "pair": ids.pair_name,
+        "hs": ids.hubspot,
+        "sf": ids.salesforce,
+        "all": ids.all,
+        "object": pair.hubspot,
+    }
+    for table, where in _row_filters(SnapshotTables.of(ids.pair_name)).items():
         if table_exists(con, table):
-            used = {k: v for k, v in {**params, "object": pair.hubspot}.items() if f"${k}" in where}
+            used = {k: v for k, v in params.items() if f"${k}" in where}
             touched[table] += _count(con.execute(f"DELETE FROM {quoted(table)} WHERE {where}", used))
-    if table_exists(con, "salesforce_junctions") and sf:
+    if table_exists(con, "salesforce_junctions") and ids.salesforce:
         columns = _text_columns(con, "salesforce_junctions")
-        where = " OR ".join(f"{quoted(c)} IN {in_sf}" for c in columns)
+        where = " OR ".join(f"{quoted(c)} IN {IN_SF}" for c in columns)
         touched["salesforce_junctions"] += _count(
-            con.execute(f"DELETE FROM salesforce_junctions WHERE {where}", {"sf": sf})
+            con.execute(f"DELETE FROM salesforce_junctions WHERE {where}", {"sf": ids.salesforce})
         )
+    return touched
+
+
+def _blank_written_values(con: duckdb.DuckDBPyConnection, ids: Ids) -> Counter[str]:
+    """The audit log and write results keep that a write happened, without its values or messages."""
+    touched: Counter[str] = Counter()
+    params = {"pair": ids.pair_name, "all": ids.all}
     touched["audit_log"] += _count(con.execute(
         f"""UPDATE audit_log SET before_value = NULL, after_value = NULL
-            WHERE pair = $pair AND (record_id IN {in_all} OR source_id IN {in_all})""",
-        {"pair": ids.pair_name, "all": every},
+            WHERE pair = $pair AND (record_id IN {IN_ALL} OR source_id IN {IN_ALL})""",
+        params,
     ))  # fmt: skip
     touched["write_results"] += _count(con.execute(
-        f"UPDATE write_results SET error_message = NULL, error_fields = NULL WHERE pair = $pair AND record_ref IN {in_all}",
-        {"pair": ids.pair_name, "all": every},
+        f"UPDATE write_results SET error_message = NULL, error_fields = NULL WHERE pair = $pair AND record_ref IN {IN_ALL}",
+        params,
     ))  # fmt: skip
-    touched += sweep_text(con, email, values)
     return touched
 
 

@@ -32,8 +32,8 @@ def _env_number(name: str, default: float) -> float:
 class HealthSettings:
     """Thresholds and daily limits; each can be set by environment variable (named in from_env)."""
 
-    # Salesforce: 100,000 is the base allocation of Enterprise orgs; HubSpot: a private app on
-    # Professional (reference/hubspot_api.md, section 10). Set the real figures of your accounts.
+    # Salesforce: 100,000 is the base allocation of Enterprise orgs; HubSpot: the daily limit of a
+    # private app on Professional. Set the real figures of your accounts.
     salesforce_daily_limit: int = 100_000
     hubspot_daily_limit: int = 625_000
     max_error_rate: float = 0.05
@@ -138,66 +138,73 @@ def health_findings(
     """Every check's finding, by check name. `run_id` is the run under check (default: the latest)."""
     settings = settings or HealthSettings.from_env()
     checks = {c.name: c for c in CHECKS}
-    out: dict[str, HealthFinding] = {}
     with db.connect(state_path, read_only=read_only) as con:
         if (
             run_id
             and not con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
         ):
             run_id = None  # checks launched on their own check the latest sync
-        write_run = run_id or latest_run(con, with_writes=True)
-        columns, rows = _audit(con, "error_rate", {"run_id": write_run, "max_share": settings.max_error_rate})
-        totals = con.execute(
-            "SELECT count(DISTINCT pair || target || record_ref), "
-            "count(DISTINCT pair || target || record_ref) FILTER (WHERE NOT succeeded) "
-            "FROM write_results WHERE run_id = ?",
-            [write_run],
-        ).fetchall()[0]
-        rate = round(totals[1] / totals[0], 4) if totals[0] else 0.0
-        worst = max((r[4] for r in rows), default=0.0)
-        out["error_rate"] = HealthFinding(
-            checks["error_rate"],
-            ERROR if worst >= settings.error_rate_is_error else WARN if rows else OK,
-            columns,
-            rows,
-            {"run": write_run, "records": totals[0], "failed": totals[1], "error rate": rate},
-        )
-        columns, rows = _audit(con, "repeated_failures", {"min_attempts": settings.min_attempts})
-        open_errors = con.execute("SELECT count(*) FROM sync_errors").fetchall()[0][0]
-        out["repeated_failures"] = HealthFinding(
-            checks["repeated_failures"],
-            WARN if rows else OK,
-            columns,
-            rows,
-            {"records failing": len(rows), "min attempts": settings.min_attempts, "open errors": open_errors},
-        )
-        plan_run = run_id or latest_run(con)
-        columns, rows = _audit(con, "unmapped_values", {"run_id": plan_run})
-        out["unmapped_values"] = HealthFinding(
-            checks["unmapped_values"],
-            WARN if rows else OK,
-            columns,
-            rows,
-            {"values": len(rows), "records": sum(r[4] for r in rows)},
-        )
-        out["api_budget"] = _budget(con, checks["api_budget"], settings)
-        columns, rows = _audit(con, "open_reviews")
-        out["open_reviews"] = HealthFinding(
-            checks["open_reviews"],
-            WARN if rows else OK,
-            columns,
-            rows,
-            {"items": sum(r[2] for r in rows)},
-        )
-        columns, rows = drift_rows(con, mapping)
-        out["drift"] = HealthFinding(
-            checks["drift"],
-            WARN if rows else OK,
-            columns,
-            rows,
-            {"fields differing": len(rows), "records": len({(r[0], r[1]) for r in rows})},
-        )
-    return out
+        return {
+            "error_rate": _error_rate(con, checks["error_rate"], settings, run_id or latest_run(con, True)),
+            "repeated_failures": _repeated_failures(con, checks["repeated_failures"], settings),
+            "unmapped_values": _unmapped_values(con, checks["unmapped_values"], run_id or latest_run(con)),
+            "api_budget": _budget(con, checks["api_budget"], settings),
+            "open_reviews": _open_reviews(con, checks["open_reviews"]),
+            "drift": _drift(con, checks["drift"], mapping),
+        }
+
+
+def _error_rate(
+    con: duckdb.DuckDBPyConnection, check: HealthCheck, settings: HealthSettings, write_run: str | None
+) -> HealthFinding:
+    columns, rows = _audit(con, "error_rate", {"run_id": write_run, "max_share": settings.max_error_rate})
+    totals = con.execute(
+        "SELECT count(DISTINCT pair || target || record_ref), "
+        "count(DISTINCT pair || target || record_ref) FILTER (WHERE NOT succeeded) "
+        "FROM write_results WHERE run_id = ?",
+        [write_run],
+    ).fetchall()[0]
+    rate = round(totals[1] / totals[0], 4) if totals[0] else 0.0
+    worst = max((r[4] for r in rows), default=0.0)
+    return HealthFinding(
+        check,
+        ERROR if worst >= settings.error_rate_is_error else WARN if rows else OK,
+        columns,
+        rows,
+        {"run": write_run, "records": totals[0], "failed": totals[1], "error rate": rate},
+    )
+
+
+def _repeated_failures(
+    con: duckdb.DuckDBPyConnection, check: HealthCheck, settings: HealthSettings
+) -> HealthFinding:
+    columns, rows = _audit(con, "repeated_failures", {"min_attempts": settings.min_attempts})
+    open_errors = con.execute("SELECT count(*) FROM sync_errors").fetchall()[0][0]
+    figures = {
+        "records failing": len(rows),
+        "min attempts": settings.min_attempts,
+        "open errors": open_errors,
+    }
+    return HealthFinding(check, WARN if rows else OK, columns, rows, figures)
+
+
+def _unmapped_values(
+    con: duckdb.DuckDBPyConnection, check: HealthCheck, plan_run: str | None
+) -> HealthFinding:
+    columns, rows = _audit(con, "unmapped_values", {"run_id": plan_run})
+    figures = {"values": len(rows), "records": sum(r[4] for r in rows)}
+    return HealthFinding(check, WARN if rows else OK, columns, rows, figures)
+
+
+def _open_reviews(con: duckdb.DuckDBPyConnection, check: HealthCheck) -> HealthFinding:
+    columns, rows = _audit(con, "open_reviews")
+    return HealthFinding(check, WARN if rows else OK, columns, rows, {"items": sum(r[2] for r in rows)})
+
+
+def _drift(con: duckdb.DuckDBPyConnection, check: HealthCheck, mapping: Mapping | None) -> HealthFinding:
+    columns, rows = drift_rows(con, mapping)
+    figures = {"fields differing": len(rows), "records": len({(r[0], r[1]) for r in rows})}
+    return HealthFinding(check, WARN if rows else OK, columns, rows, figures)
 
 
 def budget_usage(con: duckdb.DuckDBPyConnection, settings: HealthSettings) -> list[tuple]:

@@ -52,6 +52,6 @@ def nullable_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, bo
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name -> DuckDB type, in the table's order, of a table that exists. pragma_table_info
-    reads one table; information_schema and duckdb_columns() bind every view of the state first
-    (~6 ms on a newly opened file, most of a small incremental extract)."""
+    reads one table, where information_schema and duckdb_columns() bind every view of the state first
+    (most of the time of a small incremental extract on a newly opened file)."""
     return dict(con.execute("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [table]).fetchall())

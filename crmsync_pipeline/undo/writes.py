@@ -63,25 +63,25 @@ def execute_undo(
         _move_base_and_snapshots(con, undo_run_id, done, started, finished)
         _forget_created(con, undo_run_id, plan.run_id, archived, finished)
         _mark_originals(con, plan.run_id, done, archived)
-        status = "succeeded" if not report.failed else "failed"
-        con.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
-            [
-                finished,
-                status,
-                json.dumps(
-                    {
-                        **plan.summary(),
-                        "restored": report.restored,
-                        "archived": report.archived,
-                        "failed": report.failed,
-                    }
-                ),
-                undo_run_id,
-            ],
-        )
+        _finish_run(con, plan, report, finished)
         con.execute("COMMIT")
     return report
+
+
+def _finish_run(
+    con: duckdb.DuckDBPyConnection, plan: UndoPlan, report: UndoReport, finished: datetime
+) -> None:
+    status = "succeeded" if not report.failed else "failed"
+    summary = {
+        **plan.summary(),
+        "restored": report.restored,
+        "archived": report.archived,
+        "failed": report.failed,
+    }
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
+        [finished, status, json.dumps(summary), report.run_id],
+    )
 
 
 def _record_intent(con, undo_run_id, restoring, creates, now) -> None:  # type: ignore[no-untyped-def]
