@@ -96,15 +96,7 @@ def build_field_state(
     pipeline_column = pipeline_property(pair)
     exprs = SqlTransforms(owners)
     pipeline = f"h.{quoted(pipeline_column)}" if pipeline_column else "NULL::VARCHAR"
-    columns = [f"{pipeline} AS pipeline"]
-    for i, rule in enumerate(rules):
-        hubspot, salesforce = f"h.{quoted(rule.hubspot)}", f"s.{quoted(rule.salesforce)}"
-        columns += [
-            f"{hubspot} AS hubspot_raw_{i}",
-            f"{salesforce} AS salesforce_raw_{i}",
-            f"{exprs.canonical(i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
-            f"{exprs.canonical(i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
-        ]
+    columns = [f"{pipeline} AS pipeline", *_canonical_columns(rules, exprs, pipeline)]
     salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
     con.register(MAPS, exprs.table())
     register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
@@ -128,6 +120,20 @@ def build_field_state(
     result.rows = _insert_field_state(con, pair_name, rules, cut_lengths, user)
     con.execute("DROP TABLE field_canonical")
     return result
+
+
+def _canonical_columns(rules: list[FieldMapping], exprs: SqlTransforms, pipeline: str) -> list[str]:
+    """Per mapped field i: both raw values and both canonical forms (columns of field_canonical.sql)."""
+    columns = []
+    for i, rule in enumerate(rules):
+        hubspot, salesforce = f"h.{quoted(rule.hubspot)}", f"s.{quoted(rule.salesforce)}"
+        columns += [
+            f"{hubspot} AS hubspot_raw_{i}",
+            f"{salesforce} AS salesforce_raw_{i}",
+            f"{exprs.canonical(i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
+            f"{exprs.canonical(i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
+        ]
+    return columns
 
 
 def _applies(rule: FieldMapping) -> tuple[str, dict]:

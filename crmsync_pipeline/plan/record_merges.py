@@ -141,29 +141,15 @@ def _handle(
     con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, m: SeenMerge, run_id: str, now: datetime
 ) -> str:
     """Act on one merge (links re-read each time: an earlier merge of this run may have moved them)."""
-    if m.side is Side.HUBSPOT:
-        partner = con.execute(
-            "SELECT salesforce_id, salesforce_object FROM links WHERE pair = ? AND hubspot_id = ?",
-            [pair_name, m.survivor_id],
-        ).fetchall()
-    else:
-        partner = con.execute(
-            "SELECT hubspot_id, salesforce_object FROM links WHERE pair = ? AND salesforce_id = ?",
-            [pair_name, m.survivor_id],
-        ).fetchall()
+    partner = _survivor_partner(con, pair_name, m)
     audit_loser_values(con, pair_name, pair, m.side, m.loser_id, m.survivor_id, run_id, now)
     if m.side is Side.SALESFORCE:  # Salesforce re-parented the loser's junction rows already
         follow_salesforce_survivor_in_junctions(con, m.loser_id, m.survivor_id)
-    if not partner:
-        if m.side is Side.HUBSPOT:
-            relink_hubspot(con, pair_name, m.loser_id, m.survivor_id, run_id, now)
-            follow_hubspot_survivor(con, pair_name, pair.hubspot, m.loser_id, m.survivor_id)
-            follow_hubspot_survivor_in_junctions(con, m.loser_id, m.survivor_id)
-        else:
-            relink_salesforce(con, pair_name, m.loser_id, m.survivor_id, m.salesforce_object, run_id, now)
+    if partner is None:
+        _relink(con, pair_name, pair, m, run_id, now)
         action, status, other_survivor = "relinked", "done", None
     else:
-        other_survivor, survivor_object = partner[0]
+        other_survivor, survivor_object = partner
         close_link(con, pair_name, m.loser_id if m.side is Side.HUBSPOT else m.loser_partner)
         if m.side is Side.HUBSPOT:
             follow_hubspot_survivor(con, pair_name, pair.hubspot, m.loser_id, m.survivor_id)
@@ -185,6 +171,28 @@ def _handle(
          other_survivor, status, now, run_id, now if status == "done" else None],
     )  # fmt: skip
     return action
+
+
+def _survivor_partner(con: duckdb.DuckDBPyConnection, pair_name: str, m: SeenMerge) -> tuple[str, str] | None:
+    """What the survivor is linked to on the other side (its id and Salesforce object), if anything."""
+    if m.side is Side.HUBSPOT:
+        query = "SELECT salesforce_id, salesforce_object FROM links WHERE pair = ? AND hubspot_id = ?"
+    else:
+        query = "SELECT hubspot_id, salesforce_object FROM links WHERE pair = ? AND salesforce_id = ?"
+    rows = con.execute(query, [pair_name, m.survivor_id]).fetchall()
+    return rows[0] if rows else None
+
+
+def _relink(
+    con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, m: SeenMerge, run_id: str, now: datetime
+) -> None:
+    """Only the loser was linked: its link moves to the survivor."""
+    if m.side is Side.HUBSPOT:
+        relink_hubspot(con, pair_name, m.loser_id, m.survivor_id, run_id, now)
+        follow_hubspot_survivor(con, pair_name, pair.hubspot, m.loser_id, m.survivor_id)
+        follow_hubspot_survivor_in_junctions(con, m.loser_id, m.survivor_id)
+    else:
+        relink_salesforce(con, pair_name, m.loser_id, m.survivor_id, m.salesforce_object, run_id, now)
 
 
 def _mirror_refusal(pair: ObjectPair, m: SeenMerge, survivor_object: str) -> str | None:
