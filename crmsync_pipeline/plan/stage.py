@@ -1,5 +1,6 @@
-"""The stages that need only the state file: match and plan, for one object pair. Each opens its own
-connection; the Dagster assets and the CLI call these."""
+"""The plan stage of one object pair, in one transaction of the state file: merges seen, inclusion,
+field state and the three-way merge, updates, creates, cross-references, deletes. It opens its own
+connection; the Dagster assets and the CLI call it (the match stage is match/stage.py)."""
 
 from __future__ import annotations
 
