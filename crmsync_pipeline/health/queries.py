@@ -16,6 +16,7 @@ from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.health.drift import drift_rows
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.names import quoted
 
 OK, WARN, ERROR = "OK", "WARN", "ERROR"
 
@@ -121,7 +122,7 @@ def _audit(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | N
 def latest_run(con: duckdb.DuckDBPyConnection, with_writes: bool = False) -> str | None:
     table = "write_results" if with_writes else "runs"
     row = con.execute(
-        f"SELECT r.run_id FROM runs r WHERE r.run_id IN (SELECT run_id FROM {table}) "
+        f"SELECT r.run_id FROM runs r WHERE r.run_id IN (SELECT run_id FROM {quoted(table)}) "
         "ORDER BY r.started_at DESC LIMIT 1"
     ).fetchall()
     return row[0][0] if row else None

@@ -12,7 +12,8 @@ import pyarrow as pa
 def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]], on_conflict: str = ""
 ) -> None:
-    """Insert rows given in the table's column order, with an optional ON CONFLICT clause."""
+    """Insert rows given in the table's column order, with an optional ON CONFLICT clause. `table` is
+    one of crmsync's own tables or a name from `state.names.quoted()`."""
     if not rows:
         return
     columns = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]

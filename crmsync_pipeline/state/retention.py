@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from crmsync_pipeline.state.names import quoted
+
 DEFAULT_RETENTION_DAYS = 365
 RETENTION_ENV = "CRMSYNC_AUDIT_RETENTION_DAYS"
 
-# table -> its time column; rows older than the cutoff go
+# table -> its time (a column or an expression of the table's columns); rows older than the cutoff go
 PURGED = {
     "audit_log": "intended_at",
     "plan_rows": "planned_at",
@@ -52,8 +54,8 @@ def purge_older_than(con: duckdb.DuckDBPyConnection, days: int, now: datetime | 
     deleted = {}
     con.execute("BEGIN")
     for table, column in PURGED.items():
-        before = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-        con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff])
-        deleted[table] = before - con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        before = con.execute(f"SELECT count(*) FROM {quoted(table)}").fetchall()[0][0]
+        con.execute(f"DELETE FROM {quoted(table)} WHERE {column} < ?", [cutoff])
+        deleted[table] = before - con.execute(f"SELECT count(*) FROM {quoted(table)}").fetchall()[0][0]
     con.execute("COMMIT")
     return PurgeReport(cutoff, deleted)

@@ -245,7 +245,7 @@ def _forget_created(con, undo_run_id, original_run, archived, now) -> None:  # t
         flag = "_archived" if c.target == "hubspot" else "_deleted"
         table = SnapshotTables.of(c.pair).on(c.target)
         if table_exists(con, table) and column_exists(con, table, flag):
-            con.execute(f"UPDATE {quoted(table)} SET {flag} = true WHERE id = ?", [c.record_id])
+            con.execute(f"UPDATE {quoted(table)} SET {quoted(flag)} = true WHERE id = ?", [c.record_id])
         source_hubspot = c.target == "salesforce"
         held.append(
             ReviewItem(
