@@ -48,16 +48,16 @@ def _report(console: Console, job_name: str, title: str) -> None:
     with progress_bars(console):
         result = execute(job_name)
     try:
-        pairs = resource.mapping().active_pairs()
+        pair_names = resource.mapping().active_pairs()
     except Exception:  # a broken mapping: the failed check below says why
-        pairs = []
+        pair_names = []
     heading = f"{title} (run {result.run_id})"
     if job_name == PLAN_JOB:
         console.print(plan_table(resource.state_path, result.run_id, heading))
         if (backfill := backfill_table(resource.state_path, result.run_id)) is not None:
             console.print(backfill)
     else:
-        console.print(run_table(resource.state_path, result.run_id, pairs, heading))
+        console.print(run_table(resource.state_path, result.run_id, pair_names, heading))
     for target, code, count in error_codes(resource.state_path, result.run_id):
         console.print(f"  {count} record(s) not written to {target}: {code}")
     if not result.success:

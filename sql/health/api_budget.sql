@@ -1,6 +1,6 @@
 -- One row per CRM whose API calls over the last 24 hours (runs started since $since) reached $warn_share
--- of its daily limit: calls, the limit, and the share used. Parameters: $since, $warn_share,
--- $salesforce_limit, $hubspot_limit.
+-- of its daily limit: calls, the limit, and the share used.
+-- Parameters: $since, $warn_share, $salesforce_limit, $hubspot_limit.
 WITH limits(crm, daily_limit) AS (
     VALUES ('salesforce', $salesforce_limit::BIGINT), ('hubspot', $hubspot_limit::BIGINT)
 ), used AS (

@@ -3,6 +3,7 @@
 -- three-way merge over the snapshots the writes were reflected into), and the sending side's inclusion
 -- rule admits the record (temp table included_records). Never-set empties, create_only and `none`
 -- fields, and values held for review are not drift; failing writes are, and the errors check says why.
+-- No parameters: it reads the temp tables field_decisions and included_records.
 SELECT d.pair, d.hubspot_id, d.salesforce_object, d.salesforce_id, d.field, d.decision, d.reason,
        d.hubspot_value, d.salesforce_value, d.base_value
 FROM field_decisions d

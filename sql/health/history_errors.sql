@@ -1,5 +1,6 @@
--- One row per recent run x error code: how many records failed with it, for the health report's
--- "errors by code over time" chart. Parameters: $runs.
+-- One row per recent run x error code: how many records failed with it, for the health report's "errors by
+-- code over time" chart.
+-- Parameters: $runs.
 WITH recent AS (SELECT run_id, started_at FROM runs ORDER BY started_at DESC LIMIT $runs)
 SELECT r.run_id, r.started_at, coalesce(w.error_code, 'UNKNOWN') AS error_code,
        count(DISTINCT w.target || w.record_ref) AS failed

@@ -1,5 +1,6 @@
 -- One row per recent run x target CRM: records written successfully and records that failed, for the
--- health report's "records synced per run" chart. Parameters: $runs (how many recent runs).
+-- health report's "records synced per run" chart.
+-- Parameters: $runs (how many recent runs).
 WITH recent AS (SELECT run_id, started_at FROM runs ORDER BY started_at DESC LIMIT $runs)
 SELECT r.run_id, r.started_at, w.target,
        count(DISTINCT w.record_ref) FILTER (WHERE w.succeeded) AS synced,

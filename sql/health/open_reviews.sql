@@ -1,5 +1,6 @@
 -- One row per object pair x kind of item waiting for a person in review_items (ambiguous matches, held
--- conflicts, duplicate Leads ...): how many, since when, and one of them. No parameters.
+-- conflicts, duplicate Leads ...): how many, since when, and one of them.
+-- No parameters.
 SELECT pair, kind,
        count(*) AS items,
        min(opened_at) AS oldest,

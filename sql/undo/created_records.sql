@@ -1,5 +1,6 @@
--- One row per record a run created and the CRM confirmed (not yet undone): where it was created, its
--- new id, the source record it was made from, and the link that joins the two. Parameters: $run_id.
+-- One row per record a run created and the CRM confirmed (not yet undone): where it was created, its new
+-- id, the source record it was made from, and the link that joins the two.
+-- Parameters: $run_id.
 SELECT DISTINCT
     a.pair, a.target, a.record_id, a.source_id, p.salesforce_object,
     CASE WHEN a.target = 'hubspot' THEN a.record_id ELSE a.source_id END AS hubspot_id
