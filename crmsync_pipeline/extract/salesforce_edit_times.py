@@ -22,6 +22,7 @@ import duckdb
 from crmsync_pipeline.connectors.change_probe import salesforce_integration_user
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.state.bulk import insert_rows
+from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_columns
 
 if TYPE_CHECKING:
@@ -75,14 +76,7 @@ def person_modified_at_sql(
     user = integration_user(con)
     if user is None or not column_exists(con, snapshot, "_last_modified_by_id"):
         return f"{s}._modified_at", {}  # crmsync has not written to Salesforce yet
-    return (
-        f"""CASE WHEN {s}._last_modified_by_id = $integration_user
-            THEN coalesce((SELECT max(e.edited_at) FROM salesforce_edit_times e
-                           WHERE e.salesforce_id = {s}.id AND e.modified_by <> $integration_user),
-                          {s}._modified_at)
-            ELSE {s}._modified_at END""",
-        {"integration_user": user},
-    )
+    return sql("extract/person_modified_at.sql").format(alias=s), {"integration_user": user}
 
 
 def remember_field_changes(con: duckdb.DuckDBPyConnection, table: str, fields: Sequence[str]) -> None:
@@ -100,17 +94,4 @@ def remember_field_changes(con: duckdb.DuckDBPyConnection, table: str, fields: S
         f"{{'field': $field_{i}, 'moved': p.{quoted(n)} IS DISTINCT FROM t.{quoted(n)}}}"
         for i, n in enumerate(names)
     )
-    con.execute(
-        f"""INSERT INTO salesforce_field_times
-            SELECT id, c.field, _modified_at, _last_modified_by_id FROM (
-                SELECT p.id, p._modified_at, p._last_modified_by_id, unnest([{changed}]) AS c
-                FROM snapshot_page p JOIN {quoted(table)} t ON t.id = p.id
-                WHERE p._modified_at IS NOT NULL
-                  AND (t._modified_at IS NULL OR p._modified_at >= t._modified_at))
-            WHERE c.moved
-            QUALIFY row_number() OVER (PARTITION BY id, c.field ORDER BY _modified_at DESC) = 1
-            ON CONFLICT (salesforce_id, field) DO UPDATE SET changed_at = excluded.changed_at,
-                changed_by = excluded.changed_by
-            WHERE excluded.changed_at >= salesforce_field_times.changed_at""",
-        params,
-    )
+    con.execute(sql("extract/field_changes.sql").format(table=quoted(table), changes=changed), params)
