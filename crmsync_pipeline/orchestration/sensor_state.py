@@ -126,6 +126,6 @@ def paused_pairs_published(state_path: Path) -> set[str]:
         return set()
     try:
         with duckdb.connect(str(copy), read_only=True) as con:
-            return {pair for (pair,) in con.execute("SELECT pair FROM paused_pairs").fetchall()}
+            return {pair_name for (pair_name,) in con.execute("SELECT pair FROM paused_pairs").fetchall()}
     except duckdb.Error:  # a copy from before migration 004, or mid-replace: probe every pair
         return set()

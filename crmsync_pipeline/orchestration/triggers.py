@@ -60,8 +60,8 @@ def probe_objects(mapping: Mapping, paused: set[str] | None = None) -> tuple[lis
     """(Salesforce sObjects, HubSpot object types) of the active, unpaused pairs, junction objects included."""
     sobjects: list[str] = []
     hubspot: list[str] = []
-    for name in [p for p in mapping.active_pairs() if p not in (paused or set())]:
-        pair = mapping.pair(name)
+    for pair_name in [p for p in mapping.active_pairs() if p not in (paused or set())]:
+        pair = mapping.pair(pair_name)
         junctions = [a.junction.object for a in pair.associations if a.junction is not None]
         sobjects += [s for s in [*pair.salesforce, *junctions] if s not in sobjects]
         hubspot += [] if pair.hubspot in hubspot else [pair.hubspot]
