@@ -1,6 +1,6 @@
 """What pyproject.toml cannot say: the project's files that the code reads at run time stay at the
 repository's top level and are copied into the package when a wheel is built, where
-`crmsync_pipeline.state.db.project_path` finds them (tests/test_packaging.py checks the wheel)."""
+`crmsync_pipeline.state.db.PROJECT_ROOT` then points (tests/test_packaging.py checks the wheel)."""
 
 from pathlib import Path
 

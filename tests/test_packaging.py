@@ -1,56 +1,29 @@
 """The wheel holds every file the code reads at run time: each `sql("...")` the package loads, the schema
 migrations, the package's own data files and the project files it reads (crmsync.yaml, dagster.yaml).
-The wheel is built offline from the repository's files as a fresh clone would have them (plus files not
-yet committed), by the backend installed with the dev extras."""
+The wheel is built offline (tests/wheel_build.py)."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from crmsync_pipeline.state.db import PROJECT_ROOT
+from tests.wheel_build import build_wheel
 
 PACKAGE = "crmsync_pipeline"
 # sql("plan/digest.sql") or sql(f"health/{name}.sql"): the loader's argument, a path under sql/
 SQL_CALL = re.compile(r"""\bsql\(\s*(f?)(["'])([^"'\n]+\.sql)\2\s*\)""")
-# PROJECT_ROOT / "dagster_home" / "dagster.yaml", project_path("crmsync.yaml"): project files read by path
-PROJECT_READ = re.compile(
-    r"""PROJECT_ROOT((?:\s*/\s*["'][^"'\n]+["'])+)|project_path\(\s*["']([^"'\n]+)["']\s*\)"""
-)
-NOT_BUILT_FROM = ("tests/", "docs/", "bench/", ".ci/")
+# PROJECT_ROOT / "dagster_home" / "dagster.yaml": a project file read by its path
+PROJECT_READ = re.compile(r"""PROJECT_ROOT((?:\s*/\s*["'][^"'\n]+["'])+)""")
 
 
 @pytest.fixture(scope="module")
 def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    source = tmp_path_factory.mktemp("source")
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in listed:
-        path = PROJECT_ROOT / name
-        if name and not name.startswith(NOT_BUILT_FROM) and path.is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, source / name)
-    dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "--no-index"]
-        + ["-q", "-w", str(dist)],
-        check=True,
-        timeout=120,
-    )
-    (wheel,) = dist.glob("crmsync-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
+    with zipfile.ZipFile(build_wheel(tmp_path_factory.mktemp("wheel"))) as archive:
         return set(archive.namelist())
 
 
@@ -95,8 +68,8 @@ def test_the_package_data_files_are_in_the_wheel(wheel_files):
 def test_the_project_files_the_code_reads_are_in_the_wheel(wheel_files):
     read = {}
     for path in _sources():
-        for parts, name in PROJECT_READ.findall(path.read_text()):
-            relative = name or "/".join(re.findall(r"""["']([^"']+)["']""", parts))
+        for parts in PROJECT_READ.findall(path.read_text()):
+            relative = "/".join(re.findall(r"""["']([^"']+)["']""", parts))
             if (PROJECT_ROOT / relative).is_file():  # a folder (dagster_home/) is written to, not read
                 read[relative] = path.relative_to(PROJECT_ROOT)
     assert "crmsync.yaml" in read

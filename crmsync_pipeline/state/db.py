@@ -6,8 +6,8 @@ Migrations are the numbered files in `sql/schema/`; the applied version is kept 
 `crmsync_schema_version`, so a newer crmsync opens an older state file and carries on.
 
 The project's files read at run time (`sql/`, `crmsync.yaml`, `dagster_home/dagster.yaml`) are at the
-repository's top level; a built wheel holds copies of them inside the package (setup.py), found by
-`project_path`.
+repository's top level; a built wheel holds copies of them inside the package (setup.py). `PROJECT_ROOT`
+is where they are: the repository in a checkout (or an editable install), the package in a wheel.
 """
 
 from __future__ import annotations
@@ -28,17 +28,8 @@ import duckdb
 T = TypeVar("T")
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-PROJECT_ROOT = PACKAGE_DIR.parent
-
-
-def project_path(relative: str) -> Path:
-    """A project file read at run time: the copy inside the package in an installed wheel, else the
-    repository's own (a checkout, or an editable install, has no copy)."""
-    packaged = PACKAGE_DIR / relative
-    return packaged if packaged.exists() else PROJECT_ROOT / relative
-
-
-SQL_DIR = project_path("sql")
+PROJECT_ROOT = PACKAGE_DIR if (PACKAGE_DIR / "sql").is_dir() else PACKAGE_DIR.parent
+SQL_DIR = PROJECT_ROOT / "sql"
 SCHEMA_DIR = SQL_DIR / "schema"
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # DuckDB's own default is 80% of RAM: too much beside the CRMs' clients on a shared machine.
