@@ -11,7 +11,7 @@ from crmsync_pipeline.write.stale_plans import drop_rows_whose_target_moved, dro
 
 
 def know_who_writes(job: ApplyJob, records: list[PendingRecord]) -> None:
-    """Before crmsync's first Salesforce write, learn which user it writes as (see salesforce_edit_times)."""
+    """Before a phase's writes, the writer learns who it writes as (Salesforce: see CrmWriter)."""
     if records:
         job.writer.learn_who_writes(job.connect)
 

@@ -7,10 +7,10 @@ from creates either way. State connections are closed during each CRM call."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+
+import duckdb
 
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.connectors.errors import CrmError
@@ -25,6 +25,7 @@ from crmsync_pipeline.plan.record_merge_links import (
     follow_salesforce_survivor_in_junctions,
     rekey_hubspot_link,
 )
+from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.sync_errors import keep_results
 
@@ -37,8 +38,25 @@ class MirroredMerges:
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class MirrorMerge:
+    """A row of `record_merges` to mirror: `side` merged `loser` into `survivor`; the other side's
+    `other_loser` is to be merged into `other_survivor`."""
+
+    side: str  # hubspot | salesforce: where the merge was seen
+    loser: str
+    survivor: str
+    salesforce_object: str | None
+    other_loser: str
+    other_survivor: str
+
+    @property
+    def other(self) -> str:
+        return "salesforce" if self.side == "hubspot" else "hubspot"
+
+
 def apply_record_merges(
-    connect: Callable[[], Any],
+    connect: Connect,
     hubspot: HubSpotConnector,
     salesforce: SalesforceConnector,
     pair_name: str,
@@ -56,33 +74,42 @@ def apply_record_merges(
             [pair_name, MIRROR_ATTEMPTS],
         ).fetchall()
     done = MirroredMerges()
-    for side, loser, survivor, sobject, other_loser, other_survivor in pending:
-        other = "salesforce" if side == "hubspot" else "hubspot"
+    for merge in (MirrorMerge(*row) for row in pending):  # the SELECT's columns are the fields, in order
         try:
-            if side == "hubspot":
-                answer = salesforce_merge(salesforce, sobject, other_survivor, [other_loser])
-            else:
-                answer = hubspot_merge(hubspot, pair.hubspot, other_survivor, other_loser)
+            answer = _merge_other_side(hubspot, salesforce, pair, merge)
         except CrmError as err:
-            failure = WriteResult.failed(other_loser, err.code, err.message, err.fields or ())
+            failure = WriteResult.failed(merge.other_loser, err.code, err.message, err.fields or ())
             with connect() as con:
-                keep_results(con, run_id, pair_name, other, "merge", [(other_loser, failure)], _now())
-                _failed(con, pair_name, side, loser, survivor, other_loser, other_survivor, err, run_id)
+                keep_results(
+                    con, run_id, pair_name, merge.other, "merge", [(merge.other_loser, failure)], _now()
+                )
+                _failed(con, pair_name, merge, err, run_id)
             done.failed += 1
             continue
-        merged = WriteResult.ok(other_loser)
+        merged = WriteResult.ok(merge.other_loser)
         with connect() as con:
-            keep_results(con, run_id, pair_name, other, "merge", [(other_loser, merged)], _now())
-            _merged(con, pair_name, pair, side, loser, survivor, other_loser, other_survivor, answer)
+            keep_results(con, run_id, pair_name, merge.other, "merge", [(merge.other_loser, merged)], _now())
+            _merged(con, pair_name, pair, merge, answer)
         done.merged += 1
     return done
 
 
+def _merge_other_side(
+    hubspot: HubSpotConnector, salesforce: SalesforceConnector, pair: ObjectPair, merge: MirrorMerge
+) -> MergeAnswer:
+    if merge.side == "hubspot":
+        return salesforce_merge(
+            salesforce, merge.salesforce_object, merge.other_survivor, [merge.other_loser]
+        )
+    return hubspot_merge(hubspot, pair.hubspot, merge.other_survivor, merge.other_loser)
+
+
 def _merged(
-    con, pair_name, pair, side, loser, survivor, other_loser, other_survivor, answer: MergeAnswer
-) -> None:  # type: ignore[no-untyped-def]
+    con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, merge: MirrorMerge, answer: MergeAnswer
+) -> None:
     """Both sides now hold the survivors: the state follows, junction pairs (a deal's contacts) included."""
-    if side == "salesforce":  # the HubSpot pair was merged: its loser is gone, its associations moved
+    other_loser, other_survivor = merge.other_loser, merge.other_survivor
+    if merge.side == "salesforce":  # the HubSpot pair was merged: its loser is gone, its associations moved
         follow_hubspot_survivor(con, pair_name, pair.hubspot, other_loser, other_survivor)
         follow_hubspot_survivor_in_junctions(con, other_loser, other_survivor)
         drop_hubspot_rows(con, pair_name, [other_loser])
@@ -92,42 +119,50 @@ def _merged(
             follow_hubspot_survivor_in_junctions(con, other_survivor, answer.survivor_id)
     else:  # the Salesforce pair was merged: its loser's junction rows now name the master
         follow_salesforce_survivor_in_junctions(con, other_loser, other_survivor)
-        follow_hubspot_survivor_in_junctions(con, loser, survivor)
+        follow_hubspot_survivor_in_junctions(con, merge.loser, merge.survivor)
     con.execute(
         """UPDATE record_merges SET status = 'done', done_at = ?, error_code = NULL, error_message = NULL,
            attempts = coalesce(attempts, 0) + 1 WHERE pair = ? AND side = ? AND loser_id = ?""",
-        [_now(), pair_name, side, loser],
+        [_now(), pair_name, merge.side, merge.loser],
     )
     con.execute(  # a review item an earlier failure opened (before failures were retried) is settled
         "UPDATE review_items SET settled_at = ?, resolution = 'merged' WHERE item_id = ? AND settled_at IS NULL",
-        [_now(), f"merge:{pair_name}:{side}:{loser}"],
+        [_now(), f"merge:{pair_name}:{merge.side}:{merge.loser}"],
     )
 
 
 def _failed(
-    con, pair_name, side, loser, survivor, other_loser, other_survivor, err: CrmError, run_id
-) -> None:  # type: ignore[no-untyped-def]
+    con: duckdb.DuckDBPyConnection, pair_name: str, merge: MirrorMerge, err: CrmError, run_id: str
+) -> None:
+    """Count the failed attempt; past MIRROR_ATTEMPTS a review item asks a person."""
     [(attempts,)] = con.execute(
         """UPDATE record_merges SET status = 'failed', error_code = ?, error_message = ?,
            attempts = coalesce(attempts, 0) + 1 WHERE pair = ? AND side = ? AND loser_id = ? RETURNING attempts""",
-        [err.code, err.message, pair_name, side, loser],
+        [err.code, err.message, pair_name, merge.side, merge.loser],
     ).fetchall()
     if attempts < MIRROR_ATTEMPTS:
         return  # tried again next run
-    other = "salesforce" if side == "hubspot" else "hubspot"
+    other = merge.other
     detail = {
-        "merged_in": side,
-        "loser": loser,
-        "survivor": survivor,
-        f"{other}_loser": other_loser,
-        f"{other}_survivor": other_survivor,
+        "merged_in": merge.side,
+        "loser": merge.loser,
+        "survivor": merge.survivor,
+        f"{other}_loser": merge.other_loser,
+        f"{other}_survivor": merge.other_survivor,
         "why": f"{other} merge failed {attempts} times: {err.code}: {err.message}",
         "error_code": err.code,
-        "todo": f"merge {other_loser} into {other_survivor} in {other.title()}, or link {other_loser}",
+        "todo": f"merge {merge.other_loser} into {merge.other_survivor} in {other.title()}, or link {merge.other_loser}",
     }
-    hubspot_id, salesforce_ids = (survivor, [other_loser]) if side == "hubspot" else (other_loser, [])
+    hubspot_id, salesforce_ids = (
+        (merge.survivor, [merge.other_loser]) if merge.side == "hubspot" else (merge.other_loser, [])
+    )
     item = ReviewItem(
-        f"merge:{pair_name}:{side}:{loser}", "merge", pair_name, hubspot_id, salesforce_ids, detail
+        f"merge:{pair_name}:{merge.side}:{merge.loser}",
+        "merge",
+        pair_name,
+        hubspot_id,
+        salesforce_ids,
+        detail,
     )
     open_review_items(con, [item], run_id, _now())
 
