@@ -126,6 +126,7 @@ def state_summary() -> dict[str, list]:
     }
 
 
+@pytest.mark.slow
 def test_large_writes_go_as_bulk_jobs_and_land_exactly_as_collections_writes(boxes, tmp_path):
     bulk_box, plain_box = boxes(), boxes()
     # Every plan row is also checked against its source before its write (none moved: none skipped).

@@ -14,6 +14,8 @@ from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.setup.crm_fields import setup_fields
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 PEOPLE = 10_000
 
 

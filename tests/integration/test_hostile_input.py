@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 SAME = "same"  # the value arrives unchanged
 REPORTED = "reported"  # held back with a code

@@ -164,6 +164,7 @@ def test_deal_contacts_follow_a_merge_into_an_unlinked_survivor(sandbox, sync, q
     assert_deals_agree(sandbox, query, deals)
 
 
+@pytest.mark.slow
 def test_a_removal_after_a_merge_removes_every_role_of_the_survivor(
     sandbox, sync, query, first_sync, tmp_path, monkeypatch
 ):
@@ -230,6 +231,7 @@ def test_a_failed_mirror_merge_is_retried_next_cycle(
     ]
 
 
+@pytest.mark.slow
 def test_a_mirror_merge_failing_every_cycle_goes_to_review(
     sandbox, sync, query, first_sync, tmp_path, monkeypatch, faults
 ):

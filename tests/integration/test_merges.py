@@ -148,6 +148,7 @@ def test_merges_of_linked_records_are_mirrored(sandbox, sync, query, first_sync,
     assert_rests(sync, query)
 
 
+@pytest.mark.slow
 def test_merges_of_linked_records_go_to_review(sandbox, sync, query, first_sync, tmp_path, monkeypatch):
     """`merges: review`: the survivor keeps its link, a review item names the other side's two records,
     and nothing is merged or created on the other side."""

@@ -6,9 +6,13 @@ both CRMs must agree with the soak's own model on every mapped field, with no du
 
 from __future__ import annotations
 
+import pytest
+
 from bench.soak.driver import Soak, SoakOptions
 from bench.soak.report import summary, write
 from bench.soak.syncs import FAULTS
+
+pytestmark = pytest.mark.slow  # make test-slow
 
 
 def test_the_short_soak_converges_with_no_discrepancy_and_no_duplicate():

@@ -4,10 +4,13 @@ it writes nothing for records that were already in agreement."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from crmsync_pipeline.cli.main import cli
 from crmsync_pipeline.cli.run_commands import failure_messages
+
+pytestmark = pytest.mark.slow  # make test-slow
 
 
 def test_a_lost_state_file_refuses_to_sync_until_rebuilt(sandbox, sync, query, tmp_path, monkeypatch):

@@ -14,6 +14,8 @@ from sandboxes import Sandbox
 
 from crmsync_pipeline.state import db
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 
 @pytest.fixture(scope="module")
 def sandbox():
