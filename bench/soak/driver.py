@@ -38,7 +38,7 @@ class SoakOptions:
     merges: bool = False
     state_loss: bool = True
     bulk_threshold: int = 10
-    # HubSpot-side association changes are missed by crmsync's extract (see the README's soak section)
+    # HubSpot-side association changes are missed by crmsync's extract (docs/soak.md)
     hubspot_association_edits: bool = False
     faults: dict[str, Any] = field(default_factory=lambda: dict(FAULTS))  # while each fault cycle's sync runs
     keep_state: str = ""  # copy the state file to bench/results/<name>.duckdb for a post-mortem

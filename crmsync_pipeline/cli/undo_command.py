@@ -17,7 +17,7 @@ from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.state import db
 from crmsync_pipeline.undo.plan import UndoPlan, decide, load_run_writes, read_current, refusal
 from crmsync_pipeline.undo.writes import execute_undo
-from crmsync_pipeline.write.stale_plans import HubSpotSource, SalesforceSource
+from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource
 
 
 def undo_run(

@@ -1,5 +1,5 @@
 """Sync Health in Dagster: the health report asset (an HTML page, linked from its metadata) with its
-health checks (each an audit query in sql/health_*.sql, reported by the asset that ran it), a read-only copy of the state file published
+health checks (each an audit query in sql/health/, reported by the asset that ran it), a read-only copy of the state file published
 for people and BI tools after each run, and the alerts (run failure, error spike, budget near cap)."""
 
 import os

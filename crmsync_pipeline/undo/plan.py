@@ -24,7 +24,7 @@ from crmsync_pipeline.config import Mapping, OwnerDirectory, Side, TransformErro
 from crmsync_pipeline.plan.field_state import from_canonical_text, pipeline_property, transform_context
 from crmsync_pipeline.plan.updates import as_text
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.write.stale_plans import SourceReader
+from crmsync_pipeline.write.source_readers import SourceReader
 
 NO_AGREED_VALUE = ("first_link", "fill_empty")  # reasons of writes with no base before the run
 

@@ -26,19 +26,7 @@ from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
 from crmsync_pipeline.write.job import PendingRecord
-
-# The readers live in source_readers.py; undo/plan.py and cli/undo_command.py still import them here.
-from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource, SourceReader
-
-__all__ = [
-    "STALE",
-    "HubSpotSource",
-    "SalesforceSource",
-    "SourceReader",
-    "drop_rows_whose_target_moved",
-    "drop_stale_rows",
-    "max_plan_age",
-]
+from crmsync_pipeline.write.source_readers import SourceReader
 
 MAX_PLAN_AGE_ENV = "CRMSYNC_MAX_PLAN_AGE_SECONDS"
 STALE = "STALE_PLAN"
