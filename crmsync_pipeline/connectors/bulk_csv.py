@@ -93,20 +93,14 @@ def ingest_results(
             if not row:
                 continue
             if kind == "successfulResults":
-                result = WriteResult(row[0] or None, True, created=row[1].lower() == "true")
+                result = WriteResult.ok(row[0] or None, created=row[1].lower() == "true")
             elif kind == "failedResults":
                 code, message, fields = _bulk_error(row[1])
-                result = WriteResult(
-                    row[0] or None, False, error_code=code, error_message=message, error_fields=fields
-                )
+                result = WriteResult.failed(row[0] or None, code, message, fields)
             else:
-                result = WriteResult(
-                    None, False, error_code="UNPROCESSED", error_message="not processed by the job"
-                )
+                result = WriteResult.failed(None, "UNPROCESSED", "not processed by the job")
             place(_in_order(header[skip:], row[skip:], columns), result)
-    missing = WriteResult(
-        None, False, error_code="MISSING_RESULT", error_message="no result row for this record"
-    )
+    missing = WriteResult.failed(None, "MISSING_RESULT", "no result row for this record")
     return [r or missing for r in out]
 
 

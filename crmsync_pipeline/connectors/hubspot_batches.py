@@ -49,12 +49,8 @@ def _isolating(batch: list[Properties], send: Any) -> list[WriteResult]:
 
 def _rejected(err: CrmError, record: Properties) -> WriteResult:
     record_id = record.get("id")
-    return WriteResult(
-        str(record_id) if record_id else None,
-        False,
-        error_code=_detail_code(err),
-        error_message=err.message,
-        error_fields=_detail_fields(err),
+    return WriteResult.failed(
+        str(record_id) if record_id else None, _detail_code(err), err.message, _detail_fields(err)
     )
 
 
@@ -105,20 +101,17 @@ def created_in_order(batch: list[Properties], response: Any) -> list[WriteResult
             for n in range(len(batch))
         ]
     # Partial failure without trace ids: which input failed is unknowable, so say so for every input.
-    return [
-        WriteResult(None, False, error_code="UNMATCHED_RESULT", error_message="partial batch create: "
-                    f"{len(results)} created, {len(errors)} failed ({errors[0].category}: {errors[0].message})")
-        for _ in batch
-    ]  # fmt: skip
+    first = errors[0]
+    counts = f"{len(results)} created, {len(errors)} failed"
+    message = f"partial batch create: {counts} ({first.category}: {first.message})"
+    return [WriteResult.failed(None, "UNMATCHED_RESULT", message) for _ in batch]
 
 
 def write_result(record: Any, error: Any, upsert: bool = False) -> WriteResult:
     if record is not None:
-        return WriteResult(
-            str(record.id), True, created=bool(getattr(record, "new", False)) if upsert else False
+        return WriteResult.ok(
+            str(record.id), created=bool(getattr(record, "new", False)) if upsert else False
         )
     if error is not None:
-        return WriteResult(None, False, error_code=error.category, error_message=error.message)
-    return WriteResult(
-        None, False, error_code="MISSING_RESULT", error_message="HubSpot returned no result for it"
-    )
+        return WriteResult.failed(None, error.category, error.message)
+    return WriteResult.failed(None, "MISSING_RESULT", "HubSpot returned no result for it")

@@ -32,8 +32,8 @@ def gdpr_delete(connector: HubSpotConnector, contact_id: str) -> WriteResult:
             PublicGdprDeleteInput(object_id=contact_id),
         )
     except CrmError as err:
-        return WriteResult(contact_id, False, error_code=err.code, error_message=err.message)
-    return WriteResult(contact_id, True)
+        return WriteResult.failed(contact_id, err.code, err.message)
+    return WriteResult.ok(contact_id)
 
 
 def archive(connector: HubSpotConnector, object_type: str, ids: list[str]) -> list[WriteResult]:
@@ -41,7 +41,7 @@ def archive(connector: HubSpotConnector, object_type: str, ids: list[str]) -> li
     try:
         return connector.batch_archive(object_type, ids)
     except CrmError as err:
-        return [WriteResult(i, False, error_code=err.code, error_message=err.message) for i in ids]
+        return [WriteResult.failed(i, err.code, err.message) for i in ids]
 
 
 def not_found(

@@ -97,7 +97,7 @@ class HubSpotWrites:
             self.call(
                 f"{object_type}.batch.archive", self.client.crm.objects.batch_api.archive, object_type, body
             )
-            return [WriteResult(str(i), True) for i in chunk]
+            return [WriteResult.ok(str(i)) for i in chunk]
 
         chunks = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
         return [r for done in in_parallel(archive, chunks, self.parallel) for r in done]

@@ -98,8 +98,8 @@ class SalesforceBulk:
         job = self._wait_for_job(job_id, is_query=False)
         if job["state"] != "JobComplete":
             message = str(job.get("errorMessage") or job["state"])
-            return [WriteResult(None, False, error_code="BULK_JOB_" + job["state"].upper(), error_message=message)
-                    for _ in records]  # fmt: skip
+            code = "BULK_JOB_" + job["state"].upper()
+            return [WriteResult.failed(None, code, message) for _ in records]
         files = {
             kind: self.call(
                 f"bulk2.ingest.{kind}", lambda k=kind: self._bulk(sobject).get_ingest_results(job_id, k)

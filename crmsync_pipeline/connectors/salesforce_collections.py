@@ -90,12 +90,8 @@ class SalesforceCollections(SalesforceReads):
 def _result(answer: dict[str, Any], record: dict[str, Any], upsert: bool) -> WriteResult:
     record_id = answer.get("id") or record.get("Id") or record.get("id")
     if answer.get("success"):
-        return WriteResult(record_id, True, created=bool(answer.get("created", False)) if upsert else False)
+        return WriteResult.ok(record_id, created=bool(answer.get("created", False)) if upsert else False)
     first = (answer.get("errors") or [{}])[0]
-    return WriteResult(
-        record_id,
-        False,
-        error_code=first.get("statusCode", "UNKNOWN"),
-        error_message=first.get("message"),
-        error_fields=tuple(first.get("fields") or ()),
+    return WriteResult.failed(
+        record_id, first.get("statusCode", "UNKNOWN"), first.get("message"), tuple(first.get("fields") or ())
     )

@@ -18,7 +18,7 @@ def delete(connector: SalesforceConnector, ids: list[str]) -> list[WriteResult]:
     try:
         return connector.delete(ids)
     except CrmError as err:
-        return [WriteResult(i, False, error_code=err.code, error_message=err.message) for i in ids]
+        return [WriteResult.failed(i, err.code, err.message) for i in ids]
 
 
 def hard_delete(connector: SalesforceConnector, sobject: str, ids: list[str]) -> list[WriteResult]:
@@ -26,7 +26,7 @@ def hard_delete(connector: SalesforceConnector, sobject: str, ids: list[str]) ->
     try:
         return connector.bulk_ingest("hardDelete", sobject, [{"Id": i} for i in ids])
     except CrmError as err:
-        return [WriteResult(i, False, error_code=err.code, error_message=err.message) for i in ids]
+        return [WriteResult.failed(i, err.code, err.message) for i in ids]
 
 
 def existing_ids(connector: SalesforceConnector, sobject: str, ids: list[str]) -> dict[str, bool]:

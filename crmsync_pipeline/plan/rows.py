@@ -4,7 +4,7 @@ them here and the writers read them back from the table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
@@ -34,6 +34,11 @@ class PlanRow:
     reason: str  # which rule decided, e.g. two_way:hubspot_changed
     preflight_error: str | None = None  # the code the CRM would answer; such rows are never sent
     planned_at: datetime
+
+    @classmethod
+    def from_values(cls, row: Sequence[object]) -> PlanRow:
+        """A row of plan_rows as read from the table, in its column order (the inverse of `values`)."""
+        return cls(**dict(zip(COLUMNS, row, strict=True)))
 
     def values(self) -> tuple:
         """The row in plan_rows' column order."""

@@ -109,10 +109,10 @@ def _skip_unchanged_failures(
     con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str, now: datetime
 ) -> None:
     """Drop the records whose last write failed for a reason the same data cannot cure, while their
-    source is unchanged (the rule and its back-off: sql/skip_unchanged_failures.sql)."""
+    source is unchanged (the rule and its back-off: sql/plan/skip_unchanged_failures.sql)."""
     tables = SnapshotTables.of(pair_name)
     con.execute(
-        sql("skip_unchanged_failures.sql").format(
+        sql("plan/skip_unchanged_failures.sql").format(
             hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
         ),
         {"run_id": run_id, "pair": pair_name, "transient": sorted(TRANSIENT_CODES), "now": now},

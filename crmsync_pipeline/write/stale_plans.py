@@ -20,7 +20,7 @@ from typing import Any
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.extract.salesforce import parse_salesforce_time
 from crmsync_pipeline.extract.salesforce_edit_times import SYSTEM_FIELDS, remember_edit_times
-from crmsync_pipeline.plan.rows import COLUMNS, PlanRow
+from crmsync_pipeline.plan.rows import PlanRow
 from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
@@ -161,7 +161,7 @@ def _aged_rows(
     params = {"run_id": run_id, "pair": pair_name, "target": target, "before": planned_before}
     with connect() as con:
         rows = con.execute(sql("write/aged_plan_rows.sql"), {**params, "refs": list(refs)}).fetchall()
-    return [PlanRow(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    return [PlanRow.from_values(row) for row in rows]
 
 
 def _source_id(row: PlanRow) -> str | None:

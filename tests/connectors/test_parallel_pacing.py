@@ -80,8 +80,10 @@ def test_parallel_batches_keep_every_record_and_its_order():
     def send(batch):
         seen_threads.add(threading.get_ident())
         time.sleep(0.01 * (int(batch[0]["id"]) % 3))  # answers come back out of order
-        return [WriteResult(r["id"], int(r["id"]) % 7 != 0, error_code=None if int(r["id"]) % 7 else "BAD")
-                for r in batch]  # fmt: skip
+        return [
+            WriteResult.ok(r["id"]) if int(r["id"]) % 7 else WriteResult.failed(r["id"], "BAD", None)
+            for r in batch
+        ]
 
     results = in_batches(records, send, isolate=True, parallel=4)
     assert [r.record_id for r in results] == [r["id"] for r in records]

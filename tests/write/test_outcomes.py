@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.audit_log import WriteOutcome, record_intent, record_outcomes
 
@@ -101,16 +102,17 @@ def test_confirmed_writes_move_base_and_failures_do_not(con):
         "contacts",
         "salesforce",
         [
-            WriteOutcome("003A", "003A", True),
-            WriteOutcome(
+            WriteOutcome.of("003A", WriteResult.ok("003A")),
+            WriteOutcome.of(
                 "003B",
-                "003B",
-                False,
-                error_code="INSUFFICIENT_ACCESS_OR_READONLY",
-                error_message="insufficient access rights on object id",
-                error_fields=("Title",),
+                WriteResult.failed(
+                    "003B",
+                    "INSUFFICIENT_ACCESS_OR_READONLY",
+                    "insufficient access rights on object id",
+                    ("Title",),
+                ),
             ),
-            WriteOutcome("3", "00QNEW", True, created=True),
+            WriteOutcome.of("3", WriteResult.ok("00QNEW", created=True)),
         ],
         NOW,
     )
@@ -129,18 +131,21 @@ def test_confirmed_writes_move_base_and_failures_do_not(con):
 
 
 def test_errors_count_attempts_and_leave_once_the_record_syncs(con):
-    failure = WriteOutcome("003B", "003B", False, error_code="UNABLE_TO_LOCK_ROW", error_message="locked")
+    failure = WriteOutcome.of("003B", WriteResult.failed("003B", "UNABLE_TO_LOCK_ROW", "locked"))
     record_outcomes(con, "r1", "contacts", "salesforce", [failure], NOW)
     record_outcomes(con, "r1", "contacts", "salesforce", [failure], NOW + timedelta(minutes=5))
     first, last, attempts = con.execute("SELECT first_seen, last_seen, attempts FROM sync_errors").fetchone()
     assert attempts == 2 and last - first == timedelta(minutes=5)
-    record_outcomes(con, "r1", "contacts", "salesforce", [WriteOutcome("003B", "003B", True)], NOW)
+    record_outcomes(
+        con, "r1", "contacts", "salesforce", [WriteOutcome.of("003B", WriteResult.ok("003B"))], NOW
+    )
     assert con.execute("SELECT count(*) FROM sync_errors").fetchone() == (0,)
 
 
 def test_a_hubspot_create_links_and_bases_under_the_new_hubspot_id(con):
     record_intent(con, "r1", "contacts", "hubspot", ["003C"], NOW)
-    record_outcomes(con, "r1", "contacts", "hubspot", [WriteOutcome("003C", "5001", True, created=True)], NOW)
+    created = WriteOutcome.of("003C", WriteResult.ok("5001", created=True))
+    record_outcomes(con, "r1", "contacts", "hubspot", [created], NOW)
     assert con.execute("SELECT hubspot_id, salesforce_id FROM links").fetchall() == [("5001", "003C")]
     assert con.execute("SELECT hubspot_id, field, value FROM base_values").fetchall() == [
         ("5001", "email", "c@x.org")

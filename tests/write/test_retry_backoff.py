@@ -35,7 +35,7 @@ def test_an_unchanged_rejected_record_waits_out_its_back_off(tmp_path, attempts,
             [last - timedelta(days=1), last, attempts],
         )
         con.execute(
-            sql("skip_unchanged_failures.sql").format(hubspot_table="hs", salesforce_table="sf"),
+            sql("plan/skip_unchanged_failures.sql").format(hubspot_table="hs", salesforce_table="sf"),
             {"run_id": "run", "pair": "contacts", "transient": ["UNABLE_TO_LOCK_ROW"], "now": NOW},
         )
         planned = con.execute("SELECT count(*) FROM plan_rows").fetchall()[0][0]
