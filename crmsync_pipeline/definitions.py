@@ -1,7 +1,8 @@
-"""Entry point for `dagster dev` / `dagster definitions validate`."""
+"""Entry point for `dagster dev` / `dagster definitions validate`: everything under `defs/`."""
 
 from pathlib import Path
 
 import dagster as dg
 
-defs = dg.load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)
+# dg.toml beside this file names the defs module, in a checkout and in an installed wheel alike
+defs = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)

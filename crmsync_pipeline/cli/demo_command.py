@@ -12,9 +12,7 @@ import requests
 from rich.console import Console
 
 from crmsync_pipeline.cli.run_report import wide_console
-from crmsync_pipeline.state.db import PROJECT_ROOT
-
-DEMO_DIR = PROJECT_ROOT / "dagster_home" / "demo"
+from crmsync_pipeline.cli.ui_command import dagster_home
 
 
 @click.command()
@@ -29,14 +27,15 @@ def demo(records: int, seed: int, hubspot_port: int, salesforce_port: int) -> No
     from crmsync_pipeline.sandbox.server import EmulatorThread
 
     console = wide_console()
-    shutil.rmtree(DEMO_DIR, ignore_errors=True)
-    DEMO_DIR.mkdir(parents=True)
-    os.environ["CRMSYNC_STATE_DB"] = str(DEMO_DIR / "crmsync.duckdb")
+    demo_dir = dagster_home() / "demo"  # DAGSTER_HOME's, so an installed wheel never writes into itself
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    demo_dir.mkdir(parents=True)
+    os.environ["CRMSYNC_STATE_DB"] = str(demo_dir / "crmsync.duckdb")
     console.print(
         f"[bold]crmsync demo[/bold]: sandbox CRMs with about {records} people per side (seed {seed})"
     )
     options = SandboxOptions(
-        data_dir=DEMO_DIR / "sandbox", seed=SeedOptions(records=records, seed=seed), reset=True
+        data_dir=demo_dir / "sandbox", seed=SeedOptions(records=records, seed=seed), reset=True
     )
     emulators = build_emulators(options, say=console.print)
     threads = [
@@ -77,7 +76,7 @@ def _run(console: Console, threads: list) -> None:  # type: ignore[type-arg]
     console.print(
         f"Open the state file: duckdb {os.environ['CRMSYNC_STATE_DB']} (tables links, plan_rows, conflicts, "
         "write_results, sync_errors, audit_log, review_items, value_issues, api_calls, runs).\n"
-        "Open the Dagster UI on sandbox CRMs with `make ui` (the runs above are in its history), then\n"
+        "Open the Dagster UI on sandbox CRMs with `crmsync ui` (`make ui` in a checkout) (the runs above are in its history), then\n"
         "`crmsync status`, `crmsync errors` and `crmsync review` show the same figures in the terminal."
     )
 

@@ -1,4 +1,4 @@
-"""The short chaos soak inside `make test`: the same harness as `make soak` (bench/soak), smaller. Both
+"""The short chaos soak inside `make test-slow`: the same harness as `make soak` (bench/soak), smaller. Both
 sandbox CRMs run in their own process and `crmsync sync` runs as a subprocess, so the soak can kill it:
 once just after Salesforce confirmed a write the state never recorded, once while a Bulk job runs. Edits
 on both sides between cycles and during them, every fault kind on while syncs run, then two clean cycles:
