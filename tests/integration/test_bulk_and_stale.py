@@ -205,6 +205,7 @@ def test_a_bulk_job_left_by_a_crashed_run_is_reconciled_not_written_again(boxes,
         assert all((sobject, ref) in records for ref in refs)  # once each (salesforce_records checks)
 
 
+@pytest.mark.slow
 def test_a_plan_whose_source_moved_is_skipped_reported_and_planned_again(boxes, tmp_path):
     box = boxes()
     with synced_against(box, tmp_path) as settings:
@@ -250,6 +251,7 @@ def test_a_plan_whose_source_moved_is_skipped_reported_and_planned_again(boxes, 
         assert salesforce_value(box, moved_o, moved_s, "FirstName") == "Moved"
 
 
+@pytest.mark.slow
 def test_an_edit_made_on_the_target_while_the_run_planned_is_not_overwritten(boxes, tmp_path):
     """HubSpot changed a title; someone edits the same Salesforce title after the plan, before the write.
     The write must not overwrite that edit: the row is held back, and the next cycle sees both changes

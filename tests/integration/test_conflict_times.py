@@ -12,6 +12,8 @@ import pytest
 import requests
 from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 SKEW = 2.5  # past crmsync's 2 s clock-skew window
 

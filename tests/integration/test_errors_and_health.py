@@ -27,6 +27,8 @@ from crmsync_pipeline.cli.main import cli
 from tests.integration.conftest import Sandbox
 from tests.orchestration.webhook_receiver import WebhookReceiver
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 INCLUDED = "('salesqualifiedlead', 'customer', 'opportunity', 'marketingqualifiedlead')"
 ERRORS_OF = "SELECT error_code, attempts, first_seen, last_seen FROM sync_errors WHERE pair = 'contacts' AND target = 'salesforce' AND record_ref = ?"  # noqa: E501
 RULE = {

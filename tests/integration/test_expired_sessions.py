@@ -17,6 +17,8 @@ from crmsync_pipeline.cli.run_commands import failure_messages
 from crmsync_pipeline.connectors.sessions import MAX_FUTILE_RENEWALS_PER_RUN
 from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 CLIENT_SECRET = "sandbox-client-secret"
 SESSION_TOKEN = re.compile(r"[A-Za-z0-9]{15}![A-Za-z0-9_\-]{20,}")  # what the sandbox issues
 EXPIRIES_AT = (2, 9, 17, 28)  # Salesforce API requests into the run at which every session expires

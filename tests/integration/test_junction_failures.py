@@ -13,6 +13,8 @@ from sandboxes import Sandbox
 from test_merge_followups import hubspot_deal_contacts, salesforce_roles
 from test_merges import TOKEN, soql
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 SEED = 3  # the sandbox's fault seed: with it, half of four records fail and half go through
 
 

@@ -9,6 +9,8 @@ import pytest
 import requests
 from crm_actions import hubspot_edit, salesforce_edit, salesforce_value
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 

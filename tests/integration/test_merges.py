@@ -14,6 +14,8 @@ from sandboxes import Sandbox
 
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # make test-slow
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 SHIPPED = Path(default_mapping_path()).read_text()
 PAIRS = ("companies", "contacts")
@@ -148,7 +150,6 @@ def test_merges_of_linked_records_are_mirrored(sandbox, sync, query, first_sync,
     assert_rests(sync, query)
 
 
-@pytest.mark.slow
 def test_merges_of_linked_records_go_to_review(sandbox, sync, query, first_sync, tmp_path, monkeypatch):
     """`merges: review`: the survivor keeps its link, a review item names the other side's two records,
     and nothing is merged or created on the other side."""
