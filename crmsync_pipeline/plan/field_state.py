@@ -130,10 +130,22 @@ def _canonical_columns(rules: list[FieldMapping], exprs: SqlTransforms, pipeline
         columns += [
             f"{hubspot} AS hubspot_raw_{i}",
             f"{salesforce} AS salesforce_raw_{i}",
-            f"{exprs.canonical(i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
-            f"{exprs.canonical(i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
+            f"{_canonical(exprs, i, rule, Side.HUBSPOT, hubspot, pipeline)} AS hubspot_value_{i}",
+            f"{_canonical(exprs, i, rule, Side.SALESFORCE, salesforce, pipeline)} AS salesforce_value_{i}",
         ]
     return columns
+
+
+def _canonical(exprs: SqlTransforms, i: int, rule: FieldMapping, side: Side, raw: str, pipeline: str) -> str:
+    """A side's canonical value; the mapping's `default` for that side counts as empty. crmsync writes the
+    default only where the other side had nothing (Lead.Company's placeholder), so the placeholder must
+    never look like data of its own: the pair stays in sync while the source is empty, and the
+    placeholder is never written back to it."""
+    canonical = exprs.canonical(i, rule, side, raw, pipeline)
+    default = rule.default.for_side(side)
+    if default is None:
+        return canonical
+    return f"CASE WHEN {raw} = {exprs.param(str(default))} THEN NULL ELSE {canonical} END"
 
 
 def _applies(rule: FieldMapping) -> tuple[str, dict]:

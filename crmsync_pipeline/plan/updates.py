@@ -126,6 +126,10 @@ def _update_row(
 ) -> PlanRow:
     ctx = transform_context(pair, owners, d.pipeline)
     new_value = as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
+    if new_value in (None, "") and mapped.default.for_side(target) is not None:
+        new_value = str(
+            mapped.default.for_side(target)
+        )  # a clear reaches a required field as its placeholder
     if target is Side.SALESFORCE:
         ref, target_field, old_value = d.salesforce_id, mapped.salesforce, d.salesforce_raw
     else:
