@@ -2,12 +2,14 @@
 Every asset body is the same few lines: the pause guard, the run context, one step (steps/), the API
 calls recorded, the step's metadata returned."""
 
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
 
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.extract.fields_needed import associated_objects
+from crmsync_pipeline.state.run_context import RunContext
 
 from .context import pause_guard, run_context
 from .resources import CrmsyncResource
@@ -35,6 +37,23 @@ def pair_assets(mapping: Mapping, pair_name: str) -> list[Any]:
     ]
 
 
+def _materialized(
+    context: dg.AssetExecutionContext,
+    crmsync: CrmsyncResource,
+    mapping: Mapping,
+    pair_name: str,
+    step: Callable[[RunContext], dict[str, Any]],
+) -> dg.MaterializeResult:
+    """The body of every one-output pair asset: the pause guard, the run context, one step, the API
+    calls recorded, the step's metadata."""
+    if paused := pause_guard(crmsync, pair_name):
+        return paused[0]
+    ctx = run_context(context, crmsync, mapping, pair_name)
+    metadata = step(ctx)
+    record_calls(ctx.state_path, ctx.run_id, ctx.meter)
+    return dg.MaterializeResult(metadata=metadata)
+
+
 def _hubspot_snapshot(mapping: Mapping, pair_name: str) -> dg.AssetsDefinition:
     pair = mapping.pair(pair_name)
 
@@ -46,12 +65,7 @@ def _hubspot_snapshot(mapping: Mapping, pair_name: str) -> dg.AssetsDefinition:
         "(first load lists every record; later loads search what changed since the cursor).",
     )
     def hubspot_snapshot(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        if paused := pause_guard(crmsync, pair_name):
-            return paused[0]
-        ctx = run_context(context, crmsync, mapping, pair_name)
-        metadata = hubspot_snapshot_step(ctx)
-        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
-        return dg.MaterializeResult(metadata=metadata)
+        return _materialized(context, crmsync, mapping, pair_name, hubspot_snapshot_step)
 
     return hubspot_snapshot
 
@@ -69,12 +83,7 @@ def _salesforce_snapshot(mapping: Mapping, pair_name: str) -> dg.AssetsDefinitio
     def salesforce_snapshot(
         context: dg.AssetExecutionContext, crmsync: CrmsyncResource
     ) -> dg.MaterializeResult:
-        if paused := pause_guard(crmsync, pair_name):
-            return paused[0]
-        ctx = run_context(context, crmsync, mapping, pair_name)
-        metadata = salesforce_snapshot_step(ctx)
-        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
-        return dg.MaterializeResult(metadata=metadata)
+        return _materialized(context, crmsync, mapping, pair_name, salesforce_snapshot_step)
 
     return salesforce_snapshot
 
@@ -92,12 +101,7 @@ def _links(mapping: Mapping, pair_name: str, snapshots: list[dg.AssetsDefinition
         "ids, then the mapping's keys; ambiguity and duplicate Leads go to review_items.",
     )
     def links(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        if paused := pause_guard(crmsync, pair_name):
-            return paused[0]
-        ctx = run_context(context, crmsync, mapping, pair_name)
-        metadata = links_step(ctx)
-        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
-        return dg.MaterializeResult(metadata=metadata)
+        return _materialized(context, crmsync, mapping, pair_name, links_step)
 
     return links
 
@@ -112,12 +116,7 @@ def _plan(mapping: Mapping, pair_name: str, links: dg.AssetsDefinition) -> dg.As
         "old and new values and the deciding rule); conflicts in table conflicts.",
     )
     def plan(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        if paused := pause_guard(crmsync, pair_name):
-            return paused[0]
-        ctx = run_context(context, crmsync, mapping, pair_name)
-        metadata = plan_step(ctx)
-        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
-        return dg.MaterializeResult(metadata=metadata)
+        return _materialized(context, crmsync, mapping, pair_name, plan_step)
 
     return plan
 
