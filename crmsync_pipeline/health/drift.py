@@ -36,7 +36,7 @@ def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple
             except duckdb.BinderException:
                 continue  # a field mapped since the last extract: the next sync reads it, then it counts
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE field_decisions AS " + sql("plan_field_decisions.sql"),
+                "CREATE OR REPLACE TEMP TABLE field_decisions AS " + sql("plan/field_decisions.sql"),
                 {"skew_seconds": CLOCK_SKEW_SECONDS},
             )
             con.execute("CREATE OR REPLACE TEMP TABLE included_records (side VARCHAR, id VARCHAR)")

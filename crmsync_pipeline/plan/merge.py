@@ -43,7 +43,7 @@ def create_field_state(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _decisions(where: str) -> str:
-    return f"SELECT * FROM ({sql('plan_field_decisions.sql')}) WHERE {where}"
+    return f"SELECT * FROM ({sql('plan/field_decisions.sql')}) WHERE {where}"
 
 
 def decide_fields(
