@@ -4,6 +4,7 @@ and SalesforceWriter (writers.py) override what differs."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.write.source_readers import SourceReader
 
 
-class CrmWriter:
+class CrmWriter(ABC):
     """Writes to one CRM (`crm`), `batch_size` records a call; results come back in input order.
     `source`, when set, reads the other CRM: a plan row that waited is checked against it first."""
 
@@ -20,13 +21,13 @@ class CrmWriter:
     batch_size: int
     source: SourceReader | None = None
 
+    @abstractmethod
     def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         """Upsert the records on the cross-reference field `key_field`, so a repeated create finds them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         """Update the records, each carrying its target id as `id`."""
-        raise NotImplementedError
 
     def target_reader(self) -> SourceReader | None:
         """Reads this CRM's records again before an update batch (a user's edit since the snapshot is
@@ -57,7 +58,7 @@ class CrmWriter:
         key_field: str,
     ) -> list[WriteResult]:
         """Write the records as Bulk jobs (called only where `goes_in_bulk` said so)."""
-        raise NotImplementedError(f"{self.crm} writes no Bulk jobs")
+        raise TypeError(f"{self.crm} writes no Bulk jobs: goes_in_bulk must say no for it")
 
     def settle_bulk_jobs(
         self,
