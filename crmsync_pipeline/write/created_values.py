@@ -1,0 +1,156 @@
+"""Values a CRM fills in when crmsync creates a record there (a picklist default such as Lead.Status, a
+record-type default, a before-save flow, a workflow that ran by the time of the read) are settled in the
+run that created the record, never left for the next cycle to discover (docs/design.md, "Values a CRM
+fills on create").
+
+Right after one side's creates, the created records are read back (one SOQL query per 200 ids, one
+HubSpot batch read per 100), their mapped fields set beside the source's values and the base the create
+recorded (the same field_state and three-way merge as the plan), and where the merge would let the
+created side's value flow back to the source (two_way, prefer_*, always_<created side>) a follow-up
+update of the source is planned, reason `<direction>:filled_on_create`. The source side's update phase,
+which waits for both sides' creates, writes it like any update: audit intent, call, outcome, base."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+import duckdb
+import pyarrow as pa
+
+from crmsync_pipeline.config import Direction, ObjectPair
+from crmsync_pipeline.plan.field_state import build_field_state
+from crmsync_pipeline.plan.merge import FieldDecision, decide_fields
+from crmsync_pipeline.plan.stage import owner_directory
+from crmsync_pipeline.plan.updates import plan_updates
+from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.names import quoted, table_columns, table_exists
+from crmsync_pipeline.state.snapshots import SnapshotTables
+from crmsync_pipeline.write.job import ApplyJob, PendingRecord
+from crmsync_pipeline.write.source_readers import SourceReader
+
+FILLED = "filled_on_create"
+READ_BACK = "filled_on_create_{side}"  # the temp table holding the created records as read back
+
+
+class CreatedLink(NamedTuple):
+    hubspot_id: str
+    salesforce_object: str
+    salesforce_id: str
+
+
+def settle_created(job: ApplyJob, creates: list[PendingRecord]) -> int:
+    """After `job`'s creates: plan the follow-up writes of what the CRM filled in (see the module);
+    returns how many field writes were planned."""
+    reader = job.writer.target_reader()
+    if not creates or reader is None:
+        return 0
+    with job.connect() as con:
+        rows = con.execute(
+            sql("write/created_links.sql"),
+            {"pair": job.pair_name, "run_id": job.run_id, "target": job.target, "refs": [r.ref for r in creates]},
+        ).fetchall()
+    links = [CreatedLink(*row) for row in rows]
+    if not links:
+        return 0
+    stored = _read_back(job, reader, links)  # outside any state connection: never held across a call
+    with job.connect() as con:
+        return _plan_follow_ups(con, job, stored, datetime.now(UTC))
+
+
+def _read_back(job: ApplyJob, reader: SourceReader, links: list[CreatedLink]) -> list[dict[str, str | None]]:
+    """The created records' mapped fields as the CRM stored them, in the form their snapshot holds."""
+    by_object: dict[str, list[str]] = {}
+    for link in links:
+        if job.target == "salesforce":
+            by_object.setdefault(link.salesforce_object, []).append(link.salesforce_id)
+        else:
+            by_object.setdefault(job.pair.hubspot, []).append(link.hubspot_id)
+    rows: list[dict[str, str | None]] = []
+    for object_name, ids in by_object.items():
+        fields = _mapped_fields(job.pair, job.target, object_name)
+        for record_id, values in reader.read(object_name, ids, fields).items():
+            row: dict[str, str | None] = {f: _text(values.get(f)) for f in fields}
+            row["id"] = record_id
+            if job.target == "salesforce":
+                row["_sobject"] = object_name
+            rows.append(row)
+    return rows
+
+
+def _mapped_fields(pair: ObjectPair, target: str, object_name: str) -> list[str]:
+    mapped = [f for f in pair.fields if f.direction is not Direction.NONE]
+    if target == "hubspot":
+        return list(dict.fromkeys(f.hubspot for f in mapped))
+    return list(dict.fromkeys(f.salesforce for f in mapped if f.applies_to(object_name)))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _plan_follow_ups(
+    con: duckdb.DuckDBPyConnection, job: ApplyJob, stored: list[dict[str, str | None]], now: datetime
+) -> int:
+    tables = SnapshotTables.of(job.pair_name)
+    if not stored or not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
+        return 0
+    read_back = READ_BACK.format(side=job.target)
+    _load_read_back(con, tables.on(job.target), read_back, stored)
+    try:
+        settle_tables = replace(tables, **{job.target: read_back})
+        owners = owner_directory(con)
+        build_field_state(con, job.pair_name, job.pair, owners, settle_tables, _cut_lengths(con, job.pair))
+        decisions = _carried_across(job, decide_fields(con, in_sync=False))
+        summary = plan_updates(con, job.run_id, job.pair, owners, decisions, now)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {quoted(read_back)}")
+    return sum(summary.updates.values())
+
+
+def _load_read_back(
+    con: duckdb.DuckDBPyConnection, snapshot: str, table: str, stored: list[dict[str, str | None]]
+) -> None:
+    """A temp table shaped as the target's snapshot, holding only the records read back: joined in place
+    of the snapshot, it limits field_state to the records just created (their snapshot rows arrive with
+    the next extract, which must not find them already there with a time of crmsync's making)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(table)} AS SELECT * FROM {quoted(snapshot)} LIMIT 0")
+    columns = [c for c in table_columns(con, table) if any(c in row for row in stored)]
+    values = pa.table({c: pa.array([row.get(c) for row in stored], pa.string()) for c in columns})
+    con.register("filled_values", values)
+    try:
+        names = ", ".join(quoted(c) for c in columns)
+        con.execute(f"INSERT INTO {quoted(table)} ({names}) SELECT {names} FROM filled_values")
+    finally:
+        con.unregister("filled_values")
+
+
+def _carried_across(job: ApplyJob, decisions: list[FieldDecision]) -> list[FieldDecision]:
+    """The merge's writes of the created side's value to the source, renamed for the rule that applies.
+    Nothing else: a conflict or a hold (a resolver) is the next plan's to judge, and a write back to
+    the created record (always_<source>) would fight the CRM that just filled it."""
+    source = "hubspot" if job.target == "salesforce" else "salesforce"
+    directions = {f.name: f.direction.value for f in job.pair.fields}
+    return [
+        replace(d, reason=f"{directions[d.field]}:{FILLED}")
+        for d in decisions
+        if d.decision == f"write_{source}" and not d.is_conflict and d.field in directions
+    ]
+
+
+def _cut_lengths(con: duckdb.DuckDBPyConnection, pair: ObjectPair) -> dict[str, int]:
+    """Lengths `truncate` fields are cut to, from the describes the plan cached (no CRM call): a value
+    Salesforce holds cut is in sync with its full form, never carried back to HubSpot as a fill."""
+    out: dict[str, int] = {}
+    for sobject in pair.salesforce:
+        row = con.execute(
+            "SELECT body FROM schema_cache WHERE crm = 'salesforce' AND object = ?", [sobject]
+        ).fetchall()
+        fields = {f["name"]: f for f in json.loads(row[0][0])["fields"]} if row else {}
+        for mapped in pair.fields:
+            length = (fields.get(mapped.salesforce) or {}).get("length") if mapped.truncate else None
+            if length and mapped.applies_to(sobject):
+                out[mapped.name] = min(int(length), out.get(mapped.name, int(length)))
+    return out
