@@ -8,7 +8,10 @@ HubSpot batch read per 100), their mapped fields set beside the source's values 
 recorded (the same field_state and three-way merge as the plan), and where the merge would let the
 created side's value flow back to the source (two_way, prefer_*, always_<created side>) a follow-up
 update of the source is planned, reason `<direction>:filled_on_create`. The source side's update phase,
-which waits for both sides' creates, writes it like any update: audit intent, call, outcome, base."""
+which waits for both sides' creates, writes it like any update: audit intent, call, outcome, base.
+Where the direction keeps the source's value (always_<source>; prefer_<source> while the source holds
+one), the filled value is accepted as the created side's form of base instead (accepted_values), so
+the sides differ and the next plan writes nothing."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.merge import FieldDecision, decide_fields
 from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.plan.updates import plan_updates
+from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -50,7 +54,12 @@ def settle_created(job: ApplyJob, creates: list[PendingRecord]) -> int:
     with job.connect() as con:
         rows = con.execute(
             sql("write/created_links.sql"),
-            {"pair": job.pair_name, "run_id": job.run_id, "target": job.target, "refs": [r.ref for r in creates]},
+            {
+                "pair": job.pair_name,
+                "run_id": job.run_id,
+                "target": job.target,
+                "refs": [r.ref for r in creates],
+            },
         ).fetchall()
     links = [CreatedLink(*row) for row in rows]
     if not links:
@@ -103,8 +112,10 @@ def _plan_follow_ups(
         settle_tables = replace(tables, **{job.target: read_back})
         owners = owner_directory(con)
         build_field_state(con, job.pair_name, job.pair, owners, settle_tables, _cut_lengths(con, job.pair))
-        decisions = _carried_across(job, decide_fields(con, in_sync=False))
-        summary = plan_updates(con, job.run_id, job.pair, owners, decisions, now)
+        settled = _settle(job, decide_fields(con, in_sync=False))
+        summary = plan_updates(con, job.run_id, job.pair, owners, settled.carried, now)
+        if settled.accepted:
+            _accept(con, job, settled.accepted, now)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quoted(read_back)}")
     return sum(summary.updates.values())
@@ -127,17 +138,67 @@ def _load_read_back(
         con.unregister("filled_values")
 
 
-def _carried_across(job: ApplyJob, decisions: list[FieldDecision]) -> list[FieldDecision]:
-    """The merge's writes of the created side's value to the source, renamed for the rule that applies.
-    Nothing else: a conflict or a hold (a resolver) is the next plan's to judge, and a write back to
-    the created record (always_<source>) would fight the CRM that just filled it."""
-    source = "hubspot" if job.target == "salesforce" else "salesforce"
-    directions = {f.name: f.direction.value for f in job.pair.fields}
-    return [
-        replace(d, reason=f"{directions[d.field]}:{FILLED}")
-        for d in decisions
-        if d.decision == f"write_{source}" and not d.is_conflict and d.field in directions
+class Settled(NamedTuple):
+    """What the created side filled in, split by the rule: carried to the source, or accepted."""
+
+    carried: list[FieldDecision]
+    accepted: list[FieldDecision]
+
+
+def _settle(job: ApplyJob, decisions: list[FieldDecision]) -> Settled:
+    """Per field the merge found the created side changed since the create's base:
+
+    - the merge would carry it to the source (two_way, prefer_*, always_<created side>): carried in
+      this run, except under prefer_<source> while the source holds a value of its own, where the
+      source's value stays (it would win at a first link) and the filled value is accepted;
+    - the merge would write the source's value back over it (always_<source>): accepted, so the CRM
+      and crmsync do not fight over the created record every cycle.
+
+    A conflict or a hold (a resolver) is the next plan's to judge; create_only and none write nothing."""
+    created = job.target
+    source = "hubspot" if created == "salesforce" else "salesforce"
+    directions = {f.name: f.direction for f in job.pair.fields}
+    carried, accepted = [], []
+    for d in decisions:
+        direction = directions.get(d.field)
+        if direction is None or d.is_conflict:
+            continue
+        named = replace(d, reason=f"{direction.value}:{FILLED}")
+        source_value = d.hubspot_value if source == "hubspot" else d.salesforce_value
+        if d.decision == f"write_{created}":
+            accepted.append(named)
+        elif d.decision == f"write_{source}":
+            keeps_source = direction.value == f"prefer_{source}" and source_value is not None
+            (accepted if keeps_source else carried).append(named)
+    return Settled(carried, accepted)
+
+
+def _accept(
+    con: duckdb.DuckDBPyConnection, job: ApplyJob, accepted: list[FieldDecision], now: datetime
+) -> None:
+    """The created side's filled values stand for base on that side (accepted_values)."""
+    side = job.target
+    rows = [
+        (
+            d.hubspot_id,
+            d.field,
+            side,
+            d.salesforce_value if side == "salesforce" else d.hubspot_value,
+            d.reason,
+        )
+        for d in accepted
     ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE accepted_fills "
+        "(hubspot_id VARCHAR, field VARCHAR, side VARCHAR, value VARCHAR, reason VARCHAR)"
+    )
+    try:
+        insert_rows(con, "accepted_fills", rows)
+        con.execute(
+            sql("write/accepted_values.sql"), {"pair": job.pair_name, "run_id": job.run_id, "now": now}
+        )
+    finally:
+        con.execute("DROP TABLE accepted_fills")
 
 
 def _cut_lengths(con: duckdb.DuckDBPyConnection, pair: ObjectPair) -> dict[str, int]:

@@ -6,7 +6,7 @@ crmsync's tables (docs/design.md, "Values a CRM fills on create")."""
 from __future__ import annotations
 
 import requests
-from crm_actions import hubspot_value, salesforce_value
+from crm_actions import hubspot_edit, hubspot_value, salesforce_value
 
 PLACEHOLDER = "[not provided]"
 TOKEN = {"Authorization": "Bearer sandbox-token"}
@@ -27,7 +27,10 @@ def _hubspot_stamps(sandbox) -> dict[tuple[str, str], tuple[str, str | None]]:
             if after:
                 params["after"] = after
             page = requests.get(
-                f"{sandbox.hubspot.url}/crm/v3/objects/{object_type}", headers=TOKEN, params=params, timeout=30
+                f"{sandbox.hubspot.url}/crm/v3/objects/{object_type}",
+                headers=TOKEN,
+                params=params,
+                timeout=30,
             ).json()
             for r in page["results"]:
                 stamps[(object_type, r["id"])] = (r["updatedAt"], r["properties"].get("hs_lastmodifieddate"))
@@ -43,14 +46,19 @@ def _salesforce_stamps(sandbox) -> dict[tuple[str, str], tuple[str, str]]:
     for sobject in SALESFORCE_OBJECTS:
         url = f"{sandbox.salesforce.url}{SF_API}/queryAll/"
         body = requests.get(
-            url, headers=TOKEN, params={"q": f"SELECT Id, SystemModstamp, LastModifiedDate FROM {sobject}"}, timeout=30
+            url,
+            headers=TOKEN,
+            params={"q": f"SELECT Id, SystemModstamp, LastModifiedDate FROM {sobject}"},
+            timeout=30,
         ).json()
         while True:
             for r in body["records"]:
                 stamps[(sobject, r["Id"])] = (r["SystemModstamp"], r["LastModifiedDate"])
             if body.get("done", True):
                 break
-            body = requests.get(f"{sandbox.salesforce.url}{body['nextRecordsUrl']}", headers=TOKEN, timeout=30).json()
+            body = requests.get(
+                f"{sandbox.salesforce.url}{body['nextRecordsUrl']}", headers=TOKEN, timeout=30
+            ).json()
     return stamps
 
 
@@ -100,7 +108,10 @@ def _automation(sandbox, side: str, rules: list[dict] | None) -> None:
 
 def _hubspot_contact(sandbox, **properties: str) -> str:
     created = requests.post(
-        f"{sandbox.hubspot.url}/crm/v3/objects/contacts", headers=TOKEN, json={"properties": properties}, timeout=10
+        f"{sandbox.hubspot.url}/crm/v3/objects/contacts",
+        headers=TOKEN,
+        json={"properties": properties},
+        timeout=10,
     )
     created.raise_for_status()
     return created.json()["id"]
@@ -108,7 +119,8 @@ def _hubspot_contact(sandbox, **properties: str) -> str:
 
 def _link_of_hubspot(query, contact: str) -> tuple[str, str]:
     [(sobject, salesforce_id)] = query(
-        "SELECT salesforce_object, salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", contact
+        "SELECT salesforce_object, salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?",
+        contact,
     )
     return sobject, salesforce_id
 
@@ -237,3 +249,50 @@ def test_a_salesforce_lead_created_in_hubspot_settles_what_a_workflow_sets(sandb
         _quiet_second_sync(sandbox, sync, query)
     finally:
         _automation(sandbox, "hubspot", None)
+
+
+def test_a_fill_the_direction_keeps_from_the_source_is_accepted_not_echoed(sandbox, sync, query):
+    """lifecyclestage is prefer_hubspot and HubSpot holds a value: a before-save flow that upper-cases
+    the Lead's copy on create does not overwrite HubSpot's stage (which would win at a first link, and
+    which HubSpot would refuse in capitals). The Lead keeps its form, crmsync accepts it as the Lead's
+    side of base, and the second sync writes nothing. A real change in HubSpot then still crosses."""
+    _automation(
+        sandbox,
+        "salesforce",
+        [
+            {
+                "name": "stage_upper",
+                "object": "Lead",
+                "on": "create",
+                "action": "upper_case",
+                "field": "HubSpot_Lifecycle_Stage__c",
+                "run_as": "integration_user",
+            }
+        ],
+    )
+    try:
+        contact = _hubspot_contact(
+            sandbox,
+            email="quinn.accept@example.org",
+            firstname="Quinn",
+            lastname="Accept",
+            lifecyclestage="opportunity",
+            company="Accept Holdings",
+        )
+        first = sync()
+        assert first.success
+        _, lead = _link_of_hubspot(query, contact)
+        assert salesforce_value(sandbox, "Lead", lead, "HubSpot_Lifecycle_Stage__c") == "OPPORTUNITY"
+        assert hubspot_value(sandbox, "contacts", contact, "lifecyclestage") == "opportunity"
+        assert query(
+            "SELECT side, value, base_value, reason FROM accepted_values WHERE hubspot_id = ?", contact
+        ) == [("salesforce", "OPPORTUNITY", "opportunity", "prefer_hubspot:filled_on_create")]
+        _quiet_second_sync(sandbox, sync, query)
+        assert hubspot_value(sandbox, "contacts", contact, "lifecyclestage") == "opportunity"
+
+        hubspot_edit(sandbox, "contacts", contact, lifecyclestage="customer")
+        assert sync().success
+        assert salesforce_value(sandbox, "Lead", lead, "HubSpot_Lifecycle_Stage__c") == "customer"
+        _quiet_second_sync(sandbox, sync, query)
+    finally:
+        _automation(sandbox, "salesforce", None)
