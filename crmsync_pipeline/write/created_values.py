@@ -112,10 +112,9 @@ def _plan_follow_ups(
         settle_tables = replace(tables, **{job.target: read_back})
         owners = owner_directory(con)
         build_field_state(con, job.pair_name, job.pair, owners, settle_tables, _cut_lengths(con, job.pair))
-        settled = _settle(job, decide_fields(con, in_sync=False))
+        settled = settle_rule(job.target, job.pair, decide_fields(con, in_sync=False))
         summary = plan_updates(con, job.run_id, job.pair, owners, settled.carried, now)
-        if settled.accepted:
-            _accept(con, job, settled.accepted, now)
+        accept_fills(con, job.pair_name, job.run_id, job.target, settled.accepted, now)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quoted(read_back)}")
     return sum(summary.updates.values())
@@ -145,8 +144,9 @@ class Settled(NamedTuple):
     accepted: list[FieldDecision]
 
 
-def _settle(job: ApplyJob, decisions: list[FieldDecision]) -> Settled:
-    """Per field the merge found the created side changed since the create's base:
+def settle_rule(created: str, pair: ObjectPair, decisions: list[FieldDecision]) -> Settled:
+    """Per field of a record just created on `created` ('hubspot' | 'salesforce') whose stored value
+    the merge found changed since the create's base:
 
     - the merge would carry it to the source (two_way, prefer_*, always_<created side>): carried in
       this run, except under prefer_<source> while the source holds a value of its own, where the
@@ -155,9 +155,8 @@ def _settle(job: ApplyJob, decisions: list[FieldDecision]) -> Settled:
       and crmsync do not fight over the created record every cycle.
 
     A conflict or a hold (a resolver) is the next plan's to judge; create_only and none write nothing."""
-    created = job.target
     source = "hubspot" if created == "salesforce" else "salesforce"
-    directions = {f.name: f.direction for f in job.pair.fields}
+    directions = {f.name: f.direction for f in pair.fields}
     carried, accepted = [], []
     for d in decisions:
         direction = directions.get(d.field)
@@ -165,7 +164,7 @@ def _settle(job: ApplyJob, decisions: list[FieldDecision]) -> Settled:
             continue
         named = replace(d, reason=f"{direction.value}:{FILLED}")
         source_value = d.hubspot_value if source == "hubspot" else d.salesforce_value
-        if d.decision == f"write_{created}":
+        if d.decision == f"write_{created}" and direction.value == f"always_{source}":
             accepted.append(named)
         elif d.decision == f"write_{source}":
             keeps_source = direction.value == f"prefer_{source}" and source_value is not None
@@ -173,11 +172,17 @@ def _settle(job: ApplyJob, decisions: list[FieldDecision]) -> Settled:
     return Settled(carried, accepted)
 
 
-def _accept(
-    con: duckdb.DuckDBPyConnection, job: ApplyJob, accepted: list[FieldDecision], now: datetime
+def accept_fills(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    run_id: str,
+    side: str,
+    accepted: list[FieldDecision],
+    now: datetime,
 ) -> None:
-    """The created side's filled values stand for base on that side (accepted_values)."""
-    side = job.target
+    """The values `side` filled in stand for base on that side (accepted_values)."""
+    if not accepted:
+        return
     rows = [
         (
             d.hubspot_id,
@@ -194,9 +199,7 @@ def _accept(
     )
     try:
         insert_rows(con, "accepted_fills", rows)
-        con.execute(
-            sql("write/accepted_values.sql"), {"pair": job.pair_name, "run_id": job.run_id, "now": now}
-        )
+        con.execute(sql("write/accepted_values.sql"), {"pair": pair_name, "run_id": run_id, "now": now})
     finally:
         con.execute("DROP TABLE accepted_fills")
 
