@@ -19,6 +19,7 @@ from typing import Any
 from bench.sandbox_process import SandboxProcess
 
 from . import state_checks
+from .automation import RULES
 from .crm import SoakCrms
 from .edits import EditGenerator
 from .model import World
@@ -38,6 +39,7 @@ class SoakOptions:
     merges: bool = False
     state_loss: bool = True
     bulk_threshold: int = 10
+    automation: bool = True  # the CRM automation of bench/soak/automation.py, on in both sandboxes
     # HubSpot-side association changes are missed by crmsync's extract (docs/soak.md)
     hubspot_association_edits: bool = False
     faults: dict[str, Any] = field(default_factory=lambda: dict(FAULTS))  # while each fault cycle's sync runs
@@ -73,6 +75,7 @@ class SoakResult:
     population: dict[str, int] = field(default_factory=dict)
     http_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
     state_copy: str = ""
+    automation_runs: dict[str, dict[str, int]] = field(default_factory=dict)  # side -> rule -> runs
 
 
 class Soak:
@@ -89,6 +92,9 @@ class Soak:
         with SandboxProcess(records=0) as sandbox, tempfile.TemporaryDirectory(prefix="crmsync-soak-") as tmp:
             self.crms = SoakCrms(sandbox.hubspot_url, sandbox.salesforce_url)
             self.crms.admin(f"{sandbox.hubspot_url}/_sandbox/settings", {"search_lag_seconds": 0})
+            if self.o.automation:
+                for side, rules in RULES.items():
+                    self.crms.admin(f"{self._url(side)}/_sandbox/automation", rules, method="PUT")
             self.env = soak_env(sandbox, Path(tmp), self.o.bulk_threshold)
             run_cli(self.env, "setup", check=True)
             self.gen = EditGenerator(
@@ -244,7 +250,7 @@ class Soak:
         snap = Snapshot.read(self.crms)
         refresh_ids(self.world, snap)
         state_db = self.env["CRMSYNC_STATE_DB"]
-        self.result.findings = check(self.world, snap, state_checks.conflicts(state_db))
+        self.result.findings = check(self.world, snap, state_checks.conflicts(state_db), self.o.automation)
         if self.o.keep_state:
             copy = ROOT / "bench" / "results" / f"{self.o.keep_state}.duckdb"
             copy.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +272,10 @@ class Soak:
                 self.result.faults[f"{side} 401 (expired session)"] = int(
                     (stats.get("by_status") or {}).get("401", 0)
                 )
+        if self.o.automation:
+            for side in ("hubspot", "salesforce"):
+                runs = self.crms.admin(f"{self._url(side)}/_sandbox/automation/runs", method="GET")
+                self.result.automation_runs[side] = runs.get("counts") or {}
         self.result.population = {
             "hubspot contacts": len(snap.hs_contacts), "hubspot companies": len(snap.hs_companies),
             "salesforce people": len(snap.sf_people), "salesforce accounts": len(snap.sf_accounts),

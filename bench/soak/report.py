@@ -35,6 +35,7 @@ def summary(r: SoakResult) -> dict[str, Any]:
         "state_loss": r.state_loss,
         "wall_seconds": r.wall_seconds,
         "population": r.population,
+        "automation_runs": r.automation_runs,
     }
 
 
