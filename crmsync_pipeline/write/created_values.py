@@ -16,14 +16,15 @@ the sides differ and the next plan writes nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
 
-from crmsync_pipeline.config import Direction, ObjectPair
+from crmsync_pipeline.config import Condition, Direction, ObjectPair, OwnerDirectory, Side
 from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.merge import FieldDecision, decide_fields
 from crmsync_pipeline.plan.stage import owner_directory
@@ -90,10 +91,20 @@ def _read_back(job: ApplyJob, reader: SourceReader, links: list[CreatedLink]) ->
 
 
 def _mapped_fields(pair: ObjectPair, target: str, object_name: str) -> list[str]:
+    """The mapped fields of `object_name`, and those its side's inclusion rule reads (and the owner)."""
     mapped = [f for f in pair.fields if f.direction is not Direction.NONE]
+    rule = _inclusion_rule(pair, target)
+    ruled = sorted(rule.fields()) if rule is not None else []
+    if rule is not None and any(c.owner_known is not None for c in rule.walk()):
+        ruled.append("hubspot_owner_id" if target == "hubspot" else "OwnerId")
     if target == "hubspot":
-        return list(dict.fromkeys(f.hubspot for f in mapped))
-    return list(dict.fromkeys(f.salesforce for f in mapped if f.applies_to(object_name)))
+        return list(dict.fromkeys([*(f.hubspot for f in mapped), *ruled]))
+    names = [f.salesforce for f in mapped if f.applies_to(object_name)]
+    return list(dict.fromkeys([*names, *ruled]))
+
+
+def _inclusion_rule(pair: ObjectPair, side: str) -> Condition | None:
+    return pair.include.hubspot if side == "hubspot" else pair.include.salesforce
 
 
 def _text(value: object) -> str | None:
@@ -113,7 +124,8 @@ def _plan_follow_ups(
         owners = owner_directory(con)
         build_field_state(con, job.pair_name, job.pair, owners, settle_tables, _cut_lengths(con, job.pair))
         settled = settle_rule(job.target, job.pair, decide_fields(con, in_sync=False))
-        summary = plan_updates(con, job.run_id, job.pair, owners, settled.carried, now)
+        carried = _sent_by_admitted(job, settled.carried, stored, owners)
+        summary = plan_updates(con, job.run_id, job.pair, owners, carried, now)
         accept_fills(con, job.pair_name, job.run_id, job.target, settled.accepted, now)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quoted(read_back)}")
@@ -170,6 +182,52 @@ def settle_rule(created: str, pair: ObjectPair, decisions: list[FieldDecision]) 
             keeps_source = direction.value == f"prefer_{source}" and source_value is not None
             (accepted if keeps_source else carried).append(named)
     return Settled(carried, accepted)
+
+
+class UnknownFact(LookupError):
+    """A fact an inclusion rule asks about a record just created that the state file cannot know yet."""
+
+
+class CreatedRecordFacts:
+    """Inclusion facts about records just created: list memberships and associations are not known
+    until the next extract reads them, so a rule that asks for one does not admit the record yet (its
+    fill is then the next cycle's merge to judge, inclusion and all); owners are known."""
+
+    def __init__(self, owners: OwnerDirectory):
+        self.owners = owners
+
+    def in_list(self, list_ref: str, record: Mapping[str, Any]) -> bool:
+        raise UnknownFact(f"list {list_ref}")
+
+    def associated_with_synced(self, pairs: list[str], record: Mapping[str, Any]) -> bool:
+        raise UnknownFact(f"associations with {pairs}")
+
+    def owner_known(self, record: Mapping[str, Any]) -> bool:
+        side = Side.HUBSPOT if "hubspot_owner_id" in record else Side.SALESFORCE
+        owner = record.get("hubspot_owner_id") if side is Side.HUBSPOT else record.get("OwnerId")
+        email = self.owners.email_of(side, str(owner)) if owner else None
+        other = Side.SALESFORCE if side is Side.HUBSPOT else Side.HUBSPOT
+        return email is not None and self.owners.id_for(other, email) is not None
+
+
+def _sent_by_admitted(
+    job: ApplyJob, carried: list[FieldDecision], stored: list[dict[str, str | None]], owners: OwnerDirectory
+) -> list[FieldDecision]:
+    """A side sends its values only while its inclusion rule admits the record (plan/inclusion.py):
+    the created record's fill crosses only if its side's rule admits it as read back."""
+    rule = _inclusion_rule(job.pair, job.target)
+    if rule is None or not carried:
+        return carried
+    facts = CreatedRecordFacts(owners)
+    admitted = set()
+    for row in stored:
+        try:
+            if rule.matches(row, facts):
+                admitted.add(row["id"])
+        except UnknownFact:
+            continue
+    created_id = (lambda d: d.salesforce_id) if job.target == "salesforce" else (lambda d: d.hubspot_id)
+    return [d for d in carried if created_id(d) in admitted]
 
 
 def accept_fills(

@@ -198,10 +198,19 @@ def test_a_before_save_flow_on_a_created_lead_settles_in_the_same_run(sandbox, s
         _automation(sandbox, "salesforce", None)
 
 
+def _salesforce_lead(sandbox, **fields: str) -> str:
+    created = requests.post(
+        f"{sandbox.salesforce.url}{SF_API}/sobjects/Lead", headers=TOKEN, json=fields, timeout=10
+    )
+    created.raise_for_status()
+    return created.json()["id"]
+
+
 def test_a_salesforce_lead_created_in_hubspot_settles_what_a_workflow_sets(sandbox, sync, query):
-    """The other direction: a Salesforce Lead becomes a HubSpot contact, and a HubSpot workflow sets the
+    """The other direction: Salesforce Leads become HubSpot contacts, and a HubSpot workflow sets the
     mapped lead_source on create. lead_source is prefer_hubspot, so HubSpot's value crosses to the Lead's
-    LeadSource in the same run; the Lead's own Status went across in the create."""
+    LeadSource in the same run, for the contact HubSpot's inclusion rule admits (its lifecycle stage came
+    from the Lead); the contact the rule leaves out (no stage) sends nothing, as it would not next cycle."""
     _automation(
         sandbox,
         "hubspot",
@@ -217,20 +226,21 @@ def test_a_salesforce_lead_created_in_hubspot_settles_what_a_workflow_sets(sandb
         ],
     )
     try:
-        created = requests.post(
-            f"{sandbox.salesforce.url}{SF_API}/sobjects/Lead",
-            headers=TOKEN,
-            json={
-                "FirstName": "Morgan",
-                "LastName": "Workflow",
-                "Email": "morgan.workflow@example.org",
-                "Company": "Workflow Partners",
-                "HubSpot_Lifecycle_Stage__c": "salesqualifiedlead",
-            },
-            timeout=10,
+        lead = _salesforce_lead(
+            sandbox,
+            FirstName="Morgan",
+            LastName="Workflow",
+            Email="morgan.workflow@example.org",
+            Company="Workflow Partners",
+            HubSpot_Lifecycle_Stage__c="salesqualifiedlead",
         )
-        created.raise_for_status()
-        lead = created.json()["id"]
+        outside = _salesforce_lead(
+            sandbox,
+            FirstName="Avery",
+            LastName="Outside",
+            Email="avery.outside@example.org",
+            Company="Outside Co",
+        )
         first = sync()
         assert first.success
         [(contact,)] = query(
@@ -246,7 +256,14 @@ def test_a_salesforce_lead_created_in_hubspot_settles_what_a_workflow_sets(sandb
         )
         assert reason == "prefer_hubspot:filled_on_create"
         assert hubspot_value(sandbox, "contacts", contact, "hs_lead_status") == "NEW"
+
+        [(outside_contact,)] = query(
+            "SELECT hubspot_id FROM links WHERE pair = 'contacts' AND salesforce_id = ?", outside
+        )
+        assert hubspot_value(sandbox, "contacts", outside_contact, "lead_source") == "Partner Referral"
+        assert salesforce_value(sandbox, "Lead", outside, "LeadSource") is None
         _quiet_second_sync(sandbox, sync, query)
+        assert salesforce_value(sandbox, "Lead", outside, "LeadSource") is None
     finally:
         _automation(sandbox, "hubspot", None)
 
