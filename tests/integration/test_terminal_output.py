@@ -114,6 +114,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # a whole demo: ~25 s on an idle machine
 def test_the_demo_fits_on_two_screens(tmp_path):
     """`make demo` (piped, as make and CI show it): setup, two syncs and their tables in <= 100 lines."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRMSYNC_", "DAGSTER_"))}
