@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from crm_actions import hubspot_edit, hubspot_value, salesforce_value
+from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
 from sandboxes import Sandbox
 
 from crmsync_pipeline.config import load_mapping
@@ -92,3 +92,32 @@ def test_a_drift_that_outlives_two_syncs_is_an_error_and_goes_to_review(sandbox,
     assert query(
         "SELECT count(*) FROM drift_cycles WHERE hubspot_id = ? AND field = 'phone'", hubspot_id
     ) == [(0,)]
+
+
+def test_a_write_hubspot_silently_kept_is_carried_back_instead_of_believed(sandbox, sync, query):
+    """HubSpot answers 200 to a lifecycle stage moved backward and keeps the old stage (setting
+    `lifecycle_backward: ignore`, its default). crmsync must not believe the sides agree: the next sync
+    carries HubSpot's kept stage to Salesforce, and the audit log says the write was not applied."""
+    assert sync().success
+    ((hubspot_id, contact_id),) = query(
+        """SELECT l.hubspot_id, l.salesforce_id FROM links l
+           JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+           WHERE l.pair = 'contacts' AND l.salesforce_object = 'Contact' AND h.lifecyclestage = 'customer'
+             AND h.email NOT LIKE '%example.com' AND h.email NOT LIKE '%test.com'
+           ORDER BY l.hubspot_id LIMIT 1"""
+    )
+    stage = "HubSpot_Lifecycle_Stage__c"
+    assert salesforce_value(sandbox, "Contact", contact_id, stage) == "customer"
+    salesforce_edit(sandbox, "Contact", contact_id, **{stage: "salesqualifiedlead"})
+    first = sync()
+    assert first.success
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "lifecyclestage") == "customer"  # kept
+    assert query(
+        "SELECT DISTINCT outcome FROM audit_log WHERE run_id = ? AND record_id = ? AND field = 'lifecyclestage'",
+        first.run_id,
+        hubspot_id,
+    ) == [("not_applied",)]
+    assert sync().success
+    assert salesforce_value(sandbox, "Contact", contact_id, stage) == "customer"
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "lifecyclestage") == "customer"
+    assert not [r for r in _drift().rows if r[1] == hubspot_id and r[4] == "lifecyclestage"]
