@@ -7,6 +7,7 @@ deal contact role."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -147,7 +148,11 @@ def test_the_first_sync_figures_add_up_against_the_state_and_the_crms(sandbox, c
             side,
         )[0]
         assert row.errors == failed
-    # the writes assets' metadata shows the same figures
+    # the runs table's summary and the writes assets' metadata hold the same figures
+    (summary,) = query("SELECT summary FROM runs WHERE run_id = ?", result.run_id)[0]
+    for kept in json.loads(summary)["figures"]:
+        row = shown[(kept["pair"], kept["side"])]
+        assert {name: kept[name] for name in LABELS} == {name: getattr(row, name) for name in LABELS}
     for side in ("hubspot", "salesforce"):
         [materialization] = [
             m for m in result.get_asset_materialization_events()
