@@ -11,30 +11,33 @@ from crmsync_pipeline.orchestration.run_figures import LABELS, PairSideFigures, 
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.db import sql
 
-COLUMNS = (
-    "pair",
-    "side",
-    *(label for label in LABELS.values() if not label.startswith("associations")),
-    "assoc. +/-",
-)
+COLUMNS = ("pair", "side", *(label for label in LABELS.values() if not label.startswith("associations")))
 
 
 def run_table(state_path: Path, run_id: str, pair_names: list[str], title: str) -> Table:
     """The run's figures per pair and side (orchestration/run_figures.py computes them; docs/operations.md
-    says what each column counts)."""
-    table = Table(title=title)
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("pair", "side") else "right")
+    says what each column counts). Junction rows added or removed (deal contact roles) are in the
+    caption: their deals count as updated, and a 12th column would not fit 120 characters."""
     with db.connect(state_path, read_only=True) as con:
         figures = run_figures(con, run_id, pair_names)
+    table = Table(title=title, caption=_associations(figures), caption_justify="left")
+    for column in COLUMNS:
+        table.add_column(column, justify="left" if column in ("pair", "side") else "right")
     for row in figures:
-        table.add_row(*_cells(row))
+        counts = [str(v) for k, v in row.metadata().items() if not k.startswith("associations")]
+        table.add_row(row.pair, row.side, *counts)
     return table
 
 
-def _cells(row: PairSideFigures) -> list[str]:
-    counts = [str(v) for k, v in row.metadata().items() if not k.startswith("associations")]
-    return [row.pair, row.side, *counts, f"+{row.associations_added}/-{row.associations_removed}"]
+def _associations(figures: list[PairSideFigures]) -> str | None:
+    changed = [
+        f"{f.pair} on {f.side} +{f.associations_added} -{f.associations_removed}"
+        for f in figures
+        if f.associations_added or f.associations_removed
+    ]
+    return (
+        f"associations (junction rows such as deal contact roles): {', '.join(changed)}" if changed else None
+    )
 
 
 def error_codes(state_path: Path, run_id: str) -> list[tuple[str, str, int]]:

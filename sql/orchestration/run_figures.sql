@@ -14,7 +14,8 @@
 --   errors     records whose write to this side failed and did not succeed later in the run
 --   associations_added / _removed  junction rows (deal contact roles) added / removed on this side
 -- Parameters: $run_id. Reads the temp table run_reads (pair, side, records): the records each
--- snapshot read this run (the snapshots' names come from the mapping, so Python counts them).
+-- snapshot read this run (the snapshots' names come from the mapping, so Python counts them; a row
+-- keeps the last run that read it, so `read` of an older run shrinks once later runs re-read it).
 WITH span AS (
     SELECT started_at, coalesce(finished_at, now()) AS finished_at FROM runs WHERE run_id = $run_id
 ),

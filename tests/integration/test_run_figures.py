@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -90,21 +91,17 @@ class Row(dict):
 
 
 def figures(run_id: str) -> dict[tuple[str, str], Row]:
-    """The run summary as the CLI's table shows it (cli/run_report.py), per pair and side."""
+    """The run summary as the CLI's table shows it (cli/run_report.py), per pair and side; association
+    changes are in its caption ("deals on hubspot +0 -1")."""
     table = run_table(
         Path(os.environ["CRMSYNC_STATE_DB"]), run_id, ["companies", "contacts", "deals", "tasks"], ""
     )
     columns = {str(c.header): list(c.cells) for c in table.columns}
     rows = {}
     for n, (pair, side) in enumerate(zip(columns["pair"], columns["side"], strict=True)):
-        row = Row({k: v[n] for k, v in columns.items() if k not in ("pair", "side")})
-        if "assoc. +/-" in row:
-            added, removed = row["assoc. +/-"].split("/")
-            row |= {
-                LABELS["associations_added"]: added.lstrip("+"),
-                LABELS["associations_removed"]: removed.lstrip("-"),
-            }
-        rows[(pair, side)] = row
+        rows[(pair, side)] = Row({k: v[n] for k, v in columns.items() if k not in ("pair", "side")})
+    for pair, side, added, removed in re.findall(r"(\w+) on (\w+) \+(\d+) -(\d+)", str(table.caption or "")):
+        rows[(pair, side)] |= {LABELS["associations_added"]: added, LABELS["associations_removed"]: removed}
     return rows
 
 
