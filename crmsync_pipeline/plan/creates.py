@@ -22,6 +22,7 @@ from crmsync_pipeline.config import (
     Side,
     TransformError,
     canonical_text,
+    written_as_typed,
 )
 from crmsync_pipeline.plan.create_lookups import (
     hubspot_association_rows,
@@ -198,7 +199,11 @@ def _converted(
     mapped: FieldMapping, record: dict[str, Any], source: Side, target: Side, ctx: Any
 ) -> tuple[object, str | None]:
     try:
-        canonical = mapped.transformer.to_canonical(source, record.get(mapped.side_field(source)), ctx)
-        return mapped.transformer.from_canonical(target, canonical, ctx), canonical_text(canonical)
+        raw = record.get(mapped.side_field(source))
+        canonical = mapped.transformer.to_canonical(source, raw, ctx)
+        value = written_as_typed(mapped.transformer, raw) or mapped.transformer.from_canonical(
+            target, canonical, ctx
+        )
+        return value, canonical_text(canonical)
     except TransformError:
         return None, None  # reported by the field-state issues of the next run, once linked
