@@ -11,8 +11,11 @@ item resumes the field."""
 from __future__ import annotations
 
 import os
+import time
+from datetime import timedelta
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import requests
 from click.testing import CliRunner
@@ -20,16 +23,31 @@ from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce
 from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
+from crmsync_pipeline.config import load_mapping
+from crmsync_pipeline.connectors import change_probe
 from crmsync_pipeline.health.queries import health_findings
+from crmsync_pipeline.orchestration import triggers
+from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
+from crmsync_pipeline.orchestration.resources import default_mapping_path
 
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 
 @pytest.fixture(scope="module")
-def sandbox():
+def sandbox(tmp_path_factory):
+    """A small world, and the shipped mapping with deals and tasks paused: every test here is about
+    contacts, and each sync is then about half as long."""
+    mapping = Path(default_mapping_path()).read_text()
+    for pair in ("deals", "tasks"):
+        mapping = mapping.replace(f"\n  {pair}:\n", f"\n  {pair}:\n    paused: true\n", 1)
+    path = tmp_path_factory.mktemp("mapping") / "crmsync.yaml"
+    path.write_text(mapping)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRMSYNC_CONFIG", str(path))
     box = Sandbox(people=40, seed=23)
     yield box
     box.stop()
+    mp.undo()
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +56,9 @@ def contacts(sandbox, sync, query):
     assert sync().success
     rows = query(
         """SELECT hubspot_id, salesforce_id FROM links WHERE pair = 'contacts' AND salesforce_object = 'Contact'
-           ORDER BY hubspot_id LIMIT 6"""
+           ORDER BY hubspot_id LIMIT 8"""
     )
-    assert len(rows) == 6
+    assert len(rows) == 8
     return rows
 
 
@@ -250,3 +268,85 @@ def test_the_hostile_pair_is_held_reviewed_and_resumed(sandbox, sync, query, con
     assert hubspot_value(sandbox, "contacts", hubspot_id, "lastname") == "LOVELACE"
     assert salesforce_value(sandbox, "Contact", salesforce_id, "LastName") == "LOVELACE"
     assert not query("SELECT 1 FROM review_items WHERE kind = 'ping_pong' AND settled_at IS NULL")
+
+
+def test_people_editing_back_and_forth_are_not_a_loop(sandbox, sync, query, contacts):
+    """The same alternation as a loop, made by people: every edit is carried, nothing is held."""
+    hubspot_id, salesforce_id = contacts[6]
+    written = []
+    for side, value in (("hubspot", "Curie"), ("salesforce", "Sklodowska"), ("hubspot", "Curie")):
+        if side == "hubspot":
+            hubspot_edit(sandbox, "contacts", hubspot_id, lastname=value)
+        else:
+            salesforce_edit(sandbox, "Contact", salesforce_id, LastName=value)
+        result = sync()
+        assert result.success
+        written += writes_to(query, result.run_id, hubspot_id, salesforce_id)
+    assert written == [
+        ("salesforce", "LastName", "Curie"),
+        ("hubspot", "lastname", "Sklodowska"),
+        ("salesforce", "LastName", "Curie"),
+    ]
+    assert salesforce_value(sandbox, "Contact", salesforce_id, "LastName") == "Curie"
+    assert not query("SELECT 1 FROM review_items WHERE kind = 'ping_pong' AND hubspot_id = ?", hubspot_id)
+
+
+def automation_idle(sandbox) -> None:
+    """Waits until no deferred automation (a workflow, an Automated Process save) is pending on either CRM."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pending = [
+            requests.get(f"{crm.url}/_sandbox/automation", timeout=10).json()["pending"]
+            for crm in (sandbox.hubspot, sandbox.salesforce)
+        ]
+        if not any(pending):
+            return
+        time.sleep(0.2)
+    pytest.fail("automation still pending after 60 s")
+
+
+@pytest.fixture
+def slow_workflows(sandbox):
+    """HubSpot workflows run 6 s after the save that enrols them, after crmsync's write step has ended,
+    so the change sensor sees them as changes of their own (as on a real portal)."""
+    url = f"{sandbox.hubspot.url}/_sandbox/settings"
+    requests.post(url, json={"workflow_delay_s": 6}, timeout=10).raise_for_status()
+    yield
+    requests.post(url, json={"workflow_delay_s": 0}, timeout=10).raise_for_status()
+
+
+def test_the_change_sensor_stops_launching_on_a_loops_echoes(
+    sandbox, query, contacts, automation, slow_workflows, monkeypatch
+):
+    """The hostile pair with both halves visible to the change sensor (Salesforce's as the Automated
+    Process user, HubSpot's workflow after the write step): every echo launches the next sync until the
+    field is held, then the sensor goes quiet."""
+    monkeypatch.setattr(change_probe, "CLOCK_SLACK", timedelta(0))  # the sandbox shares our clock
+    hubspot_id, salesforce_id = contacts[7]
+    automation("salesforce", "case_flip_automated_process")
+    automation("hubspot", "case_flip")
+    instance = dg.DagsterInstance.ephemeral()
+    sensor = triggers.change_sensor(load_mapping(default_mapping_path()))
+    job = build_definitions().resolve_job_def(SYNC_JOB)
+    result = sensor(dg.build_sensor_context(instance=instance))
+    cursor = result.cursor
+    hubspot_edit(sandbox, "contacts", hubspot_id, lastname="Babbage")
+    launched = []
+    for _ in range(8):
+        automation_idle(sandbox)
+        result = sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        cursor = result.cursor or cursor
+        if not result.run_requests:
+            break
+        [request] = result.run_requests
+        run = job.execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
+        assert run.success
+        launched.append(writes_to(query, run.run_id, hubspot_id, salesforce_id))
+    else:
+        pytest.fail(f"the sensor kept launching syncs on the loop's echoes: {launched}")
+    assert len(launched) <= 3, launched  # two writes, then the run that held the field
+    assert launched[-1] == []
+    assert query(
+        "SELECT detail ->> 'suspected' FROM review_items WHERE kind = 'ping_pong' AND hubspot_id = ?",
+        hubspot_id,
+    )[0][0].startswith("a Salesforce flow running as the Automated Process user")
