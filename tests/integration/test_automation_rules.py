@@ -6,7 +6,8 @@ nothing: the canonical forms agree, or the rewrite is carried across once). The 
 `case_flip`: Salesforce upper-cases LastName, HubSpot's workflow lower-cases it) is caught within three
 cycles, the field is held for that link (no CRM write, checked by the records' own stamps), a review
 item names the field, both values and the automation suspected, Sync Health counts it, and settling the
-item resumes the field."""
+item resumes the field. The rules carried across once and the change sensor's test are `slow`
+(`make test-slow`); the phones, the hostile pair and people editing back and forth run in `make test`."""
 
 from __future__ import annotations
 
@@ -162,6 +163,7 @@ def test_a_hubspot_workflow_formatting_phones_is_in_sync_at_once(sandbox, sync, 
     assert salesforce_value(sandbox, "Contact", salesforce_id, "Phone") == "+1 555 010 9911"
 
 
+@pytest.mark.slow  # make test-slow: about a minute or two each
 def test_an_upper_cased_value_is_carried_back_once(sandbox, sync, query, contacts, automation):
     hubspot_id, salesforce_id = contacts[2]
     automation(
@@ -180,6 +182,7 @@ def test_an_upper_cased_value_is_carried_back_once(sandbox, sync, query, contact
     )
 
 
+@pytest.mark.slow  # make test-slow: about a minute or two each
 def test_a_copied_field_is_carried_across_once(sandbox, sync, query, contacts, automation):
     hubspot_id, salesforce_id = contacts[3]
     automation(  # a workflow copying the first name into the job title
@@ -194,6 +197,7 @@ def test_a_copied_field_is_carried_across_once(sandbox, sync, query, contacts, a
     assert salesforce_value(sandbox, "Contact", salesforce_id, "Title") == "Katherine"
 
 
+@pytest.mark.slow  # make test-slow: about a minute or two each
 def test_a_field_set_when_another_changes_is_carried_across_once(sandbox, sync, query, contacts, automation):
     hubspot_id, salesforce_id = contacts[4]
     automation(  # an Automated Process flow: a second save, by another user, after crmsync's
@@ -316,6 +320,7 @@ def slow_workflows(sandbox):
     requests.post(url, json={"workflow_delay_s": 0}, timeout=10).raise_for_status()
 
 
+@pytest.mark.slow  # make test-slow: about a minute or two each
 def test_the_change_sensor_stops_launching_on_a_loops_echoes(
     sandbox, query, contacts, automation, slow_workflows, monkeypatch
 ):
