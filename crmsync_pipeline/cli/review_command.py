@@ -54,7 +54,7 @@ def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | No
         for item in items:
             click.echo(_describe(item))
         click.echo(
-            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create`"
+            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create | --propagate`"
         )
     else:
         _interactive(items)
@@ -68,14 +68,19 @@ def _interactive(items: list[actions.OpenItem]) -> None:
             if item.hubspot_id
             else []
         )
-        click.echo("  " + "; ".join([*choices, "c: create", "s: skip for good", "n: next", "q: quit"]))
+        if item.kind == "orphan":
+            choices = ["p: propagate the delete", "c: re-create the deleted record"]
+        create = [] if item.kind == "orphan" else ["c: create"]
+        click.echo("  " + "; ".join([*choices, *create, "s: skip for good", "n: next", "q: quit"]))
         answer = click.prompt("  choice", default="n").strip().lower()
         if answer == "q":
             return
         try:
-            if answer.isdigit() and item.hubspot_id and 0 < int(answer) <= len(item.salesforce_ids):
+            if answer.isdigit() and item.kind != "orphan" and item.hubspot_id and 0 < int(answer) <= len(item.salesforce_ids):
                 target = item.salesforce_ids[int(answer) - 1]
                 click.echo("  " + _act(actions.resolve, item.item_id, "link", item.hubspot_id, target))
+            elif answer == "p" and item.kind == "orphan":
+                click.echo("  " + _act(actions.resolve, item.item_id, actions.PROPAGATE))
             elif answer in ("c", "s"):
                 click.echo(
                     "  " + _act(actions.resolve, item.item_id, "create" if answer == "c" else actions.SKIP)
@@ -89,11 +94,17 @@ def _interactive(items: list[actions.OpenItem]) -> None:
 @click.option("--link", nargs=2, metavar="HUBSPOT_ID SALESFORCE_ID", help="link these two records")
 @click.option("--skip", is_flag=True, help="keep the item's records out of sync for good")
 @click.option("--create", is_flag=True, help="let the next sync create the record on the other side")
-def resolve(item_id: str, link: tuple[str, str] | None, skip: bool, create: bool) -> None:
-    """Settle one review item; its records sync on the next run."""
-    if sum(bool(x) for x in (link, skip, create)) != 1:
-        raise click.UsageError("give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create")
-    action = "link" if link else ("create" if create else actions.SKIP)
+@click.option(
+    "--propagate", is_flag=True, help="an orphan: delete (archive) the live twin on the next sync"
+)
+def resolve(item_id: str, link: tuple[str, str] | None, skip: bool, create: bool, propagate: bool) -> None:
+    """Settle one review item; its records sync on the next run. An orphan: --propagate carries the
+    delete across, --create re-creates the deleted record, --skip leaves both sides as they are."""
+    if sum(bool(x) for x in (link, skip, create, propagate)) != 1:
+        raise click.UsageError(
+            "give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create, --propagate"
+        )
+    action = "link" if link else "create" if create else actions.PROPAGATE if propagate else actions.SKIP
     resolution = _act(actions.resolve, item_id, action, *(link or (None, None)))
     click.echo(f"{item_id}: settled ({resolution})")
 

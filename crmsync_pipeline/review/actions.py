@@ -5,6 +5,11 @@ An open review item holds its records: they are neither linked nor created. Sett
   them as a first link, by each field's rule;
 - create: the hold is lifted; the next sync creates the record on the other side;
 - skip: the records stay out of sync for good (a settled 'skip' keeps holding them).
+An orphan (a linked record deleted on one side, under `deletes: report`) changes nothing on the other
+side until settled: `propagate` deletes (archives) the live twin on the next sync, `create` re-creates
+the deleted record from the live one (as `deletes: restore` would), `skip` leaves both sides as they
+are for good; either way the lookups and deal contacts that named it are judged again once its link
+closes (plan/orphans.py). A restore of the deleted record settles the item by itself.
 Single-record actions: `link`, `unlink` (the link and its base are removed and the pair is held in
 review, or the cross-reference ids would relink it on the next run), and `resync` (the link's base is
 forgotten, so the next sync merges it afresh as a first link: each field's own rule decides, which a
@@ -24,6 +29,7 @@ from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
 SKIP = "skip"  # the resolution that keeps holding an item's records
+PROPAGATE = "propagate"  # an orphan's delete is carried to the other side by the next sync
 
 
 class ReviewError(ValueError):
@@ -69,8 +75,12 @@ def resolve(
         resolution = f"link:{hubspot_id}:{salesforce_id}"
     elif action in ("create", SKIP):
         resolution = action
+    elif action == PROPAGATE:
+        if item.kind != "orphan":
+            raise ReviewError(f"--propagate settles an orphan (a record deleted on one side), not a {item.kind}")
+        resolution = action
     else:
-        raise ReviewError(f"unknown action {action!r}: link, create or skip")
+        raise ReviewError(f"unknown action {action!r}: link, create, propagate or skip")
     _settle(con, [item_id], resolution)
     return resolution
 
