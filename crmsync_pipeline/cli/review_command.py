@@ -76,7 +76,12 @@ def _interactive(items: list[actions.OpenItem]) -> None:
         if answer == "q":
             return
         try:
-            if answer.isdigit() and item.kind != "orphan" and item.hubspot_id and 0 < int(answer) <= len(item.salesforce_ids):
+            if (
+                answer.isdigit()
+                and item.kind != "orphan"
+                and item.hubspot_id
+                and 0 < int(answer) <= len(item.salesforce_ids)
+            ):
                 target = item.salesforce_ids[int(answer) - 1]
                 click.echo("  " + _act(actions.resolve, item.item_id, "link", item.hubspot_id, target))
             elif answer == "p" and item.kind == "orphan":
@@ -94,9 +99,7 @@ def _interactive(items: list[actions.OpenItem]) -> None:
 @click.option("--link", nargs=2, metavar="HUBSPOT_ID SALESFORCE_ID", help="link these two records")
 @click.option("--skip", is_flag=True, help="keep the item's records out of sync for good")
 @click.option("--create", is_flag=True, help="let the next sync create the record on the other side")
-@click.option(
-    "--propagate", is_flag=True, help="an orphan: delete (archive) the live twin on the next sync"
-)
+@click.option("--propagate", is_flag=True, help="an orphan: delete (archive) the live twin on the next sync")
 def resolve(item_id: str, link: tuple[str, str] | None, skip: bool, create: bool, propagate: bool) -> None:
     """Settle one review item; its records sync on the next run. An orphan: --propagate carries the
     delete across, --create re-creates the deleted record, --skip leaves both sides as they are."""

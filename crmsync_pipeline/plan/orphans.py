@@ -17,7 +17,6 @@ from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
-
 # a person's decision on an orphan item (review/actions.py) -> what the next plan does with that link:
 # propagate the delete to the other side, or re-create the deleted record from the live one
 ORPHAN_DECISIONS = {"propagate": DeleteAction.PROPAGATE, "create": DeleteAction.RESTORE}

@@ -77,7 +77,9 @@ def resolve(
         resolution = action
     elif action == PROPAGATE:
         if item.kind != "orphan":
-            raise ReviewError(f"--propagate settles an orphan (a record deleted on one side), not a {item.kind}")
+            raise ReviewError(
+                f"--propagate settles an orphan (a record deleted on one side), not a {item.kind}"
+            )
         resolution = action
     else:
         raise ReviewError(f"unknown action {action!r}: link, create, propagate or skip")

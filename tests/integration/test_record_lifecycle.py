@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
+from crm_actions import hubspot_edit, salesforce_value
 from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
@@ -157,3 +157,38 @@ def test_an_archived_contact_under_report_keeps_its_contact_role_and_task(sandbo
     (task_id,) = query("SELECT salesforce_id FROM links WHERE pair = 'tasks' AND hubspot_id = ?", task)[0]
     assert salesforce_value(sandbox, "Opportunity", deal_id, "Name") == "Renewal, archived contact"
     assert salesforce_value(sandbox, "Task", task_id, "Subject") == "Call back, archived contact"
+
+
+# ---- scenario 10: a company reaches Salesforce only through records included now ----------------------
+
+
+def hubspot_create(sandbox, object_type: str, **properties: str) -> str:
+    url = f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/{object_type}"
+    answer = requests.post(url, json={"properties": properties}, timeout=10)
+    answer.raise_for_status()
+    return str(answer.json()["id"])
+
+
+def hubspot_associate(sandbox, from_object: str, from_id: str, to_object: str, to_id: str) -> None:
+    url = f"{sandbox.hubspot.url}/crm/v4/objects/{from_object}/{from_id}/associations/default/{to_object}/{to_id}"
+    requests.put(url, headers=TOKEN, timeout=10).raise_for_status()
+
+
+def test_a_company_does_not_enter_salesforce_through_a_contact_moved_out_of_the_rule(
+    sandbox, sync, query, first_sync
+):
+    """A synced contact moved back to lifecycle stage `lead` (outside the contacts rule), then associated
+    with a new company: the company follows no included record, so no Account is created."""
+    stages = ", ".join(f"'{s}'" for s in PEOPLE_STAGES)
+    ((person,),) = query(
+        f"""SELECT l.hubspot_id FROM links l JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+            WHERE l.pair = 'contacts' AND h.lifecyclestage IN ({stages}) AND NOT coalesce(h._archived, false)
+            ORDER BY 1 DESC LIMIT 1"""
+    )
+    hubspot_edit(sandbox, "contacts", person, lifecyclestage="lead")  # the UI may move a stage backward
+    company = hubspot_create(sandbox, "companies", name="Backwater Holdings", domain="backwater-holdings.io")
+    hubspot_associate(sandbox, "contacts", person, "companies", company)
+    for _ in range(2):
+        assert sync().success
+        assert soql(sandbox, "SELECT Id FROM Account WHERE Name = 'Backwater Holdings'") == []
+    assert query("SELECT count(*) FROM links WHERE pair = 'companies' AND hubspot_id = ?", company) == [(0,)]
