@@ -28,8 +28,9 @@ from crmsync_pipeline.plan.create_lookups import (
     salesforce_lookup_rows,
 )
 from crmsync_pipeline.plan.creates import create_rows
-from crmsync_pipeline.plan.orphans import ORPHAN_DECISIONS, forget_bases_naming, orphan_item_id, orphan_rows
+from crmsync_pipeline.plan.orphans import ORPHAN_DECISIONS, orphan_item_id, orphan_rows
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
+from crmsync_pipeline.state.closed_links import close_link
 from crmsync_pipeline.state.names import column_exists, quoted, table_columns, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -235,24 +236,3 @@ def _hubspot_merged_ids(con: duckdb.DuckDBPyConnection, hubspot_table: str) -> s
 
 def _close_link(con, pair_name: str, orphan: Orphan, action: str, run_id: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
     close_link(con, pair_name, orphan.hubspot_id, orphan.deleted_in, action, run_id, now)
-
-
-def close_link(
-    con: duckdb.DuckDBPyConnection,
-    pair_name: str,
-    hubspot_id: str,
-    deleted_in: str,
-    action: str,
-    run_id: str,
-    now: datetime,
-) -> None:
-    """Move a link to deleted_links and drop its base values (its records no longer sync)."""
-    con.execute(
-        """INSERT INTO deleted_links SELECT pair, hubspot_id, salesforce_object, salesforce_id, $deleted_in,
-                  $action, $run_id, $now FROM links WHERE pair = $pair AND hubspot_id = $hubspot_id""",
-        {"pair": pair_name, "hubspot_id": hubspot_id, "deleted_in": deleted_in, "action": action,
-         "run_id": run_id, "now": now},
-    )  # fmt: skip
-    con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
-    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
-    forget_bases_naming(con, pair_name, hubspot_id)

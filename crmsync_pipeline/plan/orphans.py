@@ -8,8 +8,6 @@ judged again once the link is closed (propagated, re-created) or the record come
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 
 from crmsync_pipeline.config import DeleteAction
@@ -24,34 +22,6 @@ ORPHAN_DECISIONS = {"propagate": DeleteAction.PROPAGATE, "create": DeleteAction.
 
 def orphan_item_id(pair_name: str, hubspot_id: str, salesforce_id: str) -> str:
     return f"orphan:{pair_name}:{hubspot_id}:{salesforce_id}"
-
-
-def settle_orphan_items(
-    con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_ids: list[str], resolution: str, now: datetime
-) -> int:
-    """Close the open orphan items of these links (the record came back, or a new one took its place)."""
-    if not hubspot_ids:
-        return 0
-    settled = con.execute(
-        """UPDATE review_items SET settled_at = ?, resolution = ?
-           WHERE pair = ? AND kind = 'orphan' AND settled_at IS NULL
-             AND hubspot_id IN (SELECT unnest(?::VARCHAR[]))""",
-        [now, resolution, pair_name, hubspot_ids],
-    ).fetchall()
-    return int(settled[0][0]) if settled else 0
-
-
-def forget_bases_naming(con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_id: str) -> None:
-    """A link that closed while other records' lookups or junction pairs named its HubSpot record (kept
-    frozen, with their base, while it was an orphan): their base goes, so the next plan judges them as a
-    first link, which only fills an empty side and never takes the vanished association for a person's
-    removal."""
-    con.execute(
-        """DELETE FROM base_values
-           WHERE (field = '@association:' || $pair AND value = $id)
-              OR (starts_with(field, '@junction:') AND ends_with(field, ':' || $id))""",
-        {"pair": pair_name, "id": hubspot_id},
-    )
 
 
 def orphan_rows(con: duckdb.DuckDBPyConnection, pair_name: str) -> list[tuple]:

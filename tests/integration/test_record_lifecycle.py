@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from crm_actions import hubspot_edit, salesforce_value
+from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
 from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
@@ -192,3 +192,78 @@ def test_a_company_does_not_enter_salesforce_through_a_contact_moved_out_of_the_
         assert sync().success
         assert soql(sandbox, "SELECT Id FROM Account WHERE Name = 'Backwater Holdings'") == []
     assert query("SELECT count(*) FROM links WHERE pair = 'companies' AND hubspot_id = ?", company) == [(0,)]
+
+
+# ---- scenario 4: a re-created record relinks to the live twin -------------------------------------------
+
+
+def test_a_contact_re_created_in_hubspot_relinks_to_the_live_salesforce_twin(
+    sandbox, sync, query, first_sync
+):
+    """A linked HubSpot contact is archived (report: an orphan), then a person creates a new contact with
+    the same email: the new contact is linked to the live Salesforce Contact, not created a second time;
+    the old link goes to history, the orphan item closes, and an edit of the new contact crosses."""
+    stages = ", ".join(f"'{s}'" for s in PEOPLE_STAGES)
+    ((person, contact, email),) = query(
+        f"""SELECT l.hubspot_id, l.salesforce_id, h.email FROM links l
+            JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+            WHERE l.pair = 'contacts' AND l.salesforce_object = 'Contact' AND h.email IS NOT NULL
+              AND h.lifecyclestage IN ({stages}) AND NOT coalesce(h._archived, false)
+              AND l.hubspot_id NOT IN (SELECT hubspot_id FROM review_items WHERE pair = 'contacts' AND hubspot_id IS NOT NULL)
+            ORDER BY 1 LIMIT 1 OFFSET 3"""
+    )
+    archive_in_hubspot(sandbox, "contacts", person)
+    assert sync().success
+    assert [i for _, i in open_orphans(query, "contacts", person)] == ["hubspot"]
+    again = hubspot_create(
+        sandbox, "contacts", email=email, firstname="Renata", lastname="Again", lifecyclestage="customer"
+    )
+    assert sync().success
+    assert soql(sandbox, f"SELECT Id FROM Contact WHERE Email = '{email}'") == [
+        {"attributes": {"type": "Contact", "url": f"/services/data/v59.0/sobjects/Contact/{contact}"},
+         "Id": contact}
+    ]  # fmt: skip
+    assert soql(sandbox, f"SELECT Id FROM Lead WHERE Email = '{email}'") == []
+    assert query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", again) == [
+        (contact,)
+    ]
+    assert query("SELECT action FROM deleted_links WHERE pair = 'contacts' AND hubspot_id = ?", person) == [
+        ("recreated",)
+    ]
+    assert open_orphans(query, "contacts", person) == []
+    assert salesforce_value(sandbox, "Contact", contact, "CrmSync_HubSpot_Id__c") == again
+    hubspot_edit(sandbox, "contacts", again, firstname="Renate")
+    assert sync().success
+    assert salesforce_value(sandbox, "Contact", contact, "FirstName") == "Renate"
+
+
+def test_a_contact_re_entered_in_salesforce_relinks_to_the_live_hubspot_twin(
+    sandbox, sync, query, first_sync
+):
+    """The mirror: a linked Salesforce Contact is deleted and entered again with the same email."""
+    stages = ", ".join(f"'{s}'" for s in PEOPLE_STAGES)
+    ((person, contact, email, last),) = query(
+        f"""SELECT l.hubspot_id, l.salesforce_id, h.email, s.LastName FROM links l
+            JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+            JOIN salesforce_contacts_snapshot s ON s.id = l.salesforce_id
+            WHERE l.pair = 'contacts' AND l.salesforce_object = 'Contact' AND h.email IS NOT NULL
+              AND h.lifecyclestage IN ({stages}) AND NOT coalesce(h._archived, false)
+              AND l.hubspot_id NOT IN (SELECT hubspot_id FROM review_items WHERE pair = 'contacts' AND hubspot_id IS NOT NULL)
+            ORDER BY 1 LIMIT 1 OFFSET 5"""
+    )
+    delete_in_salesforce(sandbox, "Contact", contact)
+    assert sync().success
+    assert [i for _, i in open_orphans(query, "contacts", person)] == ["salesforce"]
+    url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/Contact/"
+    answer = requests.post(url, headers=TOKEN, json={"LastName": last, "Email": email}, timeout=10)
+    answer.raise_for_status()
+    again = answer.json()["id"]
+    assert sync().success
+    assert hubspot_contacts_by_email(sandbox, email) == [person]  # no second HubSpot contact
+    assert query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", person) == [
+        (again,)
+    ]
+    assert open_orphans(query, "contacts", person) == []
+    salesforce_edit(sandbox, "Contact", again, Title="Returned Buyer")
+    assert sync().success
+    assert hubspot_value(sandbox, "contacts", person, "jobtitle") == "Returned Buyer"
