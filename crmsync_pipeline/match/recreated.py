@@ -15,7 +15,7 @@ import duckdb
 
 from crmsync_pipeline.state.closed_links import close_link, settle_orphan_items
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.names import column_exists, quoted
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
 
@@ -32,8 +32,11 @@ def release_recreated_twins(
     con: duckdb.DuckDBPyConnection, pair_name: str, tables: SnapshotTables, run_id: str, now: datetime
 ) -> list[Recreated]:
     """Close the links whose deleted record was re-created (reads the temp table `match_keys`)."""
+    merged = column_exists(con, tables.salesforce, "_master_record_id")
     statement = sql("match/recreated_twins.sql").format(
-        hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
+        hubspot_table=quoted(tables.hubspot),
+        salesforce_table=quoted(tables.salesforce),
+        not_merged="s._master_record_id IS NULL" if merged else "true",
     )
     found = [Recreated(*row) for row in con.execute(statement, {"pair": pair_name}).fetchall()]
     for r in found:

@@ -2,7 +2,8 @@
 -- live twin shares a match-key value with exactly one live, unlinked record of the gone side that no
 -- review item holds: a person re-created the record (a new HubSpot contact with the archived one's
 -- email), and it takes the old record's place. Reads the temp table `match_keys`; the identifiers in
--- braces are the pair's snapshot tables. Parameters: $pair.
+-- braces are the pair's snapshot tables, and {not_merged} tests that the Salesforce row is no merge
+-- loser. Parameters: $pair.
 WITH orphaned AS (
     SELECT l.hubspot_id, l.salesforce_id,
            CASE WHEN coalesce(h._archived, false) THEN 'hubspot' ELSE 'salesforce' END AS deleted_in
@@ -10,7 +11,7 @@ WITH orphaned AS (
     JOIN {hubspot_table} h ON h.id = l.hubspot_id
     JOIN {salesforce_table} s ON s.id = l.salesforce_id
     WHERE l.pair = $pair AND coalesce(h._archived, false) <> coalesce(s._deleted, false)
-      AND s._master_record_id IS NULL
+      AND {not_merged}
 ),
 held AS (
     SELECT hubspot_id AS record_id FROM review_items
