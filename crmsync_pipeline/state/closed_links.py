@@ -26,8 +26,32 @@ def close_link(
         {"pair": pair_name, "hubspot_id": hubspot_id, "deleted_in": deleted_in, "action": action,
          "run_id": run_id, "now": now},
     )  # fmt: skip
+    _keep_base(con, pair_name, hubspot_id, now)
     con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
     con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
+    forget_bases_naming(con, pair_name, hubspot_id)
+
+
+def _keep_base(con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_id: str, now: datetime) -> None:
+    """The closed link's field bases go to closed_link_bases, for a restore of both records."""
+    con.execute(
+        """INSERT OR REPLACE INTO closed_link_bases
+           SELECT b.pair, b.hubspot_id, l.salesforce_id, b.field, b.value, b.agreed_at, $now
+           FROM base_values b JOIN links l ON l.pair = b.pair AND l.hubspot_id = b.hubspot_id
+           WHERE b.pair = $pair AND b.hubspot_id = $id AND NOT starts_with(b.field, '@')""",
+        {"pair": pair_name, "id": hubspot_id, "now": now},
+    )
+
+
+def forget_lookup_bases(con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_id: str) -> None:
+    """A record that came back from a recycle bin came back without its HubSpot associations: its own
+    lookup and junction bases, and those naming it, go, so they are judged as a first link (the side
+    still holding the association fills the other) rather than as a person's removal."""
+    con.execute(
+        """DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?
+           AND (starts_with(field, '@association:') OR starts_with(field, '@junction:'))""",
+        [pair_name, hubspot_id],
+    )
     forget_bases_naming(con, pair_name, hubspot_id)
 
 

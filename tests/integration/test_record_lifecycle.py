@@ -267,3 +267,90 @@ def test_a_contact_re_entered_in_salesforce_relinks_to_the_live_hubspot_twin(
     salesforce_edit(sandbox, "Contact", again, Title="Returned Buyer")
     assert sync().success
     assert hubspot_value(sandbox, "contacts", person, "jobtitle") == "Returned Buyer"
+
+
+# ---- scenario 5: a restored record is seen -------------------------------------------------------------
+
+
+def restore_in_hubspot(sandbox, object_type: str, hubspot_id: str) -> None:
+    url = f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/{object_type}/{hubspot_id}/restore"
+    requests.post(url, timeout=10).raise_for_status()
+
+
+def undelete_in_salesforce(sandbox, sobject: str, salesforce_id: str) -> None:
+    url = f"{sandbox.salesforce.url}/_sandbox/salesforce/undelete"
+    requests.post(url, json={"object": sobject, "id": salesforce_id}, timeout=10).raise_for_status()
+
+
+def contacts_policy(tmp_path, monkeypatch, deletes: str) -> None:
+    """The shipped mapping with the contacts pair's `deletes:` replaced."""
+    head, rest = SHIPPED.split("\n  contacts:\n", 1)
+    block, tail = rest.split("\n  deals:\n", 1)
+    assert "    deletes: report" in block
+    text = f"{head}\n  contacts:\n{block.replace('    deletes: report', f'    deletes: {deletes}')}\n  deals:\n{tail}"
+    (tmp_path / "crmsync.yaml").write_text(text)
+    monkeypatch.setenv("CRMSYNC_CONFIG", str(tmp_path / "crmsync.yaml"))
+
+
+def live_person(query, offset: int) -> tuple[str, str, str]:
+    stages = ", ".join(f"'{s}'" for s in PEOPLE_STAGES)
+    ((person, contact, email),) = query(
+        f"""SELECT l.hubspot_id, l.salesforce_id, h.email FROM links l
+            JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+            WHERE l.pair = 'contacts' AND l.salesforce_object = 'Contact' AND h.email IS NOT NULL
+              AND h.lifecyclestage IN ({stages}) AND NOT coalesce(h._archived, false)
+              AND l.hubspot_id NOT IN (SELECT hubspot_id FROM review_items
+                                       WHERE pair = 'contacts' AND hubspot_id IS NOT NULL)
+            ORDER BY 1 LIMIT 1 OFFSET ?""",
+        offset,
+    )
+    return person, contact, email
+
+
+def test_a_pair_restored_on_both_sides_after_propagate_relinks_and_its_edits_cross(
+    sandbox, sync, query, first_sync, tmp_path, monkeypatch
+):
+    """`deletes: propagate` deleted the Salesforce twin of an archived HubSpot contact; a person restores
+    the contact (same id) and undeletes the Contact (same id) and edits both: the two are linked again,
+    with no duplicate, and each edit reaches the other side."""
+    contacts_policy(tmp_path, monkeypatch, "propagate")
+    person, contact, email = live_person(query, 7)
+    archive_in_hubspot(sandbox, "contacts", person)
+    assert sync().success
+    assert soql(sandbox, f"SELECT IsDeleted FROM Contact WHERE Id = '{contact}'", deleted=True)[0][
+        "IsDeleted"
+    ]
+    restore_in_hubspot(sandbox, "contacts", person)
+    undelete_in_salesforce(sandbox, "Contact", contact)
+    hubspot_edit(sandbox, "contacts", person, firstname="Lazarus")
+    salesforce_edit(sandbox, "Contact", contact, Title="Returned from the Recycle Bin")
+    for _ in range(2):  # the second: both edits stay, nothing bounces
+        assert sync().success
+        assert salesforce_value(sandbox, "Contact", contact, "FirstName") == "Lazarus"
+        assert hubspot_value(sandbox, "contacts", person, "jobtitle") == "Returned from the Recycle Bin"
+        assert [r["Id"] for r in soql(sandbox, f"SELECT Id FROM Contact WHERE Email = '{email}'")] == [
+            contact
+        ]
+        assert soql(sandbox, f"SELECT Id FROM Lead WHERE Email = '{email}'") == []
+        assert hubspot_contacts_by_email(sandbox, email) == [person]
+    assert query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", person) == [
+        (contact,)
+    ]
+
+
+def test_a_contact_restored_under_report_closes_its_orphan_and_syncs_again(sandbox, sync, query, first_sync):
+    """Under report the archive opened an orphan item and wrote nothing; restoring the contact settles
+    the item by itself and the link resumes: an edit made after the restore crosses."""
+    person, contact, _ = live_person(query, 9)
+    archive_in_hubspot(sandbox, "contacts", person)
+    assert sync().success
+    assert [i for _, i in open_orphans(query, "contacts", person)] == ["hubspot"]
+    restore_in_hubspot(sandbox, "contacts", person)
+    hubspot_edit(sandbox, "contacts", person, firstname="Phoenix")
+    assert sync().success
+    assert open_orphans(query, "contacts", person) == []
+    assert query(
+        "SELECT resolution FROM review_items WHERE kind = 'orphan' AND pair = 'contacts' AND hubspot_id = ?",
+        person,
+    ) == [("restored",)]
+    assert salesforce_value(sandbox, "Contact", contact, "FirstName") == "Phoenix"
