@@ -72,13 +72,15 @@ def settle_orphan_items(
     con: duckdb.DuckDBPyConnection, pair_name: str, hubspot_ids: list[str], resolution: str, now: datetime
 ) -> int:
     """Close the open orphan items of these HubSpot records' links (the deleted record came back, or a
-    new one took its place)."""
+    new one took its place). The settled item's id gets the time as a suffix, so a later delete of the
+    same pair opens an item of its own (item ids are what keeps an orphan reported once)."""
     if not hubspot_ids:
         return 0
     settled = con.execute(
-        """UPDATE review_items SET settled_at = ?, resolution = ?
+        """UPDATE review_items SET settled_at = ?, resolution = ?,
+                  item_id = item_id || ':' || ? || ':' || CAST(epoch_ms(?::TIMESTAMPTZ) AS VARCHAR)
            WHERE pair = ? AND kind = 'orphan' AND settled_at IS NULL
              AND hubspot_id IN (SELECT unnest(?::VARCHAR[]))""",
-        [now, resolution, pair_name, hubspot_ids],
+        [now, resolution, resolution.split(":")[0], now, pair_name, hubspot_ids],
     ).fetchall()
     return int(settled[0][0]) if settled else 0
