@@ -93,13 +93,14 @@ class HealthFinding:
     def passed(self) -> bool:
         return self.severity == OK
 
-    def preview(self, limit: int = 10) -> str:
-        """The first offending rows as a markdown table."""
+    def preview(self, limit: int = 10, without: frozenset[str] = frozenset()) -> str:
+        """The first offending rows as a markdown table, `without` those columns."""
         if not self.rows:
             return "none"
-        lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
+        shown = [i for i, c in enumerate(self.columns) if c not in without]
+        lines = ["| " + " | ".join(self.columns[i] for i in shown) + " |", "|" + "---|" * len(shown)]
         for row in self.rows[:limit]:
-            lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+            lines.append("| " + " | ".join(_cell(row[i]) for i in shown) + " |")
         if len(self.rows) > limit:
             lines.append(f"\n... and {len(self.rows) - limit} more")
         return "\n".join(lines)

@@ -19,6 +19,7 @@ from datetime import datetime
 import duckdb
 
 from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.match.keyless import settle_keyless
 from crmsync_pipeline.match.keys import drop_normalize, key_sql, register_normalize, select_keys
 from crmsync_pipeline.match.recreated import release_recreated_twins
 from crmsync_pipeline.match.review import (
@@ -56,6 +57,7 @@ def match_links(
     tables = tables or SnapshotTables.of(pair_name)
     relinked = relink_converted_leads(con, pair_name, pair, tables.salesforce, run_id, now)
     _build_match_keys(con, pair, tables)
+    settle_keyless(con, pair_name, now)  # a keyless record linked or keyed since: matching takes it
     result = MatchResult()
     if relinked:
         result.linked_by["converted_lead"] = relinked

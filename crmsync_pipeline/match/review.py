@@ -8,7 +8,8 @@ from datetime import datetime
 
 import duckdb
 
-from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.config import ObjectPair, Side
+from crmsync_pipeline.match.moved_links import forget_base_where_empty
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
@@ -106,6 +107,13 @@ def relink_converted_leads(
         sql("match/relink_converted_leads.sql").format(salesforce_table=quoted(table)),
         {"pair": pair_name, "now": now, "run_id": run_id},
     )
+    moved = con.execute(
+        "SELECT hubspot_id, salesforce_id FROM links WHERE pair = ? AND matched_by = 'converted_lead' "
+        "AND run_id = ? AND linked_at = ?",
+        [pair_name, run_id, now],
+    ).fetchall()
+    for hubspot_id, contact_id in moved:  # a conversion is a merge, not a reset: nothing cleared
+        forget_base_where_empty(con, pair_name, pair, Side.SALESFORCE, contact_id, hubspot_id)
     return _converted_links(con, pair_name, run_id) - before
 
 

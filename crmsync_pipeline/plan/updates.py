@@ -17,10 +17,11 @@ from crmsync_pipeline.config import (
     ObjectPair,
     OwnerDirectory,
     Side,
+    TransformContext,
     TransformError,
     canonical_text,
 )
-from crmsync_pipeline.plan.field_state import ValueIssue, from_canonical_text, transform_context
+from crmsync_pipeline.plan.field_state import ValueIssue, from_canonical_text, listed_value, transform_context
 from crmsync_pipeline.plan.merge import FieldDecision, settle_in_sync
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.state.bulk import insert_rows
@@ -125,7 +126,9 @@ def _update_row(
     now: datetime,
 ) -> PlanRow:
     ctx = transform_context(pair, owners, d.pipeline)
-    new_value = as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
+    new_value = _source_listed(mapped, d, target, ctx) or as_text(
+        from_canonical_text(mapped, target, d.agreed_value, ctx)
+    )
     if new_value in (None, "") and mapped.default.for_side(target) is not None:
         new_value = str(
             mapped.default.for_side(target)
@@ -151,6 +154,20 @@ def _update_row(
         reason=d.reason,
         planned_at=now,
     )
+
+
+def _source_listed(mapped: FieldMapping, d: FieldDecision, target: Side, ctx: TransformContext) -> str | None:
+    """The winning side's own value as the value map lists it for `target` (`Closed - Converted` reaches
+    HubSpot as OPEN_DEAL, as mapped, not as IN_PROGRESS, the first HubSpot value of its class)."""
+    source = Side.SALESFORCE if target is Side.HUBSPOT else Side.HUBSPOT
+    value, raw = (
+        (d.salesforce_value, d.salesforce_raw)
+        if source is Side.SALESFORCE
+        else (d.hubspot_value, d.hubspot_raw)
+    )
+    if d.agreed_value is None or value != d.agreed_value:
+        return None
+    return listed_value(mapped, source, raw, ctx)
 
 
 def as_text(value: object) -> str | None:

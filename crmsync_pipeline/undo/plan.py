@@ -26,7 +26,10 @@ from crmsync_pipeline.plan.updates import as_text
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.write.source_readers import SourceReader
 
-NO_AGREED_VALUE = ("first_link", "fill_empty")  # reasons of writes with no base before the run
+# reasons of writes with no base before the run; filled_on_create carried what a CRM filled in on a
+# record the same run created (write/created_values.py): undo archives that record and restores the
+# written side only, never the created record's required value (Lead.Status) to empty
+NO_AGREED_VALUE = ("first_link", "fill_empty", "filled_on_create")
 
 
 @dataclass(frozen=True)

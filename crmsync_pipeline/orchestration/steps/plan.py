@@ -20,8 +20,8 @@ from crmsync_pipeline.state.run_context import RunContext
 from .schemas import Schemas, current_schemas, cut_lengths
 
 PREVIEW_HEADER = [
-    "| target | action | record | field | old | new | reason |",
-    "|---|---|---|---|---|---|---|",
+    "| target | action | record | field | reason |",
+    "|---|---|---|---|---|",
 ]
 
 
@@ -72,7 +72,8 @@ def _preflight(ctx: RunContext, schemas: Schemas) -> Counter:
 
 
 def plan_preview(ctx: RunContext) -> str:
-    """The first planned writes as a Markdown table (values cut to 40 characters)."""
+    """The first planned writes as a Markdown table: ids, field names and rules, never the values.
+    Dagster keeps asset metadata for good, out of reach of an erasure; the values are in plan_rows."""
     with ctx.connect() as con:
         rows = con.execute(
             sql("orchestration/plan_preview.sql"), {"run_id": ctx.run_id, "pair": ctx.pair_name}
