@@ -16,6 +16,8 @@ from sandboxes import Sandbox
 from crmsync_pipeline.cli.main import cli
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # about nine minutes of syncs: make test-slow
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 SHIPPED = Path(default_mapping_path()).read_text()
 PEOPLE_STAGES = ("marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
