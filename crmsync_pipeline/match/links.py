@@ -27,6 +27,7 @@ from crmsync_pipeline.match.review import (
     open_ambiguities,
     open_duplicates,
     relink_converted_leads,
+    settle_duplicates,
 )
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
@@ -68,8 +69,12 @@ def match_links(
             result.linked_by[kind] += linked
         result.ambiguous += open_ambiguities(con, pair_name, kind, ambiguous, run_id, now)
     con.execute("DROP TABLE match_candidates")
-    result.duplicates = open_duplicates(con, pair_name, run_id, now)
-    result.duplicates += hold_unlinked_duplicates(con, pair_name, run_id, now)
+    # the unlinked groups first: where a record is also a duplicate of a linked one, the linked one is
+    # named as kept (the second call refreshes the item)
+    found = hold_unlinked_duplicates(con, pair_name, tables.salesforce, run_id, now)
+    found |= open_duplicates(con, pair_name, run_id, now)
+    result.duplicates = len(found)
+    settle_duplicates(con, pair_name, found, now)
     return result
 
 

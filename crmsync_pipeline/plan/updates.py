@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -86,6 +86,21 @@ def plan_updates(
     summary.updates.update(row.target for row in plan)
     summary.conflicts, summary.held = len(conflicts), len(held)
     return summary
+
+
+def left_out(pair: ObjectPair, owners: OwnerDirectory, d: FieldDecision) -> ValueIssue | None:
+    """The value issue the plan reports INSTEAD of writing decision `d` (the target side cannot take the
+    value, e.g. a Salesforce owner with no HubSpot owner), or None when the write would be planned.
+    Health's drift check asks it, so a field the plan leaves out is reported once, as a value issue."""
+    target = WRITES.get(d.decision)
+    mapped = {f.name: f for f in pair.fields}.get(d.field)
+    if target is None or mapped is None:  # lookups are planned by their own rules
+        return None
+    try:
+        _update_row("", pair, owners, mapped, d, target, datetime.now(UTC))
+    except TransformError as err:
+        return _issue(d, target, err)
+    return None
 
 
 def _issue(d: FieldDecision, target: Side, err: TransformError) -> ValueIssue:

@@ -80,12 +80,14 @@ class CreatedRecord:
 
 @dataclass
 class FieldUndo:
-    """What undo does with one field write. `status`: restore | changed_since (left alone) | gone (record
-    deleted since) | unmapped | unreadable (a transform failed) | kept (cross-references, associations)."""
+    """What undo does with one field write. `status`: restore | left_out (a CRM would refuse the restore:
+    undo/preflight.py; `error_code` says why) | changed_since (left alone) | gone (record deleted since) |
+    unmapped | unreadable (a transform failed) | kept (cross-references, associations)."""
 
     write: FieldWrite
     status: str
     note: str = ""
+    error_code: str | None = None
     restored: str | None = None  # canonical: becomes base
     # side -> (record id, field, value to write, value it holds now), in that side's own form
     writes: dict[Side, tuple[str, str, str | None, Any]] = field(default_factory=dict)
