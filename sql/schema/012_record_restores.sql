@@ -1,4 +1,4 @@
--- crmsync state, schema version 11: what a closed link had agreed, so a restore picks it up again.
+-- crmsync state, schema version 12: what a closed link had agreed, so a restore picks it up again.
 
 -- One base value of a link crmsync closed (deletes propagated or re-created, both sides gone): the
 -- pair's two ids and the field's last agreed value. When a person restores both records (HubSpot's
