@@ -56,7 +56,7 @@ def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | No
         for item in items:
             click.echo(_describe(item))
         click.echo(
-            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create`"
+            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create | --propagate`"
         )
     else:
         _interactive(items)
@@ -91,14 +91,24 @@ def _interactive(items: list[actions.OpenItem]) -> None:
             if item.hubspot_id
             else []
         )
-        click.echo("  " + "; ".join([*choices, "c: create", "s: skip for good", "n: next", "q: quit"]))
+        if item.kind == "orphan":
+            choices = ["p: propagate the delete", "c: re-create the deleted record"]
+        create = [] if item.kind == "orphan" else ["c: create"]
+        click.echo("  " + "; ".join([*choices, *create, "s: skip for good", "n: next", "q: quit"]))
         answer = click.prompt("  choice", default="n").strip().lower()
         if answer == "q":
             return
         try:
-            if answer.isdigit() and item.hubspot_id and 0 < int(answer) <= len(item.salesforce_ids):
+            if (
+                answer.isdigit()
+                and item.kind != "orphan"
+                and item.hubspot_id
+                and 0 < int(answer) <= len(item.salesforce_ids)
+            ):
                 target = item.salesforce_ids[int(answer) - 1]
                 click.echo("  " + _act(actions.resolve, item.item_id, "link", item.hubspot_id, target))
+            elif answer == "p" and item.kind == "orphan":
+                click.echo("  " + _act(actions.resolve, item.item_id, actions.PROPAGATE))
             elif answer in ("c", "s"):
                 click.echo(
                     "  " + _act(actions.resolve, item.item_id, "create" if answer == "c" else actions.SKIP)
@@ -118,25 +128,36 @@ def _interactive(items: list[actions.OpenItem]) -> None:
     type=click.Choice(["hubspot", "salesforce"]),
     help="ping_pong item: this side's value goes to the other side, then the field syncs again",
 )
+@click.option("--propagate", is_flag=True, help="an orphan: delete (archive) the live twin on the next sync")
 def resolve(
-    item_id: str, link: tuple[str, str] | None, skip: bool, create: bool, resume: bool, keep: str | None
+    item_id: str,
+    link: tuple[str, str] | None,
+    skip: bool,
+    create: bool,
+    resume: bool,
+    keep: str | None,
+    propagate: bool,
 ) -> None:
-    """Settle one review item; its records (or, for a ping_pong item, its field) sync on the next run."""
-    if sum(bool(x) for x in (link, skip, create, resume, keep)) != 1:
+    """Settle one review item; its records (or, for a ping_pong item, its field) sync on the next run.
+    An orphan: --propagate carries the delete across, --create re-creates the deleted record, --skip
+    leaves both sides as they are."""
+    if sum(bool(x) for x in (link, skip, create, resume, keep, propagate)) != 1:
         raise click.UsageError(
-            "give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create, --resume, --keep SIDE"
+            "give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create, --resume, --keep SIDE, "
+            "--propagate"
         )
-    action = (
-        "link"
-        if link
-        else "create"
-        if create
-        else "resume"
-        if resume
-        else f"keep_{keep}"
-        if keep
-        else actions.SKIP
-    )
+    if link:
+        action = "link"
+    elif create:
+        action = "create"
+    elif resume:
+        action = "resume"
+    elif keep:
+        action = f"keep_{keep}"
+    elif propagate:
+        action = actions.PROPAGATE
+    else:
+        action = actions.SKIP
     resolution = _act(actions.resolve, item_id, action, *(link or (None, None)))
     click.echo(f"{item_id}: settled ({resolution})")
 

@@ -31,6 +31,7 @@ from crmsync_pipeline.plan.ping_pong import (
     salesforce_users,
 )
 from crmsync_pipeline.plan.record_merges import handle_record_merges
+from crmsync_pipeline.plan.restores import see_restores
 from crmsync_pipeline.plan.updates import PlanSummary, plan_updates
 from crmsync_pipeline.plan.xrefs import plan_cross_references
 from crmsync_pipeline.state import db
@@ -99,6 +100,7 @@ def plan_stage(
         owners = owner_directory(con)
         # before creates: a merged-away record (or its partner waiting to be merged) is never created
         held = handle_record_merges(con, pair_name, pair, run_id, now).held
+        see_restores(con, pair_name, run_id, now)  # before the merge judges their fields and lookups
         included = {side: included_ids(con, mapping, pair_name, side, owners) - held[side] for side in Side}
         state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
         add_lookup_state(con, mapping, pair_name)

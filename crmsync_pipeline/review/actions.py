@@ -11,6 +11,12 @@ A `ping_pong` item (plan/ping_pong.py) holds one field of one link instead, and 
   the next sync, then the field syncs by its rule;
 - skip: the field stays held for that link for good.
 A new loop after a resolution is caught afresh: only writes made after it count.
+
+An orphan (a linked record deleted on one side, under `deletes: report`) changes nothing on the other
+side until settled: `propagate` deletes (archives) the live twin on the next sync, `create` re-creates
+the deleted record from the live one (as `deletes: restore` would), `skip` leaves both sides as they
+are for good; either way the lookups and deal contacts that named it are judged again once its link
+closes (plan/orphans.py). A restore of the deleted record settles the item by itself.
 Single-record actions: `link`, `unlink` (the link and its base are removed and the pair is held in
 review, or the cross-reference ids would relink it on the next run), and `resync` (the link's base is
 forgotten, so the next sync merges it afresh as a first link: each field's own rule decides, which a
@@ -32,6 +38,7 @@ from crmsync_pipeline.state.snapshots import SnapshotTables
 SKIP = "skip"  # the resolution that keeps holding an item's records
 PING_PONG = "ping_pong"
 FIELD_ACTIONS = ("resume", "keep_hubspot", "keep_salesforce")  # settle a ping_pong item, the field resumes
+PROPAGATE = "propagate"  # an orphan's delete is carried to the other side by the next sync
 
 
 class ReviewError(ValueError):
@@ -82,8 +89,14 @@ def resolve(
         resolution = f"link:{hubspot_id}:{salesforce_id}"
     elif action in ("create", SKIP):
         resolution = action
+    elif action == PROPAGATE:
+        if item.kind != "orphan":
+            raise ReviewError(
+                f"--propagate settles an orphan (a record deleted on one side), not a {item.kind}"
+            )
+        resolution = action
     else:
-        raise ReviewError(f"unknown action {action!r}: link, create or skip")
+        raise ReviewError(f"unknown action {action!r}: link, create, propagate or skip")
     _settle(con, [item_id], resolution)
     return resolution
 
