@@ -28,7 +28,7 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.salesforce_deletes import existing_ids
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.names import column_exists, quoted
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
@@ -172,11 +172,13 @@ def _mark_gone(
     ):
         if not ids:
             continue
-        params = {"ids": sorted(ids), "now": now, "run_id": run_id}
+        stamps = {
+            c: v for c, v in (("_extracted_at", now), ("_run_id", run_id)) if column_exists(con, table, c)
+        }
+        assignments = [f"{flag} = true", *(f"{c} = ${c[1:]}" for c in stamps)]
         con.execute(
-            f"UPDATE {quoted(table)} SET {flag} = true, _extracted_at = $now, _run_id = $run_id "
-            "WHERE id IN (SELECT unnest($ids::VARCHAR[]))",
-            params,
+            f"UPDATE {quoted(table)} SET {', '.join(assignments)} WHERE id IN (SELECT unnest($ids::VARCHAR[]))",
+            {"ids": sorted(ids), **{c[1:]: v for c, v in stamps.items()}},
         )
         con.execute(
             "DELETE FROM match_keys WHERE side = $side AND record_id IN (SELECT unnest($ids::VARCHAR[]))",
