@@ -1,0 +1,67 @@
+"""Issue 14 item 4: after any sync, the next sync with no outside edits plans and writes nothing, and no
+person is duplicated. Generated scenarios (fixpoint_scenarios.py) run end to end against the sandbox CRMs;
+the witnesses are the CRMs' own modification stamps (HubSpot updatedAt, Salesforce SystemModstamp), the
+sandbox's call counters and plan_rows.
+
+Left out on purpose:
+- the hostile automation pair (`case_flip`): two rules turning each other's value around never reach a
+  fixpoint; issue 14 item 3 holds such a field for review (built on another branch), and its tests
+  check that instead;
+- a value Salesforce fills on a create crmsync makes (Lead.Status) while that field is mapped: main does
+  not settle it in the same run (issue 14 item 1, fixed on branch settle); the regression example is
+  test_fixpoint_regressions.py::test_lead_status_filled_on_create_is_settled_in_the_same_run."""
+
+from __future__ import annotations
+
+import pytest
+from fixpoint_run import Outcome, run_example
+from fixpoint_scenarios import Scenario, scenarios
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis.control import currently_in_test_context
+
+EXAMPLE_SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def assert_fixpoint(outcome: Outcome) -> None:
+    assert outcome.first_failures == [], "the first sync failed"
+    second = outcome.second
+    assert second.failures == [], "the second sync failed"
+    assert second.planned == [], "the second sync planned writes"
+    assert second.writes == {}, "the second sync called write endpoints"
+    assert second.stamps_moved == [], "the second sync changed records (their CRM stamps moved)"
+    assert second.appeared == [], "the second sync created records"
+    assert outcome.duplicates == []
+
+
+def check(scenario: Scenario, crms) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_example(scenario, crms)
+    if currently_in_test_context():  # what the examples covered (pytest --hypothesis-show-statistics)
+        _count(scenario, outcome)
+    assert_fixpoint(outcome)
+
+
+def _count(scenario: Scenario, outcome: Outcome) -> None:
+    event(
+        f"first sync wrote to {sorted({route.split(':')[0] for route in outcome.first_writes}) or 'neither'}"
+    )
+    event(f"people edited between syncs: {bool(scenario.edits)}")
+    event(f"automation rules: {len(scenario.automation)}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)  # about 3 s an example on an idle core; a busy machine takes longer
+@settings(max_examples=200, **EXAMPLE_SETTINGS)
+@given(scenario=scenarios(server_filled=False, echoing_automation=False))
+def test_a_second_sync_writes_nothing(crms, scenario):
+    check(scenario, crms)
+
+
+@settings(max_examples=4, **EXAMPLE_SETTINGS)
+@given(scenario=scenarios(server_filled=False, echoing_automation=False))
+def test_a_second_sync_writes_nothing_quick(crms, scenario):
+    check(scenario, crms)
