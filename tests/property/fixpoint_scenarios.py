@@ -9,7 +9,7 @@ builds it again (kept as `@example` in test_fixpoint_regressions.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,12 @@ class MappingVariant:
     def mapped(self) -> dict[str, str]:
         return dict(self.directions)
 
+    @property
+    def server_filled(self) -> bool:
+        """Whether Salesforce fills a mapped value on a create crmsync makes (Lead.Status)."""
+        creates_leads = self.create_in_salesforce and self.salesforce_as == "lead"
+        return creates_leads and any(name in self.mapped for name in SERVER_FILLED)
+
     def document(self) -> dict[str, Any]:
         fields = [
             {"hubspot": FIELDS[name].hubspot, "salesforce": FIELDS[name].salesforce, "direction": direction,
@@ -190,13 +196,6 @@ class Scenario:
     automation: tuple[str, ...] = ()
     edits: tuple[Edit, ...] = ()  # made after the first sync; then one more sync before the check
 
-    @property
-    def server_filled(self) -> bool:
-        """Whether Salesforce fills a mapped value on a create crmsync makes (Lead.Status)."""
-        m = self.mapping
-        creates_leads = m.create_in_salesforce and m.salesforce_as == "lead"
-        return creates_leads and any(name in m.mapped for name in SERVER_FILLED)
-
 
 @dataclass
 class Applied:
@@ -271,12 +270,14 @@ CLEARABLE_SALESFORCE = ("FirstName", "Phone", "Title")
 
 @st.composite
 def mapping_variants(draw: st.DrawFn, server_filled: bool = True) -> MappingVariant:
-    names = [n for n in FIELDS if n != "email" and (server_filled or n not in SERVER_FILLED)]
+    """A mapping; with `server_filled=False`, one that maps Lead.Status only where crmsync creates no
+    Leads (Leads people made still get Salesforce's default Status)."""
+    names = [n for n in FIELDS if n != "email"]
     chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
     directions = tuple(
         (name, draw(st.sampled_from(DIRECTIONS))) for name in FIELDS if name == "email" or name in chosen
     )
-    return MappingVariant(
+    variant = MappingVariant(
         directions=directions,
         include_lifecycle=draw(st.booleans()),
         include_domain=draw(st.booleans()),
@@ -285,6 +286,9 @@ def mapping_variants(draw: st.DrawFn, server_filled: bool = True) -> MappingVari
         create_in_salesforce=draw(st.booleans()),
         salesforce_as=draw(st.sampled_from(("lead", "contact"))),
     )
+    if not server_filled and variant.server_filled:
+        return replace(variant, salesforce_as="contact")
+    return variant
 
 
 @dataclass(frozen=True)
