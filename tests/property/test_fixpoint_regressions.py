@@ -95,3 +95,44 @@ def test_an_always_hubspot_phone_reformatted_by_salesforce_does_not_loop(crms):
         ),
         crms,
     )
+
+
+# HubSpot never moves a lifecycle stage backward through the API: it answers 200 and keeps the stage
+# (sandbox setting lifecycle_backward: ignore; the batch update's answer does not echo the property).
+# At the first link, prefer_salesforce writes Salesforce's "lead" over HubSpot's "customer" and stores
+# "lead" as the agreed base; HubSpot kept "customer", so the second sync (which reads the record again:
+# the first one also wrote its cross-reference id) takes "customer" for a HubSpot edit and writes it to
+# Salesforce (prefer_salesforce:hubspot_changed): the first-link rule is undone one cycle later. Under
+# always_salesforce the second sync writes "lead" to HubSpot again (always_salesforce:overridden), an
+# ignored write that moves no HubSpot stamp: only the sandbox's call counter sees it. Found by hand from
+# the property's lifecycle values; root cause in write/ (a write HubSpot did not apply is taken as
+# confirmed, and its value stored as base), not fixed here.
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="HubSpot ignores a backward lifecycle stage and crmsync takes the write as confirmed",
+)
+def test_a_lifecycle_stage_hubspot_refuses_to_move_back_is_not_written_again(crms):
+    check(
+        Scenario(
+            mapping=MappingVariant(
+                directions=(
+                    ("email", "two_way"),
+                    ("lastname", "two_way"),
+                    ("lifecyclestage", "prefer_salesforce"),
+                )
+            ),
+            hubspot=(
+                HubSpotContact(
+                    (("email", "ann@acme.org"), ("lastname", "Lee"), ("lifecyclestage", "customer"))
+                ),
+            ),
+            salesforce=(
+                SalesforcePerson(
+                    "Contact",
+                    (("Email", "ann@acme.org"), ("LastName", "Lee"), ("HubSpot_Lifecycle_Stage__c", "lead")),
+                ),
+            ),
+        ),
+        crms,
+    )
