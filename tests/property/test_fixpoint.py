@@ -9,7 +9,13 @@ Left out on purpose:
   check that instead;
 - a value Salesforce fills on a create crmsync makes (Lead.Status) while that field is mapped: main does
   not settle it in the same run (issue 14 item 1, fixed on branch settle); the regression example is
-  test_fixpoint_regressions.py::test_lead_status_filled_on_create_is_settled_in_the_same_run."""
+  test_fixpoint_regressions.py::test_lead_status_filled_on_create_is_settled_in_the_same_run;
+- automation rewriting a synced field (a phone formatted on save): main echoes the rewrite on the next
+  sync, or writes an always_* field again every cycle (issue 14 items 1 and 3; the two phone tests of
+  test_fixpoint_regressions.py);
+- a lifecycle stage behind HubSpot's on the Salesforce side: HubSpot ignores a backward move and crmsync
+  takes the write as done (test_fixpoint_regressions.py, the lifecycle stage test).
+Each is a generator flag of fixpoint_scenarios.scenarios, to switch back on once fixed."""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from fixpoint_scenarios import Scenario, scenarios
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis.control import currently_in_test_context
 
+# every scenario but the classes main is known to fail (module docstring)
+FIXPOINT_SCENARIOS = scenarios(server_filled=False, echoing_automation=False, backward_stages=False)
 EXAMPLE_SETTINGS = dict(
     deadline=None,
     derandomize=True,
@@ -56,12 +64,12 @@ def _count(scenario: Scenario, outcome: Outcome) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(3600)  # about 3 s an example on an idle core; a busy machine takes longer
 @settings(max_examples=200, **EXAMPLE_SETTINGS)
-@given(scenario=scenarios(server_filled=False, echoing_automation=False))
+@given(scenario=FIXPOINT_SCENARIOS)
 def test_a_second_sync_writes_nothing(crms, scenario):
     check(scenario, crms)
 
 
 @settings(max_examples=4, **EXAMPLE_SETTINGS)
-@given(scenario=scenarios(server_filled=False, echoing_automation=False))
+@given(scenario=FIXPOINT_SCENARIOS)
 def test_a_second_sync_writes_nothing_quick(crms, scenario):
     check(scenario, crms)
