@@ -18,6 +18,8 @@ import dagster as dg
 import duckdb
 from fixpoint_crms import CrmRecord, FixpointCrms, writes_between
 from fixpoint_scenarios import Applied, Scenario, apply, make_edits
+from hypothesis import event
+from hypothesis.control import currently_in_test_context
 
 from crmsync_pipeline.cli.run_commands import failure_messages
 from crmsync_pipeline.config import load_mapping
@@ -50,6 +52,32 @@ class Outcome:
     first_writes: dict[str, int]  # write calls of the first sync, by CRM and route
     second: SecondSync
     duplicates: list[str]
+
+
+def assert_fixpoint(outcome: Outcome) -> None:
+    assert outcome.first_failures == [], "the first sync failed"
+    second = outcome.second
+    assert second.failures == [], "the second sync failed"
+    assert second.planned == [], "the second sync planned writes"
+    assert second.writes == {}, "the second sync called write endpoints"
+    assert second.stamps_moved == [], "the second sync changed records (their CRM stamps moved)"
+    assert second.appeared == [], "the second sync created records"
+    assert outcome.duplicates == []
+
+
+def check(scenario: Scenario, crms) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_example(scenario, crms)
+    if currently_in_test_context():  # what the examples covered (pytest --hypothesis-show-statistics)
+        _count(scenario, outcome)
+    assert_fixpoint(outcome)
+
+
+def _count(scenario: Scenario, outcome: Outcome) -> None:
+    event(
+        f"first sync wrote to {sorted({route.split(':')[0] for route in outcome.first_writes}) or 'neither'}"
+    )
+    event(f"people edited between syncs: {bool(scenario.edits)}")
+    event(f"automation rules: {len(scenario.automation)}")
 
 
 def run_example(scenario: Scenario, crms: FixpointCrms) -> Outcome:

@@ -20,10 +20,9 @@ Each is a generator flag of fixpoint_scenarios.scenarios, to switch back on once
 from __future__ import annotations
 
 import pytest
-from fixpoint_run import Outcome, run_example
-from fixpoint_scenarios import Scenario, scenarios
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis.control import currently_in_test_context
+from fixpoint_run import check
+from fixpoint_scenarios import scenarios
+from hypothesis import HealthCheck, given, settings
 
 # every scenario but the classes main is known to fail (module docstring)
 FIXPOINT_SCENARIOS = scenarios(server_filled=False, echoing_automation=False, backward_stages=False)
@@ -33,32 +32,6 @@ EXAMPLE_SETTINGS = dict(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-def assert_fixpoint(outcome: Outcome) -> None:
-    assert outcome.first_failures == [], "the first sync failed"
-    second = outcome.second
-    assert second.failures == [], "the second sync failed"
-    assert second.planned == [], "the second sync planned writes"
-    assert second.writes == {}, "the second sync called write endpoints"
-    assert second.stamps_moved == [], "the second sync changed records (their CRM stamps moved)"
-    assert second.appeared == [], "the second sync created records"
-    assert outcome.duplicates == []
-
-
-def check(scenario: Scenario, crms) -> None:  # type: ignore[no-untyped-def]
-    outcome = run_example(scenario, crms)
-    if currently_in_test_context():  # what the examples covered (pytest --hypothesis-show-statistics)
-        _count(scenario, outcome)
-    assert_fixpoint(outcome)
-
-
-def _count(scenario: Scenario, outcome: Outcome) -> None:
-    event(
-        f"first sync wrote to {sorted({route.split(':')[0] for route in outcome.first_writes}) or 'neither'}"
-    )
-    event(f"people edited between syncs: {bool(scenario.edits)}")
-    event(f"automation rules: {len(scenario.automation)}")
 
 
 @pytest.mark.slow

@@ -1,13 +1,13 @@
 """Failing examples the fixpoint property found, each kept as a plain end-to-end test (minimised by
 hypothesis, then by hand) with a comment naming what broke. Each runs two syncs against the sandbox CRMs
 and checks the second with the CRMs' stamps, the sandbox's call counters and plan_rows
-(test_fixpoint.py::assert_fixpoint)."""
+(fixpoint_run.assert_fixpoint)."""
 
 from __future__ import annotations
 
 import pytest
+from fixpoint_run import check
 from fixpoint_scenarios import HubSpotContact, MappingVariant, SalesforcePerson, Scenario
-from test_fixpoint import check
 
 
 # Issue 14 item 1, the headline scenario: crmsync creates a Lead from a HubSpot contact; Salesforce
