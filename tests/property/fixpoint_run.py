@@ -86,12 +86,14 @@ def run_example(scenario: Scenario, crms: FixpointCrms) -> Outcome:
         scenario.mapping.write(mapping_file)
         _setup(mapping_file)
         applied = apply(scenario, crms)
-        before_any, calls_before = crms.people(), crms.calls()
+        people_before, calls_before = crms.people(), crms.calls()
         job = build_definitions(str(mapping_file)).resolve_job_def(SYNC_JOB)
         first = job.execute_in_process(instance=INSTANCE, raise_on_error=False, run_config=QUIET)
         first_failures, first_writes = _failures(first), writes_between(calls_before, crms.calls())
+        duplicates = _duplicates(people_before, crms.people())
         if scenario.edits:  # people edit; the sync after their edits is the one the check follows
             make_edits(scenario.edits, crms)
+            people_before = crms.people()
             edited = job.execute_in_process(instance=INSTANCE, raise_on_error=False, run_config=QUIET)
             first_failures += _failures(edited)
         after_first, calls = crms.people(), crms.calls()
@@ -110,7 +112,9 @@ def run_example(scenario: Scenario, crms: FixpointCrms) -> Outcome:
             appeared=appeared,
             failures=_failures(second),
         ),
-        duplicates=_duplicates(before_any, after_first) + _duplicates(before_any, after_second),
+        duplicates=duplicates
+        + _duplicates(people_before, after_first)
+        + _duplicates(people_before, after_second),
     )
 
 
