@@ -12,16 +12,18 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.sandbox_process import SandboxProcess
 
-from . import state_checks
+from . import audit_truth, edge_checks, state_checks
+from .automation import RULES
 from .crm import SoakCrms
 from .edits import EditGenerator
 from .model import World
+from .operations import Operations
 from .oracle import Snapshot, check, refresh_ids
 from .syncs import CRMSYNC, FAULTS, FIXED_KILLS, MID_RUN_HOOKS, ROOT, kill_process, run_cli, soak_env, tail
 
@@ -38,6 +40,10 @@ class SoakOptions:
     merges: bool = False
     state_loss: bool = True
     bulk_threshold: int = 10
+    automation: bool = True  # the CRM automation of bench/soak/automation.py, on in both sandboxes
+    edges: bool = True  # keyless people, merges into unlinked survivors (life_edits.py), undos and erasures
+    undos: int = 3  # undos of the sync just run (operations.py); the last one while the CRMs refuse writes
+    erasures: int = 2  # one `crmsync forget`, one GDPR delete in HubSpot, alternating
     # HubSpot-side association changes are missed by crmsync's extract (docs/soak.md)
     hubspot_association_edits: bool = False
     faults: dict[str, Any] = field(default_factory=lambda: dict(FAULTS))  # while each fault cycle's sync runs
@@ -73,6 +79,9 @@ class SoakResult:
     population: dict[str, int] = field(default_factory=dict)
     http_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
     state_copy: str = ""
+    automation_runs: dict[str, dict[str, int]] = field(default_factory=dict)  # side -> rule -> runs
+    truth: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # audit_truth.check
+    operations: list[dict[str, Any]] = field(default_factory=list)  # undos and erasures (operations.py)
 
 
 class Soak:
@@ -89,6 +98,9 @@ class Soak:
         with SandboxProcess(records=0) as sandbox, tempfile.TemporaryDirectory(prefix="crmsync-soak-") as tmp:
             self.crms = SoakCrms(sandbox.hubspot_url, sandbox.salesforce_url)
             self.crms.admin(f"{sandbox.hubspot_url}/_sandbox/settings", {"search_lag_seconds": 0})
+            if self.o.automation:
+                for side, rules in RULES.items():
+                    self.crms.admin(f"{self._url(side)}/_sandbox/automation", rules, method="PUT")
             self.env = soak_env(sandbox, Path(tmp), self.o.bulk_threshold)
             run_cli(self.env, "setup", check=True)
             self.gen = EditGenerator(
@@ -98,13 +110,16 @@ class Soak:
                 f"s{self.o.seed}",
                 self.o.merges,
                 self.o.hubspot_association_edits,
+                self.o.edges,
             )
+            self.ops = Operations(self.crms, self.world, self.env, self.o.automation, self.o.seed)
             self.gen.seed(self.o.companies, self.o.people)
             for _ in range(2):
                 self._cycle(0, "warm-up", faults=False)
             fault_cycles = max(1, self.o.cycles - 2)
             loss_at = fault_cycles // 2 + 1 if self.o.state_loss else -1
             plan = self._kill_plan(fault_cycles, loss_at)
+            self._operation_plan = self._plan_operations(fault_cycles, loss_at, plan)
             per_cycle = max(1, round(self.o.edits / fault_cycles))
             for n in range(1, fault_cycles + 1):
                 if n == loss_at:
@@ -114,6 +129,7 @@ class Soak:
                     self._lose_state()
                     continue
                 self._edits_and_cycle(n, per_cycle, "faults", kill=plan.get(n), faults=True)
+                self._operate(n)
             self.crms.faults(None)
             for n in (fault_cycles + 1, fault_cycles + 2):
                 self._cycle(n, "clean", faults=False)
@@ -131,6 +147,31 @@ class Soak:
         for cycle in self.rng.sample(free, min(self.o.kills, len(free))):
             plan[cycle] = "random"
         return plan
+
+    def _plan_operations(self, fault_cycles: int, loss_at: int, kills: dict[int, str]) -> dict[int, str]:
+        """cycle -> the operation run after its sync: undos (the last one under faults), then erasures,
+        on cycles without a kill and away from the state loss."""
+        if not self.o.edges:
+            return {}
+        free = [c for c in range(3, fault_cycles + 1) if c not in kills and abs(c - loss_at) > 1]
+        ops = ["undo"] * max(0, self.o.undos - 1) + ["undo_with_faults"] * min(1, self.o.undos)
+        ops += ["forget" if i % 2 == 0 else "hubspot_gdpr_delete" for i in range(self.o.erasures)]
+        chosen = sorted(self.rng.sample(free, min(len(ops), len(free))))
+        return dict(zip(chosen, ops, strict=False))
+
+    def _operate(self, n: int) -> None:
+        kind = self._operation_plan.get(n)
+        last = self.result.cycles[-1] if self.result.cycles else None
+        if kind is None or last is None or last.killed or last.exit_code != 0:
+            return
+        if kind.startswith("undo"):
+            self.ops.undo_last_sync(n, with_faults=kind == "undo_with_faults")
+            self.world.count(kind)
+        else:
+            people = [e for e in self.world.linked("contacts") if e.linked_scans >= 2 and e.key not in self.gen.touched]
+            if people:
+                self.ops.erase(n, self.rng.choice(people), kind)
+        refresh_ids(self.world, Snapshot.read(self.crms))
 
     def _edits_and_cycle(
         self, n: int, budget: int, phase: str, kill: str | None, faults: bool, mid_run: bool = True
@@ -244,13 +285,17 @@ class Soak:
         snap = Snapshot.read(self.crms)
         refresh_ids(self.world, snap)
         state_db = self.env["CRMSYNC_STATE_DB"]
-        self.result.findings = check(self.world, snap, state_checks.conflicts(state_db))
+        self.result.findings = check(self.world, snap, state_checks.conflicts(state_db), self.o.automation)
         if self.o.keep_state:
             copy = ROOT / "bench" / "results" / f"{self.o.keep_state}.duckdb"
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(state_db, copy)
             self.result.state_copy = str(copy)
         self.result.audits = state_checks.audits(state_db, self.world)
+        self.result.truth = audit_truth.check(state_db, self.world, snap, self.o.automation)
+        self.result.operations = [asdict(op) for op in self.ops.done]
+        self.result.findings.discrepancies += [f for op in self.ops.done for f in op.findings]
+        self.result.findings.discrepancies += edge_checks.check(self.world, snap, self.env)
         self.result.last_cycle_writes = state_checks.last_run_writes(state_db)
         self.result.edits = dict(self.world.counts)
         for side in ("hubspot", "salesforce"):
@@ -266,6 +311,10 @@ class Soak:
                 self.result.faults[f"{side} 401 (expired session)"] = int(
                     (stats.get("by_status") or {}).get("401", 0)
                 )
+        if self.o.automation:
+            for side in ("hubspot", "salesforce"):
+                runs = self.crms.admin(f"{self._url(side)}/_sandbox/automation/runs", method="GET")
+                self.result.automation_runs[side] = runs.get("counts") or {}
         self.result.population = {
             "hubspot contacts": len(snap.hs_contacts), "hubspot companies": len(snap.hs_companies),
             "salesforce people": len(snap.sf_people), "salesforce accounts": len(snap.sf_accounts),

@@ -9,21 +9,24 @@ import random
 import time
 
 from .crm import SoakCrms
+from .life_edits import LifeEdits
 from .model import Entity, MappedField, World, expected
 from .structural_edits import NoCandidate, StructuralEdits
 
 SKEW_GAP_S = 2.5  # past crmsync's 2 s clock-skew window, so the newer edit is unambiguous
 NEVER_CLEARED = {"email", "lastname", "company", "name", "description"}  # required or identity fields
 WEIGHTS = {"update": 40, "clear": 9, "create": 14, "conflict": 8, "association": 8, "delete": 3,
-           "convert": 4, "merge": 3, "mid_run": 11}  # fmt: skip
+           "convert": 4, "merge": 3, "mid_run": 11, "keyless": 1, "merge_unlinked": 2}  # fmt: skip
+EDGES = {"keyless", "merge_unlinked"}  # the edges of a record's life (life_edits.py), behind --no-edges
 
 
-class EditGenerator(StructuralEdits):
+class EditGenerator(StructuralEdits, LifeEdits):
     def __init__(
         self, crms: SoakCrms, world: World, rng: random.Random, tag: str, merges: bool = False,
-        hubspot_associations: bool = False,
+        hubspot_associations: bool = False, edges: bool = True,
     ):  # fmt: skip
         self.crms, self.world, self.rng, self.tag, self.merges = crms, world, rng, tag, merges
+        self.edges = edges
         self.hubspot_associations = hubspot_associations
         self._n = 0
         self._round = 0
@@ -138,7 +141,8 @@ class EditGenerator(StructuralEdits):
         seconds: list[tuple[Entity, str, MappedField, str]] = []  # second halves of conflicts
         queued: list[tuple[Entity, str, MappedField, str]] = []
         made = 0
-        kinds = [k for k in WEIGHTS if (k != "merge" or self.merges) and (k != "mid_run" or mid_run)]
+        kinds = [k for k in WEIGHTS if (k != "merge" or self.merges) and (k != "mid_run" or mid_run)
+                 and (k not in EDGES or self.edges)]  # fmt: skip
         while made < budget:
             kind = self.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
             try:

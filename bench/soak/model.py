@@ -135,6 +135,26 @@ def expected_company(entity: Entity) -> str | None:
     return max(entity.company_events)[1] if entity.company_events else None
 
 
+@dataclass
+class Keyless:
+    """A person in both CRMs with no usable key (no email, no company): crmsync must leave both records
+    alone (neither linked nor created) and open a `keyless` review item."""
+
+    last_name: str
+    hs_id: str
+    sf_id: str
+
+
+@dataclass
+class Erased:
+    """A person erased (`crmsync forget`, or a GDPR delete in HubSpot): the values that must be gone from
+    both CRMs, the state file, its published copy and Dagster's run storage."""
+
+    key: str
+    how: str
+    values: tuple[str, ...]
+
+
 class World:
     """Every entity the soak knows, by pair and key, with a running sequence for events."""
 
@@ -143,6 +163,8 @@ class World:
         self.entities: dict[str, dict[str, Entity]] = {"companies": {}, "contacts": {}}
         self._seq = 0
         self.counts: dict[str, int] = {}
+        self.keyless: list[Keyless] = []
+        self.erased: list[Erased] = []
 
     def add(self, entity: Entity) -> Entity:
         self.entities[entity.pair][entity.key] = entity

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .automation import comparable, phone_digits
 from .crm import HS_XREF, SF_XREF, SoakCrms
 from .model import Entity, World, expected, expected_company, norm
 
@@ -48,6 +49,7 @@ class Findings:
     checked_entities: int = 0
     conflicts_by_hs_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     own_write_decisions: list[dict[str, Any]] = field(default_factory=list)
+    automation: bool = False  # the soak's CRM automation was on: compare in automation.comparable's forms
 
     def add(self, kind: str, **detail: Any) -> None:
         self.discrepancies.append({"kind": kind, **detail})
@@ -75,9 +77,12 @@ def refresh_ids(world: World, snap: Snapshot) -> None:
                 e.linked_scans += 1
 
 
-def check(world: World, snap: Snapshot, conflicts: list[dict[str, Any]]) -> Findings:
+def check(
+    world: World, snap: Snapshot, conflicts: list[dict[str, Any]], automation: bool = False
+) -> Findings:
     out = Findings()
-    losers = {(c["hubspot_id"], c["salesforce_id"], str(c["losing_value"])) for c in conflicts}
+    out.automation = automation
+    losers = {(c["hubspot_id"], c["salesforce_id"], v) for c in conflicts for v in _variants(c["losing_value"])}
     out.conflicts_by_hs_id = {}
     for c in conflicts:
         out.conflicts_by_hs_id.setdefault(c["hubspot_id"], []).append(c)
@@ -114,10 +119,13 @@ def _check_fields(world: World, e: Entity, hs_row: dict, sf_row: dict, losers: s
         have = {"hubspot": norm(hs_row.get(f.hubspot)), "salesforce": norm(sf_row.get(f.salesforce))}
         if f.hubspot == "email":
             have = {k: v.lower() if v else v for k, v in have.items()}
+        if out.automation:
+            want = {k: comparable(e.pair, f.hubspot, v, expected=True) for k, v in want.items()}
+            have = {k: comparable(e.pair, f.hubspot, v, expected=False) for k, v in have.items()}
         if have == want:
             _account_edits(e, f, have, losers, out)
             continue
-        if _salesforce_record_newer(e, f, have, want):
+        if _salesforce_record_newer(e, f, have, want, out.automation):
             out.notes.append(f"{e.key}.{f.hubspot}: won by Salesforce's record-level timestamp")
             continue
         if (
@@ -131,7 +139,7 @@ def _check_fields(world: World, e: Entity, hs_row: dict, sf_row: dict, losers: s
                 conflicts=out.conflicts_by_hs_id.get(e.hs_id, []))  # fmt: skip
 
 
-def _salesforce_record_newer(e: Entity, f, have: dict, want: dict) -> bool:
+def _salesforce_record_newer(e: Entity, f, have: dict, want: dict, automation: bool = False) -> bool:
     """Salesforce has one timestamp per record: when both sides changed a field, a later Salesforce edit to
     another field of the record makes its value the newer one. Such an outcome is correct, not a fault."""
     if (
@@ -140,7 +148,10 @@ def _salesforce_record_newer(e: Entity, f, have: dict, want: dict) -> bool:
     ):
         return False
     sf_values = [ev for ev in e.events.get(f.hubspot, []) if ev.side == "salesforce"]
-    if not sf_values or norm(sf_values[-1].value) != have["salesforce"]:
+    last = norm(sf_values[-1].value) if sf_values else None
+    if automation:
+        last = comparable(e.pair, f.hubspot, last, expected=True)
+    if not sf_values or last != have["salesforce"]:
         return False
     last_hs = max((ev.t for ev in e.events.get(f.hubspot, []) if ev.side == "hubspot"), default=0.0)
     sf_touched = max(
@@ -170,6 +181,13 @@ def _decided_by_own_write(e: Entity, f, have: dict, want: dict, conflicts: list[
     return None
 
 
+def _variants(value: Any) -> set[str]:
+    """A value and the forms the soak's CRM automation may have turned it into (upper case, phone digits),
+    so a conflict's loser recorded after a workflow rewrote it is still recognised."""
+    text = str(value)
+    return {text, text.upper(), phone_digits(text) or ""} - {""}
+
+
 def _epoch(text: Any) -> float | None:
     from datetime import datetime
 
@@ -188,9 +206,10 @@ def _account_edits(e: Entity, f, have: dict, losers: set, out: Findings) -> None
             continue
         last = own[-1]
         later_other = [ev for ev in events if ev.side != side and ev.t > last.t]
-        if norm(last.value) == have[side] or later_other:
+        value = comparable(e.pair, f.hubspot, norm(last.value), expected=True) if out.automation else norm(last.value)
+        if value == have[side] or later_other:
             continue
-        if f.direction.startswith("always_") or (e.hs_id, e.sf_id, str(last.value)) in losers:
+        if f.direction.startswith("always_") or any((e.hs_id, e.sf_id, v) in losers for v in _variants(last.value)):
             continue  # reverted by an always_* rule, or the recorded loser of a conflict
         out.add("edit_lost", pair=e.pair, key=e.key, field=f.hubspot, side=side, value=last.value, final=have)
 

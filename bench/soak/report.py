@@ -28,6 +28,8 @@ def summary(r: SoakResult) -> dict[str, Any]:
         "field_discrepancies": len(f.discrepancies),
         "state_audit_rows": audit_rows,
         "duplicates": len(f.duplicates),
+        "audit_mismatches": len(r.truth.get("audit_mismatches", [])),
+        "cleared_by_crmsync": len(r.truth.get("cleared_by_crmsync", [])),
         "conflicts_decided_by_crmsync_own_salesforce_write": len(f.own_write_decisions),
         "checked_entities": f.checked_entities,
         "checked_fields": f.checked_fields,
@@ -35,6 +37,9 @@ def summary(r: SoakResult) -> dict[str, Any]:
         "state_loss": r.state_loss,
         "wall_seconds": r.wall_seconds,
         "population": r.population,
+        "automation_runs": r.automation_runs,
+        "operations": [{k: op[k] for k in ("cycle", "kind", "exit_code", "fields_changed", "creates_undone",
+                                            "held_in_review")} for op in r.operations],  # fmt: skip
     }
 
 
@@ -50,6 +55,8 @@ def write(r: SoakResult, name: str = "soak") -> dict[str, Any]:
         "state_audits": r.audits,
         "notes": r.findings.notes,
         "own_write_decisions": r.findings.own_write_decisions,
+        "audit_mismatches": r.truth.get("audit_mismatches", []),
+        "cleared_by_crmsync": r.truth.get("cleared_by_crmsync", []),
         "http_statuses": r.http_statuses,
         "hooks": r.hooks_fired,
     }
@@ -63,7 +70,8 @@ def markdown(r: SoakResult, s: dict[str, Any]) -> list[str]:
         f"# Chaos soak (seed {r.options.seed})",
         "",
         f"{s['cycles']} cycles, {s['edits']} edits, {s['faults']} faults met, {s['kills']} kills, "
-        f"**{s['discrepancies']} discrepancies, {s['duplicates']} duplicates**; {s['checked_entities']} linked "
+        f"**{s['discrepancies']} discrepancies, {s['duplicates']} duplicates, {s['audit_mismatches']} audit "
+        f"mismatches, {s['cleared_by_crmsync']} values cleared by crmsync alone**; {s['checked_entities']} linked "
         f"records and {s['checked_fields']} fields checked; wall time {s['wall_seconds']} s.",
         "",
         "| edits | count |",
@@ -90,6 +98,9 @@ def markdown(r: SoakResult, s: dict[str, Any]) -> list[str]:
         "",
     ]
     lines += [f"- {json.dumps(d, default=str)}" for d in r.findings.own_write_decisions] or ["- none"]
+    for name in ("audit_mismatches", "cleared_by_crmsync"):
+        lines += ["", f"{name.replace('_', ' ').capitalize()}:", ""]
+        lines += [f"- {json.dumps(d, default=str)[:400]}" for d in r.truth.get(name, [])[:30]] or ["- none"]
     lines += ["", "Duplicates:", ""]
     lines += [f"- {json.dumps(d)}" for d in r.findings.duplicates[:50]] or ["- none"]
     lines += ["", "Hooks:", ""] + [f"- {h}" for h in r.hooks_fired]

@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -170,6 +170,7 @@ class Deferred:
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self.runs: deque[dict[str, Any]] = deque(maxlen=RUN_LOG_SIZE)
+        self.counts: Counter[str] = Counter()  # every run since the last DELETE, by rule (the log keeps the last 1000)
         self.pending = 0
 
     def later(self, delay: float, job: Callable[[], None]) -> None:
@@ -199,6 +200,9 @@ class Deferred:
 
     def record(self, **entry: Any) -> None:
         self.runs.append(entry)
+        rule = entry.get("rule")
+        name = ", ".join(rule) if isinstance(rule, list) else str(rule)
+        self.counts[f"{name} (skipped)" if "skipped" in entry else name] += 1
 
 
 class AutomationAdmin:
@@ -272,4 +276,6 @@ class AutomationAdmin:
     async def run_log(self, request: web.Request) -> web.Response:
         if request.method == "DELETE":
             self.deferred.runs.clear()
-        return web.json_response({"runs": list(self.deferred.runs), "pending": self.deferred.pending})
+            self.deferred.counts.clear()
+        return web.json_response({"runs": list(self.deferred.runs), "counts": dict(self.deferred.counts),
+                                  "pending": self.deferred.pending})  # fmt: skip

@@ -28,6 +28,9 @@ def test_the_short_soak_converges_with_no_discrepancy_and_no_duplicate():
 
     assert s["discrepancies"] == 0, result.findings.discrepancies[:5] or result.audits
     assert s["duplicates"] == 0, result.findings.duplicates[:5]
+    assert s["audit_mismatches"] == 0, result.truth["audit_mismatches"][:5]
+    assert s["cleared_by_crmsync"] == 0, result.truth["cleared_by_crmsync"][:5]
+    assert sum(result.automation_runs["salesforce"].values()) > 0  # the CRMs' automation was on and ran
     assert s["last_clean_cycle_writes"] == 0
     # the chaos happened: both kills landed, every fault kind was met, edits landed during runs
     assert s["kills"] == 2, [(c.cycle, c.kill, c.exit_code, c.note) for c in result.cycles]
