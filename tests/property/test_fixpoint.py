@@ -19,10 +19,12 @@ Each is a generator flag of fixpoint_scenarios.scenarios, to switch back on once
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fixpoint_run import check
-from fixpoint_scenarios import scenarios
-from hypothesis import HealthCheck, given, settings
+from fixpoint_scenarios import Edit, HubSpotContact, MappingVariant, SalesforcePerson, Scenario, scenarios
+from hypothesis import HealthCheck, example, given, settings
 
 # every scenario but the classes main is known to fail (module docstring)
 FIXPOINT_SCENARIOS = scenarios(server_filled=False, echoing_automation=False, backward_stages=False)
@@ -42,7 +44,43 @@ def test_a_second_sync_writes_nothing(crms, scenario):
     check(scenario, crms)
 
 
-@settings(max_examples=4, **EXAMPLE_SETTINGS)
+# the first generated examples are the smallest (nothing to write), so `make test` also runs two that
+# write on the first sync: creates both ways, a person on both sides (email case), a placeholder, and
+# clears and edits between syncs
+BOTH_WAYS = MappingVariant(
+    directions=(("email", "two_way"), ("firstname", "two_way"), ("lastname", "prefer_salesforce"),
+                ("phone", "prefer_hubspot"), ("jobtitle", "always_salesforce"), ("company", "prefer_hubspot"),
+                ("lifecyclestage", "create_only")),
+    include_domain=True,
+)  # fmt: skip
+PEOPLE = (
+    HubSpotContact((("email", "ann.lee0@acme.org"), ("firstname", "Ann"), ("lastname", "Lee"),
+                    ("jobtitle", "VP Sales"), ("lifecyclestage", "customer")), cleared=("phone",)),
+    HubSpotContact((("email", "bo.ng1@acme.org"), ("lastname", "Ng"), ("phone", "5551234567"))),
+)  # fmt: skip
+SALESFORCE = (
+    SalesforcePerson(
+        "Lead",
+        (("Email", "ANN.LEE0@ACME.ORG"), ("LastName", "Lee"), ("Title", "vp sales"), ("Company", "Acme")),
+    ),  # fmt: skip
+    SalesforcePerson("Contact", (("Email", "cy.ruiz2@acme.org"), ("FirstName", "Cy"), ("LastName", "Ruiz"))),
+)
+
+
+@example(scenario=Scenario(BOTH_WAYS, PEOPLE, SALESFORCE))
+@example(
+    scenario=Scenario(
+        replace(BOTH_WAYS, salesforce_as="contact"),
+        PEOPLE,
+        SALESFORCE,
+        edits=(
+            Edit("hubspot", 0, "phone", ""),
+            Edit("salesforce", 1, "Title", "cto"),
+            Edit("hubspot", 2, "company", "Initech"),
+        ),
+    )
+)
+@settings(max_examples=2, **EXAMPLE_SETTINGS)
 @given(scenario=FIXPOINT_SCENARIOS)
 def test_a_second_sync_writes_nothing_quick(crms, scenario):
     check(scenario, crms)
