@@ -97,6 +97,15 @@ class ValueMap(StrictModel):
             raise UnmappedValueError(f"canonical value {value!r} has no HubSpot value in the map")
         return hubspot
 
+    def listed_for(self, source: Side, value: Any, ctx: TransformContext = NO_CONTEXT) -> str | None:
+        """The other side's value this map lists for `source`'s raw `value` in its own direction (a
+        Salesforce value's salesforce_to_hubspot entry), None when it is not listed. Written instead of
+        the canonical value's first counterpart, it keeps a one-way entry such as
+        `Closed - Converted: OPEN_DEAL` (the canonical form alone would send that class's IN_PROGRESS)."""
+        if is_empty(value):
+            return None
+        return self._lookup(source, str(value).strip())
+
     def equivalents(self, side: Side, canonical: str) -> set[str]:
         """Every value on `side` that is in sync with the canonical value."""
         return {v for v in self._values(side) if self.to_canonical(side, v) == canonical}
@@ -157,6 +166,9 @@ class StageTransform:
 
     def from_canonical(self, side: Side, value: Any, ctx: TransformContext = NO_CONTEXT) -> str | None:
         return self.stages.for_pipeline(ctx.pipeline).from_canonical(side, value)
+
+    def listed_for(self, source: Side, value: Any, ctx: TransformContext = NO_CONTEXT) -> str | None:
+        return self.stages.for_pipeline(ctx.pipeline).listed_for(source, value)
 
 
 __all__ = ["DealStages", "StageTransform", "TransformError", "Unmapped", "ValueMap"]

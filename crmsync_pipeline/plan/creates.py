@@ -1,5 +1,6 @@
 """Plan the records to create on the other side: unlinked, live, admitted by their side's inclusion
-rule, not waiting in review, not a duplicate Lead and not a converted Lead. Each becomes plan rows with
+rule, not waiting in review, not a duplicate Lead, not a converted Lead, and findable by a key (a keyless
+record waits in review, match/keyless.py). Each becomes plan rows with
 action 'create' (one per field) keyed by the source record's id; the writers create them as upserts on
 the cross-reference field, so a create repeated after a crash finds its record instead of making a
 second one. Lookups to other pairs (Contact.AccountId, Task.WhoId ...) are filled from their links."""
@@ -22,14 +23,16 @@ from crmsync_pipeline.config import (
     Side,
     TransformError,
     canonical_text,
+    written_as_typed,
 )
+from crmsync_pipeline.match.keyless import hold_keyless
 from crmsync_pipeline.plan.create_lookups import (
     hubspot_association_rows,
     hubspot_ids_by_salesforce_id,
     linked_associations,
     salesforce_lookup_rows,
 )
-from crmsync_pipeline.plan.field_state import pipeline_property, transform_context
+from crmsync_pipeline.plan.field_state import listed_value, pipeline_property, transform_context
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.plan.updates import as_text
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
@@ -56,7 +59,7 @@ def plan_creates(
             if a.salesforce_field
         }
         accounts = [a.to for a in pair.associations if a.salesforce_field == "AccountId"]
-        for record in _unlinked(con, pair_name, Side.HUBSPOT, included[Side.HUBSPOT], pair):
+        for record in _creatable(con, run_id, pair_name, Side.HUBSPOT, included[Side.HUBSPOT], pair, now):
             company_linked = any(lookups[to].get(record["id"]) for to in accounts)
             sobject = pair.salesforce_object_to_create(company_linked)
             rows += create_rows(run_id, pair_name, pair, owners, record, Side.HUBSPOT, sobject, now)
@@ -66,7 +69,9 @@ def plan_creates(
         linked_back = {
             a.to: hubspot_ids_by_salesforce_id(con, a.to) for a in pair.associations if a.salesforce_field
         }
-        for record in _unlinked(con, pair_name, Side.SALESFORCE, included[Side.SALESFORCE], pair):
+        for record in _creatable(
+            con, run_id, pair_name, Side.SALESFORCE, included[Side.SALESFORCE], pair, now
+        ):
             rows += create_rows(
                 run_id, pair_name, pair, owners, record, Side.SALESFORCE, record["_sobject"], now
             )
@@ -74,6 +79,22 @@ def plan_creates(
             planned["hubspot"] += 1
     insert_plan_rows(con, rows)
     return planned
+
+
+def _creatable(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair_name: str,
+    side: Side,
+    included: set[str],
+    pair: ObjectPair,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The unlinked records to create on the other side; a keyless one (no key could ever find its twin)
+    waits in review instead, until a person links, creates or skips it."""
+    records = _unlinked(con, pair_name, side, included, pair)
+    held = hold_keyless(con, pair_name, pair, side, records, run_id, now)
+    return [r for r in records if str(r["id"]) not in held]
 
 
 def _unlinked(
@@ -198,7 +219,12 @@ def _converted(
     mapped: FieldMapping, record: dict[str, Any], source: Side, target: Side, ctx: Any
 ) -> tuple[object, str | None]:
     try:
-        canonical = mapped.transformer.to_canonical(source, record.get(mapped.side_field(source)), ctx)
-        return mapped.transformer.from_canonical(target, canonical, ctx), canonical_text(canonical)
+        raw = record.get(mapped.side_field(source))
+        canonical = mapped.transformer.to_canonical(source, raw, ctx)
+        listed = listed_value(mapped, source, raw, ctx)  # a value map's own entry for the raw value
+        value = written_as_typed(mapped.transformer, raw) or (
+            listed if listed is not None else mapped.transformer.from_canonical(target, canonical, ctx)
+        )
+        return value, canonical_text(canonical)
     except TransformError:
         return None, None  # reported by the field-state issues of the next run, once linked

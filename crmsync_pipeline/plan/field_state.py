@@ -75,6 +75,18 @@ def from_canonical_text(mapped: FieldMapping, side: Side, text: str | None, ctx:
     return mapped.transformer.from_canonical(side, value, ctx)
 
 
+def listed_value(mapped: FieldMapping, source: Side, raw: object, ctx: TransformContext) -> str | None:
+    """The value a picklist or stage map lists for the source's raw value, to write as it is on the
+    other side (None: not a map, or not listed; the canonical value's counterpart is written then)."""
+    listed = getattr(mapped.transformer, "listed_for", None)
+    if listed is None:
+        return None
+    try:
+        return listed(source, raw, ctx)
+    except TransformError:
+        return None
+
+
 def build_field_state(
     con: duckdb.DuckDBPyConnection,
     pair_name: str,

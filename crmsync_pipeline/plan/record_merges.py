@@ -4,7 +4,8 @@
 - Only the loser was linked: its link (and base) moves to the survivor. The CRM's merge already filled
   the survivor's empty fields from the loser; the plan that follows judges those as changes by the
   fields' rules and writes them to the other side.
-- Both were linked, to two records on the other side: the loser's link closes and the survivor keeps
+- Both were linked, to two records on the other side (a linked Lead converted into a linked Contact is
+  such a merge too: the Lead is the loser, never left linked): the loser's link closes and the survivor keeps
   its own. With the pair's `merges: mirror` the other side's two records are merged as well (survivor:
   the survivor's partner), by the writes step (crmsync_pipeline/write/record_merges.py); with
   `merges: review` (the default) a review item asks a person to.
@@ -22,6 +23,7 @@ import duckdb
 from crmsync_pipeline.config import ObjectPair, Side
 from crmsync_pipeline.config.pairs import MergeAction
 from crmsync_pipeline.connectors.merges import HUBSPOT_MERGEABLE, SALESFORCE_MERGEABLE
+from crmsync_pipeline.match.moved_links import forget_base_where_empty
 from crmsync_pipeline.plan.record_merge_links import (
     audit_loser_values,
     close_link,
@@ -56,6 +58,7 @@ class SeenMerge:
     survivor_id: str
     salesforce_object: str
     loser_partner: str  # what the loser was linked to on the other side
+    how: str = "merge"  # or "lead_conversion": a linked Lead converted into a linked Contact
 
 
 def handle_record_merges(
@@ -100,6 +103,12 @@ def seen_merges(con: duckdb.DuckDBPyConnection, pair_name: str) -> list[SeenMerg
         rows = con.execute(sql("plan/record_merge_salesforce.sql").format(salesforce_table=quoted(tables.salesforce)),
                            {"pair": pair_name}).fetchall()  # fmt: skip
         seen += [SeenMerge(Side.SALESFORCE, *r) for r in rows]
+    if column_exists(con, tables.salesforce, "IsConverted") and column_exists(
+        con, tables.salesforce, "ConvertedContactId"
+    ):
+        rows = con.execute(sql("plan/record_merge_converted.sql").format(salesforce_table=quoted(tables.salesforce)),
+                           {"pair": pair_name}).fetchall()  # fmt: skip
+        seen += [SeenMerge(Side.SALESFORCE, *r, how="lead_conversion") for r in rows]
     return seen
 
 
@@ -186,13 +195,17 @@ def _survivor_partner(con: duckdb.DuckDBPyConnection, pair_name: str, m: SeenMer
 def _relink(
     con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, m: SeenMerge, run_id: str, now: datetime
 ) -> None:
-    """Only the loser was linked: its link moves to the survivor."""
+    """Only the loser was linked: its link moves to the survivor. Whatever the CRM's merge did with the
+    loser's values, a field the survivor holds empty is filled from the other side, never cleared there:
+    its base (the loser's) is forgotten (match/moved_links.py)."""
     if m.side is Side.HUBSPOT:
         relink_hubspot(con, pair_name, m.loser_id, m.survivor_id, run_id, now)
         follow_hubspot_survivor(con, pair_name, pair.hubspot, m.loser_id, m.survivor_id)
         follow_hubspot_survivor_in_junctions(con, m.loser_id, m.survivor_id)
+        forget_base_where_empty(con, pair_name, pair, Side.HUBSPOT, m.survivor_id, m.survivor_id)
     else:
         relink_salesforce(con, pair_name, m.loser_id, m.survivor_id, m.salesforce_object, run_id, now)
+        forget_base_where_empty(con, pair_name, pair, Side.SALESFORCE, m.survivor_id, m.loser_partner)
 
 
 def _mirror_refusal(pair: ObjectPair, m: SeenMerge, survivor_object: str) -> str | None:
@@ -226,6 +239,7 @@ def _open_review(
         f"{other}_loser": m.loser_partner,
         f"{other}_survivor": other_survivor,
         "why": reason,
+        "how": m.how,
         "todo": f"merge {m.loser_partner} into {other_survivor} in {other.title()}, or link {m.loser_partner}",
     }
     if m.side is Side.HUBSPOT:  # the Salesforce loser-to-be is held from linking and creating

@@ -111,3 +111,21 @@ def test_picklist_values_match_case_insensitively():
 def test_a_map_whose_reverse_disagrees_is_refused():
     with pytest.raises(ValueError, match="must map to a HubSpot value that maps back"):
         ValueMap(hubspot_to_salesforce={"A": "x", "B": "y"}, salesforce_to_hubspot={"x": "B", "y": "B"})
+
+
+def test_a_one_way_entry_is_the_value_listed_for_its_raw_value():
+    """`Closed - Converted: OPEN_DEAL`: the class's canonical form is `Working - Contacted` (whose HubSpot
+    value is IN_PROGRESS), but the map lists OPEN_DEAL for this Salesforce value itself."""
+    vm = ValueMap(
+        both_ways={"NEW": "Open - Not Contacted", "IN_PROGRESS": "Working - Contacted"},
+        hubspot_to_salesforce={"OPEN_DEAL": "Working - Contacted"},
+        salesforce_to_hubspot={"Closed - Converted": "OPEN_DEAL"},
+    )
+    assert (
+        vm.from_canonical(Side.HUBSPOT, vm.to_canonical(Side.SALESFORCE, "Closed - Converted"))
+        == "IN_PROGRESS"
+    )
+    assert vm.listed_for(Side.SALESFORCE, "closed - converted ") == "OPEN_DEAL"
+    assert vm.listed_for(Side.SALESFORCE, "Working - Contacted") == "IN_PROGRESS"
+    assert vm.listed_for(Side.HUBSPOT, "OPEN_DEAL") == "Working - Contacted"
+    assert vm.listed_for(Side.SALESFORCE, "Unknown") is None and vm.listed_for(Side.SALESFORCE, " ") is None

@@ -10,14 +10,11 @@ from fixpoint_run import check
 from fixpoint_scenarios import HubSpotContact, MappingVariant, SalesforcePerson, Scenario
 
 
-# Issue 14 item 1, the headline scenario: crmsync creates a Lead from a HubSpot contact; Salesforce
-# fills Lead.Status with its picklist default ("Open - Not Contacted"), which the first sync never reads
+# Issue 14 item 1, the headline scenario (failed before branch settle was merged): crmsync creates a
+# Lead from a HubSpot contact; Salesforce fills Lead.Status with its picklist default ("Open - Not Contacted"), which the first sync never reads
 # back, so the second sync carries it to HubSpot's hs_lead_status (plan_rows: target hubspot,
 # field hs_lead_status, "NEW", reason prefer_hubspot:salesforce_changed: the create stored an agreed
 # empty base for the field it did not send, so the default looks like an edit made in Salesforce).
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 14 item 1: create-filled values, fixed on branch settle"
-)
 def test_lead_status_filled_on_create_is_settled_in_the_same_run(crms):
     check(
         Scenario(
@@ -40,15 +37,11 @@ def test_lead_status_filled_on_create_is_settled_in_the_same_run(crms):
     )
 
 
-# Issue 14 item 1, automation on save: crmsync creates a Contact with Phone "5551234567"; the org's
+# Issue 14 item 1, automation on save (failed before branch settle was merged): crmsync creates a
+# Contact with Phone "5551234567"; the org's
 # before-save flow (preset tidy_contacts) stores "(555) 123-4567". The first sync keeps what it sent as
 # base, so the second sync sees a Salesforce change and writes the formatted phone to HubSpot
 # (two_way:salesforce_changed). Found by the property (minimised by hand).
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 14 item 1: values set by automation on save are not settled in the same run",
-)
 def test_a_phone_formatted_by_salesforce_automation_on_create_is_settled_in_the_same_run(crms):
     check(
         Scenario(
