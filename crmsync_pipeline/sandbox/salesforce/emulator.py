@@ -40,6 +40,9 @@ FAULT_CODES = {
 }  # fmt: skip
 
 
+CONCURRENCY_MESSAGE = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
+
+
 def release_name(major: int) -> str:
     season = ("Winter", "Spring", "Summer")[(major - 59) % 3]
     return f"{season} '{(major - 59) // 3 + 24}"
@@ -170,6 +173,10 @@ class SalesforceEmulator(Emulator):
         return web.json_response(render_rest(err), status=err.status)
 
     def fault_error(self, fault: Fault) -> ApiError:
+        if fault.kind == "concurrency":
+            # more than 25 long-running (>= 20 s) requests at once: a 403, not a 429 (Salesforce Help
+            # 000389067 gives the text; REST API guide, "Status codes and error responses": 403 limits)
+            return ApiError(403, "REQUEST_LIMIT_EXCEEDED", CONCURRENCY_MESSAGE)
         code, message = FAULT_CODES.get(fault.status, ("UNKNOWN_EXCEPTION", f"HTTP {fault.status}"))
         return ApiError(fault.status, code, message)
 

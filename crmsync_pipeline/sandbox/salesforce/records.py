@@ -100,6 +100,14 @@ class Records:
                 return candidate, row  # type: ignore[return-value]
         return None
 
+    def stamp(self) -> str:
+        """A save's CreatedDate/LastModifiedDate/SystemModstamp. Real orgs answer these with `.000`
+        milliseconds, so two saves in one second share a stamp (`stamp_precision: second`)."""
+        now = self.clock.now()
+        if self.settings.stamp_precision == "second":
+            now = now.replace(microsecond=0)
+        return sf_datetime(now)
+
     def live(self, obj: str, record_id: str, *, deleted_status: int = 404) -> dict[str, Any]:
         rid = ids.normalize(record_id)
         row = self.store.get(obj, rid) if rid else None
@@ -166,7 +174,7 @@ class Records:
         self._writable(obj)
         self._permitted(obj, "create")
         values = self.resolve(obj, body, insert=True, csv=csv)
-        now = sf_datetime(self.clock.now())
+        now = self.stamp()
         row = obj.blank_row()
         for f in obj.fields.values():
             if f.picklist_default is not None:
@@ -195,7 +203,7 @@ class Records:
         old = self.live(obj.name, record_id)
         self._editable(obj, old)
         values = self.resolve(obj, body, insert=False, csv=csv)
-        now = sf_datetime(self.clock.now())
+        now = self.stamp()
         row = {**old, **values, "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
         changed = set(values) | self._before_save(obj, row, old)
         apply_derived(obj, row, old, changed, self)
@@ -211,7 +219,7 @@ class Records:
         automation run): no field-level security or read-only checks, validation only when asked, org
         automation as on any save. `changes` are stored values (already coerced)."""
         obj = self.object(obj_name)
-        now = sf_datetime(self.clock.now())
+        now = self.stamp()
         row = {**old, **changes, "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
         changed = set(changes) | self._before_save(obj, row, old)
         apply_derived(obj, row, old, changed, self)
@@ -270,7 +278,7 @@ class Records:
         return old["Id"]
 
     def mark_deleted(self, obj: str, old: dict[str, Any], master_id: str | None = None) -> None:
-        now = sf_datetime(self.clock.now())
+        now = self.stamp()
         row = {**old, "IsDeleted": True, "SystemModstamp": now}
         if master_id is not None:
             row["MasterRecordId"] = master_id

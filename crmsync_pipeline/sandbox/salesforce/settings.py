@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from ..automation import AutomationRule
@@ -85,6 +87,23 @@ class SalesforceSettings(BaseModel):
     automation_rules: list[AutomationRule] = Field(default_factory=list)
     automation_presets: list[str] = Field(default_factory=list)
     automation_delay_s: float = Field(0.0, description="seconds before automated_process rules save")
+    # API behaviour (docs/sandbox.md, "Salesforce API truths")
+    stamp_precision: Literal["second", "millisecond"] = Field(
+        "second", description="SystemModstamp/LastModifiedDate/CreatedDate resolution"
+    )
+    bulk_results_order: Literal["shuffled", "input"] = Field(
+        "shuffled", description="row order of Bulk 2.0 ingest result files (not promised by Salesforce)"
+    )
+    bulk_in_progress_polls: int = Field(
+        1, ge=0, description="job-info reads that see InProgress before a Bulk 2.0 job may finish"
+    )
+    bulk_api_hard_delete: bool = Field(
+        False, description="the integration user holds the 'Bulk API Hard Delete' permission"
+    )
+    missing_id_error: Literal["INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"] = Field(
+        "INVALID_CROSS_REFERENCE_KEY",
+        description="record-level code for a well-formed id with no record, in collections and Bulk [B]",
+    )
     collection_create_failure_id: str = Field(
         "omit", description="'omit' or 'null': id key on failed creates"
     )
