@@ -4,10 +4,13 @@ after an InProgress phase, and a missing id is a missing id whichever code the A
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 import pytest
 import requests
 
-from crmsync_pipeline.connectors import salesforce_deletes
+from crmsync_pipeline.connectors import change_probe, salesforce_deletes
 from crmsync_pipeline.connectors.budget import BudgetExhausted, DailyBudget
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
@@ -80,3 +83,33 @@ def test_hard_delete_without_the_permission_says_what_to_grant(salesforce):
     refused = salesforce_deletes.hard_delete(salesforce, "Contact", [created.record_id])[0]
     assert not refused.succeeded and refused.error_code == "FEATURENOTENABLED"
     assert "Bulk API Hard Delete" in (refused.error_message or "")
+
+
+def _start_of_a_second() -> datetime:
+    """Now, at least 0.2 s into a second and 0.5 s before the next: room for an edit in the same second."""
+    while not 0.2 < (frac := time.time() % 1) < 0.5:
+        time.sleep(0.05 if frac < 0.2 else 1.05 - frac)
+    return datetime.now(UTC)
+
+
+@pytest.mark.parametrize("precision", ["second", "millisecond"])
+def test_change_probe_finds_an_edit_later_in_the_same_second(salesforce, salesforce_sandbox, admin, precision):
+    admin.post(salesforce_sandbox, "settings", {"stamp_precision": precision})
+    user = change_probe.salesforce_integration_user(salesforce)
+    ids = [r["Id"] for page in salesforce.query_pages("SELECT Id FROM Contact ORDER BY Id LIMIT 2") for r in page]
+    since = _start_of_a_second()  # the last tick asked at since.mmm
+
+    def edit(rid: str) -> None:
+        admin.post(salesforce_sandbox, "salesforce/edit", {"object": "Contact", "id": rid, "fields": {"Title": "Same second"}})
+
+    edit(ids[0])
+    hits = change_probe.salesforce_changed(salesforce, ["Contact"], since, user)
+    assert [(h.sobject, h.record_id) for h in hits] == [("Contact", ids[0])]  # a `> since.mmm` probe misses .000
+    reported_at = datetime.now(UTC)  # the tick that launched a sync for it: the next `since`
+    assert change_probe.salesforce_changed(salesforce, ["Contact"], reported_at, user, seen=[ids[0]]) == []
+    edit(ids[1])  # later, still within the same second
+    assert (datetime.now(UTC) - since).total_seconds() < 0.8
+    again = change_probe.salesforce_changed(salesforce, ["Contact"], reported_at, user, seen=[ids[0]])
+    assert [h.record_id for h in again] == [ids[1]]
+    billed = salesforce.call.meter.calls[("salesforce", change_probe.SALESFORCE_PROBE_ROUTE)]
+    assert billed == 3  # one /composite per probe: one billed call each
