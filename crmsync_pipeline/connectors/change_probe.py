@@ -83,7 +83,9 @@ def salesforce_changed(
         ]
         answer = salesforce.call(
             SALESFORCE_PROBE_ROUTE,
-            lambda b={"compositeRequest": requests}: salesforce.sf.restful("composite", method="POST", json=b),
+            lambda b={"compositeRequest": requests}: salesforce.sf.restful(
+                "composite", method="POST", json=b
+            ),
         )
         for sobject, result in zip(chunk, answer["compositeResponse"], strict=True):
             body = result.get("body")
@@ -95,7 +97,9 @@ def salesforce_changed(
                     f"{sobject}: {error.get('message', body)}",
                     status=int(result.get("httpStatusCode", 500)),
                 )
-            hits += [ProbeHit(sobject, str(r["Id"]), str(r["SystemModstamp"])) for r in body.get("records", [])]
+            hits += [
+                ProbeHit(sobject, str(r["Id"]), str(r["SystemModstamp"])) for r in body.get("records", [])
+            ]
     return hits
 
 

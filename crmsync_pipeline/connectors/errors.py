@@ -78,9 +78,7 @@ class CrmError(Exception):
     def retryable(self) -> bool:
         if self.daily_limit:
             return False
-        return (
-            self.code in RETRYABLE_CODES or self.status in RETRYABLE_STATUSES or self.concurrency_limit
-        )
+        return self.code in RETRYABLE_CODES or self.status in RETRYABLE_STATUSES or self.concurrency_limit
 
 
 def from_hubspot(exc: Exception) -> CrmError:

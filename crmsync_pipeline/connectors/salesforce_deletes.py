@@ -32,9 +32,13 @@ def delete(connector: SalesforceConnector, ids: list[str]) -> list[WriteResult]:
 def hard_delete(connector: SalesforceConnector, sobject: str, ids: list[str]) -> list[WriteResult]:
     """Permanent deletes (no Recycle Bin) as one Bulk 2.0 hardDelete job."""
     try:
-        return [_gone_is_done(r) for r in connector.bulk_ingest("hardDelete", sobject, [{"Id": i} for i in ids])]
+        return [
+            _gone_is_done(r) for r in connector.bulk_ingest("hardDelete", sobject, [{"Id": i} for i in ids])
+        ]
     except CrmError as err:
-        message = f"{HARD_DELETE_PERMISSION}: {err.message}" if err.code == "FEATURENOTENABLED" else err.message
+        message = (
+            f"{HARD_DELETE_PERMISSION}: {err.message}" if err.code == "FEATURENOTENABLED" else err.message
+        )
         return [WriteResult.failed(i, err.code, message) for i in ids]
 
 

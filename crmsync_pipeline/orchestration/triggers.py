@@ -142,7 +142,11 @@ def evaluate_tick(context: dg.SensorEvaluationContext, mapping: Mapping) -> dg.S
     since = datetime.fromisoformat(cursor.since)
     sobjects, object_types = probe_objects(mapping, paused_pairs_published(default_state_path()))
     every = probe_interval_s(len(sobjects), cursor.salesforce_limit)
-    waited = None if cursor.last_probe is None else (now - datetime.fromisoformat(cursor.last_probe)).total_seconds()
+    waited = (
+        None
+        if cursor.last_probe is None
+        else (now - datetime.fromisoformat(cursor.last_probe)).total_seconds()
+    )
     if every > tick_seconds() and waited is not None and waited < every:  # (Dagster itself spaces ticks)
         return dg.SensorResult(
             skip_reason=f"next probe {every} s after the last (keeps the sensor within {sensor_share():.0%} "

@@ -236,3 +236,22 @@ def test_pairs_paused_as_of_the_last_run_are_not_probed(crms, sensor, tmp_path, 
     after = calls(crms)
     assert after["hubspot"] - before["hubspot"] == 1  # contacts only
     assert after["salesforce"] - before["salesforce"] == 1
+
+
+def test_status_shows_the_sensor_share_counted_as_salesforce_bills_it(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from crmsync_pipeline.cli.main import cli
+    from crmsync_pipeline.state import db
+
+    monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "state.duckdb"))
+    monkeypatch.setenv("CRMSYNC_SENSOR_SHARE", "3%")
+    monkeypatch.delenv("CRMSYNC_SENSOR_INTERVAL_S", raising=False)
+    with db.connect(tmp_path / "state.duckdb"):
+        pass
+    out = CliRunner().invoke(cli, ["status"], env={"COLUMNS": "250"}).output
+    mapping = load_mapping(default_mapping_path())
+    per_day = triggers.sensor_calls_per_day(mapping)["salesforce"]
+    every = triggers.probe_interval_s(len(triggers.probe_objects(mapping)[0]), None)
+    assert f"{per_day:,} Salesforce calls a day, a probe every {every} s" in out
+    assert per_day / 100_000 < 0.03

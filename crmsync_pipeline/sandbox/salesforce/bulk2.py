@@ -135,7 +135,10 @@ class BulkJobs:
         job = self.org.store.get(JOBS, job_id)
         if job is None or job["state"] not in ("UploadComplete", "InProgress"):
             return
-        if job["state"] == "UploadComplete" or job.get("_in_progress_reads", 0) < self.org.settings.bulk_in_progress_polls:
+        if (
+            job["state"] == "UploadComplete"
+            or job.get("_in_progress_reads", 0) < self.org.settings.bulk_in_progress_polls
+        ):
             # a real job spends a while InProgress: a client that polls sees it at least once
             if job["state"] == "UploadComplete":
                 self._set(job, state="InProgress", _in_progress_reads=0)

@@ -48,7 +48,11 @@ def test_composite_batch_bills_each_subrequest_and_composite_one_call(sandbox, s
 
 def test_composite_allows_five_queries_at_most(sandbox, sf) -> None:
     composite = [
-        {"method": "GET", "url": "/services/data/v59.0/query?q=SELECT+Id+FROM+Contact", "referenceId": f"q{i}"}
+        {
+            "method": "GET",
+            "url": "/services/data/v59.0/query?q=SELECT+Id+FROM+Contact",
+            "referenceId": f"q{i}",
+        }
         for i in range(6)
     ]
     with pytest.raises(SalesforceMalformedRequest) as raised:
@@ -83,7 +87,9 @@ def test_stamp_precision(sandbox, sf, precision: str) -> None:
     if precision == "millisecond":
         sandbox.settings(stamp_precision="millisecond")
     ids = [sf.Contact.create({"LastName": f"Same{i}"})["id"] for i in range(5)]
-    rows = sf.query(f"SELECT Id, SystemModstamp, LastModifiedDate FROM Contact WHERE Id IN ('{ids[0]}','{ids[-1]}')")
+    rows = sf.query(
+        f"SELECT Id, SystemModstamp, LastModifiedDate FROM Contact WHERE Id IN ('{ids[0]}','{ids[-1]}')"
+    )
     stamps = [r["SystemModstamp"] for r in rows["records"]]
     if precision == "second":
         assert all(s.endswith(".000+0000") for s in stamps)
@@ -101,7 +107,9 @@ def test_second_precision_stamps_tie_within_a_second(sandbox, sf) -> None:
         ids = [sf.Contact.create({"LastName": f"Tie{i}"})["id"] for i in range(2)]
         stamps = {
             r["SystemModstamp"]
-            for r in sf.query(f"SELECT SystemModstamp FROM Contact WHERE Id IN ('{ids[0]}','{ids[1]}')")["records"]
+            for r in sf.query(f"SELECT SystemModstamp FROM Contact WHERE Id IN ('{ids[0]}','{ids[1]}')")[
+                "records"
+            ]
         }
         if len(stamps) == 1:
             return
