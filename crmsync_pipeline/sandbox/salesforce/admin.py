@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..clock import sf_datetime
 from . import ids
 from .errors import RecordError
 from .standard_objects import CONVERTED_LEAD_STATUS
