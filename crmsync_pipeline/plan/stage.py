@@ -74,7 +74,8 @@ def plan_stage(
 
     Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
     a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
-    100 records, outside any state connection) so the newer edit is judged per field."""
+    50 records, HubSpot's cap with history, outside any state connection) so the newer edit is judged
+    per field."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
     changed_at = _both_changed_times(state_path, pair_name, pair, cut_lengths, property_history)
