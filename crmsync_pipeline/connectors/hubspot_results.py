@@ -53,8 +53,8 @@ def match_results(
     key (None: match a result by every value its input sent)."""
     results = list(getattr(response, "results", None) or [])
     errors = list(getattr(response, "errors", None) or [])
-    placed = _place_results(sent, results, key)
     blamed, loose_errors = _place_errors(sent, errors, key)
+    placed = _place_results(sent, results, key, set(blamed))
     loose_results = [r for n, r in enumerate(results) if n not in placed.values()]
     out: list[WriteResult] = []
     for index in range(len(sent)):
@@ -79,8 +79,10 @@ def match_results(
     return out
 
 
-def _place_results(sent: Sequence[SentInput], results: list[Any], key: MatchKey | None) -> dict[int, int]:
-    """input index -> result index."""
+def _place_results(
+    sent: Sequence[SentInput], results: list[Any], key: MatchKey | None, blamed: set[int]
+) -> dict[int, int]:
+    """input index -> result index. `blamed`: inputs an error names, which made no record."""
     placed: dict[int, int] = {}
     taken: set[int] = set()
     by_trace = {s.trace: n for n, s in enumerate(sent)}
@@ -97,7 +99,7 @@ def _place_results(sent: Sequence[SentInput], results: list[Any], key: MatchKey 
                 placed[index], taken = r_index, taken | {r_index}
     else:
         _place_by_values(sent, results, placed, taken)
-    left_inputs = [n for n in range(len(sent)) if n not in placed]
+    left_inputs = [n for n in range(len(sent)) if n not in placed and n not in blamed]
     left_results = [n for n in range(len(results)) if n not in taken]
     if len(left_inputs) == 1 and len(left_results) == 1:
         placed[left_inputs[0]] = left_results[0]

@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 import requests
 
+from crmsync_pipeline.connectors import hubspot_json
+from crmsync_pipeline.connectors.hubspot_batches import write_result
+from crmsync_pipeline.connectors.hubspot_results import MatchKey, SentInput, match_results
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 
@@ -112,3 +116,54 @@ def test_property_times_of_more_than_50_records_read_history_50_at_a_time(hubspo
     times = hubspot.property_times("contacts", ids, ["email", "firstname"])
     assert {i for i, _ in times} == set(ids)
     assert meter.calls[("hubspot", "contacts.batch.read.history")] == 3
+
+
+# ---- the matching rules on hand-made answers (what HubSpot might send that the sandbox does not) -------
+
+
+def answer(results: list[dict[str, Any]], errors: list[dict[str, Any]] = ()) -> Any:
+    return hubspot_json.batch_response({"results": results, "errors": list(errors)})
+
+
+def made(record_id: str, **properties: str) -> dict[str, Any]:
+    return {"id": record_id, "properties": properties}
+
+
+def test_an_input_whose_values_another_includes_does_not_take_that_ones_record():
+    sent = [SentInput("0", {"name": "Acme"}), SentInput("1", {"name": "Acme", "city": "Oslo"})]
+    response = answer([made("11", name="Acme", city="Oslo"), made("10", name="Acme", city=None)])
+    results = match_results(sent, response, None, lambda r: write_result(r, None))
+    assert [r.record_id for r in results] == ["10", "11"]
+
+
+def test_a_failed_input_named_by_its_trace_id_leaves_the_last_result_to_the_last_input():
+    sent = [SentInput("0", {"name": "A"}), SentInput("1", {"name": "B"})]
+    # HubSpot stored B's name otherwise, so values cannot tell: the failure names input 0, so 12 is B's
+    response = answer(
+        [made("12", name="b (normalised)")],
+        [{"category": "VALIDATION_ERROR", "message": "bad", "context": {"objectWriteTraceId": ["0"]}}],
+    )
+    results = match_results(sent, response, None, lambda r: write_result(r, None))
+    assert [(r.succeeded, r.record_id, r.error_code) for r in results] == [
+        (False, None, "VALIDATION_ERROR"),
+        (True, "12", None),
+    ]
+
+
+def test_records_that_cannot_be_placed_are_reported_not_guessed():
+    sent = [SentInput("0", {"name": "A"}), SentInput("1", {"name": "B"})]
+    response = answer([made("20", name="x"), made("21", name="y")])
+    results = match_results(sent, response, None, lambda r: write_result(r, None))
+    assert {r.error_code for r in results} == {"UNMATCHED_RESULT"}
+    assert all("20, 21" in (r.error_message or "") for r in results)
+
+
+def test_an_upsert_error_naming_the_key_blames_its_input():
+    key = MatchKey("email", lambda v: str(v).strip().lower())
+    sent = [SentInput("0", {"email": "A@x.com"}), SentInput("1", {"email": "b@x.com"})]
+    response = answer(
+        [made("30", email="b@x.com")],
+        [{"category": "INVALID_EMAIL", "message": "no", "context": {"ids": ["a@X.com"]}}],
+    )
+    results = match_results(sent, response, key, lambda r: write_result(r, None, upsert=True))
+    assert [(r.record_id, r.error_code) for r in results] == [(None, "INVALID_EMAIL"), ("30", None)]
