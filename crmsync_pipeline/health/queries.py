@@ -79,6 +79,11 @@ CHECKS = (
     HealthCheck("api_budget", "API calls vs daily limit", "API calls over the last 24 hours per CRM."),
     HealthCheck("open_reviews", "Awaiting review", "Conflicts, ambiguous matches and duplicates to settle."),
     HealthCheck("drift", "Drift", "Linked records whose mapped fields still differ after the sync."),
+    HealthCheck(
+        "ping_pong",
+        "Ping-pong held",
+        "Fields crmsync stopped writing because CRM automation on both sides kept turning them around.",
+    ),
 )
 
 
@@ -154,6 +159,7 @@ def health_findings(
             "api_budget": _budget(con, checks["api_budget"], settings),
             "open_reviews": _open_reviews(con, checks["open_reviews"]),
             "drift": _drift(con, checks["drift"], mapping, None if read_only else run_id),
+            "ping_pong": _ping_pong(con, checks["ping_pong"]),
         }
 
 
@@ -225,6 +231,12 @@ def _drift(
         f"fields differing after {DRIFT_CYCLES}+ syncs": lasting,
     }
     return HealthFinding(check, ERROR if lasting else WARN if rows else OK, columns, rows, figures)
+
+
+def _ping_pong(con: duckdb.DuckDBPyConnection, check: HealthCheck) -> HealthFinding:
+    columns, rows = _audit(con, "ping_pong")
+    figures = {"fields held": len(rows), "links": len({(r[0], r[1]) for r in rows})}
+    return HealthFinding(check, WARN if rows else OK, columns, rows, figures)
 
 
 def budget_usage(con: duckdb.DuckDBPyConnection, settings: HealthSettings) -> list[tuple]:

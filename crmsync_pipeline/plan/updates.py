@@ -20,6 +20,7 @@ from crmsync_pipeline.config import (
     TransformContext,
     TransformError,
     canonical_text,
+    written_as_typed,
 )
 from crmsync_pipeline.plan.field_state import ValueIssue, from_canonical_text, listed_value, transform_context
 from crmsync_pipeline.plan.merge import FieldDecision, settle_in_sync
@@ -141,8 +142,11 @@ def _update_row(
     now: datetime,
 ) -> PlanRow:
     ctx = transform_context(pair, owners, d.pipeline)
-    new_value = _source_listed(mapped, d, target, ctx) or as_text(
-        from_canonical_text(mapped, target, d.agreed_value, ctx)
+    source_raw = d.hubspot_raw if target is Side.SALESFORCE else d.salesforce_raw
+    new_value = (
+        written_as_typed(mapped.transformer, source_raw)
+        or _source_listed(mapped, d, target, ctx)
+        or as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
     )
     if new_value in (None, "") and mapped.default.for_side(target) is not None:
         new_value = str(
