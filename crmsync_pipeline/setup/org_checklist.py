@@ -54,6 +54,7 @@ def org_checklist(mapping: Mapping, hubspot: Any, salesforce: Any, org: OrgCalls
     cost = first_sync_cost(mapping, hubspot, salesforce, findings)
     if cost is not None:
         findings += _cost_findings(cost, salesforce_left, hubspot_left)
+    findings += _hubspot_scopes(mapping, hubspot)
     findings += _assignment_rules(mapping, org)
     findings += _duplicate_rules(mapping, org)
     findings += _validation_rules(mapping, org)
@@ -156,6 +157,51 @@ def _cost_findings(
                                "left today: run it after the daily reset, or cap it (CRMSYNC_"
                                f"{crm.upper()}_DAILY_CAP) and let it resume over several days", "problem"))  # fmt: skip
     return out
+
+
+# ---- HubSpot token scopes -------------------------------------------------------------------------
+TOKEN_INFO_PATH = "/oauth/v2/private-apps/get/access-token-info"  # HubSpot "Private apps"
+SCOPED_TYPES = ("contacts", "companies", "deals")  # types whose scopes are crm.objects.<type>.read/write
+
+
+def needed_scopes(mapping: Mapping) -> list[str]:
+    """The private-app scopes the mapping needs: read and write on each synced standard object (crmsync
+    creates and updates on both sides), lists where inclusion rules name one."""
+    from crmsync_pipeline.extract.lists import list_refs
+
+    needed: list[str] = []
+    for name in mapping.active_pairs():
+        pair = mapping.pair(name)
+        if pair.hubspot in SCOPED_TYPES:
+            needed += [f"crm.objects.{pair.hubspot}.read", f"crm.objects.{pair.hubspot}.write"]
+        if list_refs(pair):
+            needed.append("crm.lists.read")
+    return list(dict.fromkeys(needed))
+
+
+def _hubspot_scopes(mapping: Mapping, hubspot: Any) -> list[Finding]:
+    token = hubspot.client.config.get("access_token")
+    answer = hubspot.call(
+        "oauth.token_info",
+        lambda: hubspot.client.api_request(
+            {"method": "POST", "path": TOKEN_INFO_PATH, "body": {"tokenKey": token}}
+        ),
+    )
+    if answer.status_code != 200:  # an OAuth token, or introspection refused: the read probes still ran
+        return [Finding("HubSpot token", f"scopes could not be read (HTTP {answer.status_code}); only read access "
+                        "was probed, so a missing write scope shows up at the first write (403 MISSING_SCOPES)",
+                        "warning")]  # fmt: skip
+    granted = set(answer.json().get("scopes") or [])
+    missing = [s for s in needed_scopes(mapping) if s not in granted]
+    if not missing:
+        return [
+            Finding(
+                "HubSpot token", f"the private app has every scope the mapping needs ({len(granted)} granted)"
+            )
+        ]
+    return [Finding("HubSpot token", f"the private app lacks {', '.join(missing)}: crmsync's calls needing them "
+                    "fail with 403 MISSING_SCOPES; add them in HubSpot (Settings > Integrations > Private Apps > "
+                    "Scopes) and update HUBSPOT_ACCESS_TOKEN if the token changes", "problem")]  # fmt: skip
 
 
 # ---- org automation -------------------------------------------------------------------------------

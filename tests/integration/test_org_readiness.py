@@ -149,7 +149,8 @@ def test_first_contact_checklist_groups_limits_cost_and_org_rules(sandbox, env):
         for line in checklist.splitlines()
         if line.startswith("  ") and not line.startswith("    ")
     ]
-    assert groups == ["API limits", "First sync", "Salesforce automation"]
+    assert groups == ["API limits", "First sync", "HubSpot token", "Salesforce automation"]
+    assert "the private app has every scope the mapping needs" in checklist
     maximum = salesforce_limits(sandbox)["DailyApiRequests"]["Max"]
     assert f"of {maximum:,} API calls left today" in checklist
     assert "HubSpot: " in checklist and "API calls left today" in checklist
@@ -161,6 +162,19 @@ def test_first_contact_checklist_groups_limits_cost_and_org_rules(sandbox, env):
     )
     assert "Lead duplicate rule 'Standard_Lead_Duplicate_Rule' is active" in checklist
     assert "Phone number must have at least 7 characters." in checklist and "Lead.Phone" in checklist
+
+
+def test_a_missing_hubspot_write_scope_is_named_before_the_first_write(sandbox, env):
+    scopes = requests.post(f"{sandbox.hubspot.url}/oauth/v2/private-apps/get/access-token-info",
+                           json={"tokenKey": "sandbox-token"}, headers=TOKEN, timeout=10).json()["scopes"]  # fmt: skip
+    url = f"{sandbox.hubspot.url}/_sandbox/settings"
+    requests.post(url, json={"token_scopes": [s for s in scopes if s != "crm.objects.deals.write"]}, timeout=10)
+    try:
+        result = run("check")
+    finally:
+        requests.post(url, json={"token_scopes": None}, timeout=10).raise_for_status()
+    assert result.exit_code == 1  # reads of deals still work: only the introspection can tell
+    assert "problem the private app lacks crm.objects.deals.write" in " ".join(result.output.split())
 
 
 def test_a_first_sync_larger_than_the_calls_left_today_is_a_problem(sandbox, env):
