@@ -168,7 +168,9 @@ def test_a_missing_hubspot_write_scope_is_named_before_the_first_write(sandbox, 
     scopes = requests.post(f"{sandbox.hubspot.url}/oauth/v2/private-apps/get/access-token-info",
                            json={"tokenKey": "sandbox-token"}, headers=TOKEN, timeout=10).json()["scopes"]  # fmt: skip
     url = f"{sandbox.hubspot.url}/_sandbox/settings"
-    requests.post(url, json={"token_scopes": [s for s in scopes if s != "crm.objects.deals.write"]}, timeout=10)
+    requests.post(
+        url, json={"token_scopes": [s for s in scopes if s != "crm.objects.deals.write"]}, timeout=10
+    )
     try:
         result = run("check")
     finally:
