@@ -30,13 +30,20 @@ def sandbox():
     box.stop()
 
 
+@pytest.fixture(scope="module")
+def state_file(tmp_path_factory) -> Path:
+    # one state file for the module's sandbox: a sync links records, and a new state file next to linked
+    # records is (rightly) refused as a lost state
+    return tmp_path_factory.mktemp("orgready") / "crmsync.duckdb"
+
+
 @pytest.fixture
-def env(sandbox, tmp_path, monkeypatch):
-    """crmsync pointed at the module's sandbox, with its own state file and a copy of the shipped mapping."""
+def env(sandbox, state_file, tmp_path, monkeypatch):
+    """crmsync pointed at the module's sandbox and state file, with a copy of the shipped mapping."""
     mapping = tmp_path / "crmsync.yaml"
     mapping.write_text(SHIPPED.read_text())
     monkeypatch.setenv("CRMSYNC_CONFIG", str(mapping))
-    monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "crmsync.duckdb"))
+    monkeypatch.setenv("CRMSYNC_STATE_DB", str(state_file))
     monkeypatch.setenv("CRMSYNC_SANDBOX_HUBSPOT_URL", sandbox.hubspot.url)
     monkeypatch.setenv("CRMSYNC_SANDBOX_SALESFORCE_URL", sandbox.salesforce.url)
     for name in ("HUBSPOT_ACCESS_TOKEN", "SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN"):
