@@ -14,6 +14,8 @@ class HubSpotSettings(BaseModel):
 
     portal_id: int = 24_681_357
     access_tokens: list[str] = Field(default_factory=lambda: ["sandbox-token"])
+    # the private app's scopes (hubspot/scopes.py); None: every scope the sandbox knows
+    token_scopes: list[str] | None = None
     install_xref_properties: bool = True
 
     # rate limits (0 = that limit is off)
