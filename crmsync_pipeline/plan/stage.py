@@ -20,6 +20,7 @@ from crmsync_pipeline.plan.erased_creates import drop_erased_creates
 from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
+from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
 from crmsync_pipeline.plan.merge import decide_fields
 from crmsync_pipeline.plan.record_merges import handle_record_merges
 from crmsync_pipeline.plan.updates import PlanSummary, plan_updates
@@ -40,6 +41,7 @@ class PlanReport:
     linked: int = 0
     orphans: int = 0
     deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
+    rebased: list[str] = field(default_factory=list)  # fields whose form changed: base taken afresh
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -59,6 +61,7 @@ def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
     )
 
 
+FIRST_LINK_NEWER = "first_link_newer"  # the reason of a first link the newer change decides
 PropertyHistory = Callable[[list[str], list[str]], dict[tuple[str, str], datetime]]
 
 
@@ -72,12 +75,16 @@ def plan_stage(
 ) -> PlanReport:
     """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it.
 
-    Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
-    a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
-    100 records, outside any state connection) so the newer edit is judged per field."""
+    Salesforce only knows when a record changed; HubSpot knows it per property. Where the newer change
+    decides a field (both sides changed it, or a first link under two_way), `property_history(hubspot_ids,
+    properties)` fetches those HubSpot times (one batch read per 100 records, outside any state
+    connection) so the newer edit is judged per field. A field whose canonical form changed in the
+    mapping has its base forgotten first (plan/mapping_changes.py)."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
-    changed_at = _both_changed_times(state_path, pair_name, pair, cut_lengths, property_history)
+    with db.connect(state_path) as con:  # before any field state: a form change forgets its base
+        rebased = rebase_changed_forms(con, mapping, pair_name, run_id, now)
+    changed_at = _property_times(state_path, pair_name, pair, cut_lengths, property_history)
     with db.connect(state_path) as con:
         con.execute("BEGIN")
         con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
@@ -102,7 +109,9 @@ def plan_stage(
         deletes = _report_orphans(con, mapping, pair_name, run_id, now, owners)
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
-    return PlanReport(summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes))
+    return PlanReport(
+        summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes), rebased
+    )
 
 
 def _skip_unchanged_failures(
@@ -158,21 +167,24 @@ def _report_orphans(  # type: ignore[no-untyped-def]
     return done
 
 
-def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, history):  # type: ignore[no-untyped-def]
+def _property_times(state_path: Path, pair_name: str, pair, cut_lengths, history):  # type: ignore[no-untyped-def]
+    """HubSpot's own time of each field the newer change decides: both sides changed it, or a first
+    link under two_way (where a record's time could be a later edit of another field)."""
     if history is None:
         return {}
     with db.connect(state_path) as con:
         build_field_state(con, pair_name, pair, owner_directory(con), cut_lengths=cut_lengths)
-        both = [
+        judged = [
             (d.hubspot_id, d.field)
             for d in decide_fields(con, in_sync=False)
-            if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
+            if (d.is_conflict or FIRST_LINK_NEWER in d.reason)
+            and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
         ]
-    if not both:
+    if not judged:
         return {}
     properties = {f.name: f.hubspot for f in pair.fields}
-    times = history(sorted({h for h, _ in both}), sorted({properties[f] for _, f in both}))
-    return {(h, f): times[(h, properties[f])] for h, f in both if (h, properties[f]) in times}
+    times = history(sorted({h for h, _ in judged}), sorted({properties[f] for _, f in judged}))
+    return {(h, f): times[(h, properties[f])] for h, f in judged if (h, properties[f]) in times}
 
 
 def _set_property_times(con, changed_at: dict[tuple[str, str], datetime]) -> None:  # type: ignore[no-untyped-def]
