@@ -1,6 +1,8 @@
 """Snapshot tables: the current mirror of one CRM object, one row per record, one text column per
 fetched field (named exactly as the CRM names it) plus crmsync's own `_` columns. Columns are added
-when the mapping starts to need a new field; rows are upserted by id."""
+when the mapping starts to need a new field; rows are upserted by id, and a column the rows do not carry
+(a field no longer mapped) keeps its last-read values: extract/cursors.py reads it afresh for every
+record before it is used again."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ the change does not call for. The CRMs are the oracle: their values, and the san
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from crmsync_pipeline.orchestration.resources import default_mapping_path
 
 INCLUDED = "('marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer')"
 PHONE_LINE = "      - {hubspot: phone, salesforce: Phone, direction: prefer_salesforce}\n"
+MOBILE_LINE = "      - {hubspot: mobilephone, salesforce: MobilePhone, direction: two_way}\n"
+DOMAIN_TRANSFORM = "transform: {kind: domain, url_on: salesforce}"
 DEFAULT_MAPPING = Path(default_mapping_path()).read_text()
 SKEW = 2.5  # past crmsync's 2 s clock-skew window
 
@@ -55,6 +58,13 @@ def people(sandbox, sync, query, use_mapping):
                      ORDER BY l.hubspot_id""")
     assert len(rows) >= 12, rows
     return rows
+
+
+@pytest.fixture(autouse=True)
+def shipped_mapping_after(use_mapping):
+    """Each test starts from the shipped mapping file and goes back to it, even when it fails."""
+    yield
+    use_mapping()
 
 
 def without_phone(text: str) -> str:
@@ -128,3 +138,114 @@ def test_a_mapping_removed_and_put_back_keeps_untouched_values_and_carries_edits
     assert query("SELECT count(*) FROM plan_rows WHERE run_id = ? AND field = 'phone'", again.run_id) == [
         (0,)
     ]
+
+
+def with_mobile_phone(text: str) -> str:
+    return text.replace(PHONE_LINE, PHONE_LINE + MOBILE_LINE)
+
+
+def salesforce_record(sandbox, sobject: str, record_id: str) -> dict:
+    url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{record_id}"
+    return requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()
+
+
+def test_a_new_field_is_read_afresh_and_merged_by_the_first_link_rules(
+    sandbox, sync, query, use_mapping, people
+):
+    (h1, s1), (h2, s2), (h3, s3) = people[3:6]
+    hubspot_edit(sandbox, "contacts", h1, mobilephone="5553001")  # only HubSpot holds it: fills Salesforce
+    hubspot_edit(sandbox, "contacts", h2, mobilephone="5553002")
+    time.sleep(SKEW)
+    salesforce_edit(sandbox, "Contact", s2, MobilePhone="5554002")  # both, Salesforce's is the newer
+    set_both(sandbox, h3, s3, {"mobilephone": "5553003"}, {"MobilePhone": "5553003"})  # equal: no write
+    use_mapping(with_mobile_phone)
+    result = sync()
+    assert result.success
+    assert salesforce_value(sandbox, "Contact", s1, "MobilePhone") == "5553001"
+    assert hubspot_value(sandbox, "contacts", h2, "mobilephone") == "5554002"
+    assert salesforce_value(sandbox, "Contact", s2, "MobilePhone") == "5554002"
+    planned = query(
+        "SELECT hubspot_id, target, reason FROM plan_rows WHERE run_id = ? AND field = 'mobilephone'"
+        " AND hubspot_id IN (?, ?, ?) ORDER BY hubspot_id",
+        result.run_id,
+        h1,
+        h2,
+        h3,
+    )
+    assert planned == sorted([(h1, "salesforce", "fill_empty"), (h2, "hubspot", "two_way:first_link_newer")])
+
+
+def test_a_direction_change_takes_effect_without_a_write_of_its_own(
+    sandbox, sync, query, use_mapping, people
+):
+    (h1, s1), (h2, s2) = people[6:8]
+    set_both(sandbox, h1, s1, {"phone": "5555001"}, {"Phone": "5555001"})
+    set_both(sandbox, h2, s2, {"phone": "5555002"}, {"Phone": "5555002"})
+    assert sync().success
+    untouched = salesforce_record(sandbox, "Contact", s2)["LastModifiedDate"]
+
+    use_mapping(
+        lambda text: text.replace(PHONE_LINE, PHONE_LINE.replace("prefer_salesforce", "always_hubspot"))
+    )
+    changed = sync()
+    assert changed.success
+    assert query("SELECT count(*) FROM plan_rows WHERE run_id = ? AND field = 'phone'", changed.run_id) == [
+        (0,)
+    ]
+    assert salesforce_record(sandbox, "Contact", s2)["LastModifiedDate"] == untouched  # nothing written
+
+    salesforce_edit(sandbox, "Contact", s1, Phone="5556001")  # now reverted: HubSpot always wins
+    result = sync()
+    assert result.success
+    assert salesforce_value(sandbox, "Contact", s1, "Phone") == "5555001"
+    assert query(
+        "SELECT hubspot_id, reason FROM plan_rows WHERE run_id = ? AND field = 'phone'", result.run_id
+    ) == [(h1, "always_hubspot:overridden")]
+
+
+def linked_companies(query) -> list[tuple[str, str]]:
+    return query("""SELECT l.hubspot_id, l.salesforce_id FROM links l
+                    WHERE l.pair = 'companies' ORDER BY l.hubspot_id""")
+
+
+def test_a_transform_change_that_keeps_values_equal_writes_nothing_and_edits_still_cross(
+    sandbox, sync, query, use_mapping, people
+):
+    [(h1, s1), *_] = linked_companies(query)
+    assert DOMAIN_TRANSFORM in DEFAULT_MAPPING
+    hubspot_edit(sandbox, "companies", h1, domain="renamed-while-remapped.io")
+    use_mapping(lambda text: text.replace(DOMAIN_TRANSFORM, "transform: domain"))  # no https:// written
+    result = sync()
+    assert result.success
+    assert salesforce_value(sandbox, "Account", s1, "Website") == "renamed-while-remapped.io"
+    assert query(
+        "SELECT hubspot_id, target FROM plan_rows WHERE run_id = ? AND field = 'domain'", result.run_id
+    ) == [(h1, "salesforce")]
+    [(form,)] = query("SELECT form FROM mapped_fields WHERE pair = 'companies' AND field = 'domain'")
+    assert '"url_on": null' in form  # the new form is what base is now kept in
+
+
+def test_a_value_map_change_does_not_overwrite_a_value_nobody_edited(
+    sandbox, sync, query, use_mapping, people
+):
+    (h1, s1), (h2, s2) = linked_companies(query)[1:3]
+    hubspot_edit(sandbox, "companies", h1, industry="INTERNET")
+    salesforce_edit(sandbox, "Account", s1, Industry="Technology")  # INTERNET maps to Technology: agreed
+    hubspot_edit(sandbox, "companies", h2, industry="BANKING")
+    salesforce_edit(sandbox, "Account", s2, Industry="Banking")
+    first = sync()
+    assert first.success
+    assert salesforce_value(sandbox, "Account", s1, "Industry") == "Technology"
+
+    # INTERNET now means Media: the two sides differ, though neither was edited
+    use_mapping(lambda text: text.replace("      INTERNET: Technology\n", "      INTERNET: Media\n"))
+    result = sync()
+    assert result.success
+    # industry is prefer_salesforce: judged as a first link, Salesforce's value stays and HubSpot follows
+    assert salesforce_value(sandbox, "Account", s1, "Industry") == "Technology"
+    assert hubspot_value(sandbox, "companies", h1, "industry") == "COMPUTER_SOFTWARE"
+    assert query(
+        "SELECT hubspot_id, target, reason FROM plan_rows WHERE run_id = ? AND field = 'industry'",
+        result.run_id,
+    ) == [(h1, "hubspot", "prefer_salesforce:first_link")]
+    assert salesforce_value(sandbox, "Account", s2, "Industry") == "Banking"
