@@ -11,6 +11,7 @@ import click
 import requests
 from rich.console import Console
 
+from crmsync_pipeline.cli.run_commands import verbose_option, verbose_wanted
 from crmsync_pipeline.cli.run_report import wide_console
 from crmsync_pipeline.cli.ui_command import dagster_home
 
@@ -20,7 +21,8 @@ from crmsync_pipeline.cli.ui_command import dagster_home
 @click.option("--seed", default=42, show_default=True)
 @click.option("--hubspot-port", default=8765, show_default=True)
 @click.option("--salesforce-port", default=8766, show_default=True)
-def demo(records: int, seed: int, hubspot_port: int, salesforce_port: int) -> None:
+@verbose_option
+def demo(records: int, seed: int, hubspot_port: int, salesforce_port: int, verbose: bool = False) -> None:
     """Seed fresh sandbox CRMs, set them up and sync them, twice, printing what each run did."""
     from crmsync_pipeline.sandbox.run import SandboxOptions, build_emulators
     from crmsync_pipeline.sandbox.seed import SeedOptions
@@ -46,13 +48,13 @@ def demo(records: int, seed: int, hubspot_port: int, salesforce_port: int) -> No
         t.url for t in threads
     )
     try:
-        _run(console, threads)
+        _run(console, threads, verbose_wanted(verbose))
     finally:
         for thread in threads:
             thread.stop()
 
 
-def _run(console: Console, threads: list) -> None:  # type: ignore[type-arg]
+def _run(console: Console, threads: list, verbose: bool) -> None:  # type: ignore[type-arg]
     from crmsync_pipeline.cli.run_commands import _report
     from crmsync_pipeline.cli.setup_commands import setup
 
@@ -66,7 +68,7 @@ def _run(console: Console, threads: list) -> None:  # type: ignore[type-arg]
         console.rule(title)
         before = _calls(threads)
         started = time.monotonic()
-        _report(console, "sync", title)
+        _report(console, "sync", title, verbose)
         used = {name: _calls(threads)[name] - count for name, count in before.items()}
         console.print(
             f"took {time.monotonic() - started:.1f}s; API calls: HubSpot {used['hubspot']}, "

@@ -9,7 +9,8 @@ import click
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.erasure.erase import erase_person
 from crmsync_pipeline.erasure.lookup import find_people, people_pairs
-from crmsync_pipeline.orchestration.health import publish_state_copy, published_path
+from crmsync_pipeline.erasure.rewrite import erasures_pending
+from crmsync_pipeline.orchestration.health import rewrite_after_erasures
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.state import db
 
@@ -24,7 +25,8 @@ from crmsync_pipeline.state import db
 def forget(target: str, pair_names: tuple[str, ...], dry_run: bool, yes: bool) -> None:
     """Erase the person with this email (or this HubSpot / Salesforce id): a GDPR delete in HubSpot
     (contacts; other objects are archived), a hard delete of the linked Salesforce Contact/Lead, and every
-    trace in the state file. Left behind: one `erasures` row (pair, both ids, a salted hash of the email,
+    trace in the state file (which is then rewritten, with its published copy, so not even its freed
+    blocks keep the person). Left behind: one `erasures` row (pair, both ids, a salted hash of the email,
     when, by whom), which keeps crmsync from re-creating the person from a stale copy."""
     resource = CrmsyncResource(mapping_file=default_mapping_path())
     mapping = resource.mapping()
@@ -59,5 +61,9 @@ def forget(target: str, pair_names: tuple[str, ...], dry_run: bool, yes: bool) -
             f"erased {done.erasure_id}: HubSpot {done.hubspot_outcome or '-'}, "
             f"Salesforce {done.salesforce_outcome or '-'}, {done.rows_removed} state row(s) removed or blanked"
         )
-    if published_path(state).exists():
-        publish_state_copy(state)  # readers' copy without the person
+    # the person's bytes go from the state file and from the readers' copy, not only their rows
+    if not rewrite_after_erasures(state, "") and erasures_pending(state):
+        click.echo(
+            "the state file is open elsewhere (a sync running, or a reader of the live file): its freed "
+            "blocks keep the person's bytes until it is rewritten, which the next sync does"
+        )

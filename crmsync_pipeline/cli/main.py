@@ -13,7 +13,7 @@ from .pause_commands import PAUSE_COMMANDS
 from .purge_command import purge
 from .rebuild_command import rebuild_state
 from .review_command import review
-from .run_commands import plan, sync
+from .run_commands import VERBOSE_HELP, plan, sync
 from .sandbox_command import sandbox
 from .setup_commands import check, setup
 from .status_command import status
@@ -23,8 +23,11 @@ from .undo_command import undo
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="crmsync")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Two-way HubSpot <-> Salesforce sync, run as a Dagster pipeline over DuckDB."""
+    ctx.obj = {"verbose": verbose}
 
 
 COMMANDS = [

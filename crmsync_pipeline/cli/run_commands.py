@@ -1,5 +1,6 @@
 """`crmsync plan` and `crmsync sync`: Dagster runs of the plan and sync jobs (the same runs, ids and
-history the UI shows), followed by what they did."""
+history the UI shows), followed by what they did. The terminal shows progress and the summary; the
+run's event log is in the Dagster UI, or printed as the run goes with `-v`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import sys
 
 import click
+import rich.markup
 from rich.console import Console
 
 from crmsync_pipeline.orchestration.build import PLAN_JOB, SYNC_JOB, build_definitions
@@ -14,18 +16,49 @@ from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_ma
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 from .backfill_report import backfill_table
-from .progress_display import progress_bars
+from .progress_display import RunDisplay, quiet_console_logger, run_display
 from .run_report import error_codes, plan_table, run_table, wide_console
 
+VERBOSE_HELP = "print the Dagster event log as the run goes (it is always in the Dagster UI)"
 
-def execute(job_name: str, tags: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """Run a job in this process, recorded in the Dagster instance of DAGSTER_HOME."""
+
+def verbose_option(command):  # type: ignore[no-untyped-def]
+    """`-v/--verbose` on a command that runs a job (also accepted before the command: `crmsync -v sync`)."""
+    return click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)(command)
+
+
+def verbose_wanted(verbose: bool) -> bool:
+    context = click.get_current_context(silent=True)
+    root = context.find_root().obj if context is not None else None
+    return verbose or bool(isinstance(root, dict) and root.get("verbose"))
+
+
+def execute(  # type: ignore[no-untyped-def]
+    job_name: str,
+    tags: dict[str, str] | None = None,
+    display: RunDisplay | None = None,
+    verbose: bool = False,
+):
+    """Run a job in this process, recorded in the Dagster instance of DAGSTER_HOME. Unless `verbose`,
+    the job's console logger is crmsync's (progress into `display`, warnings shown), not Dagster's
+    event printer; the event log is stored either way."""
     import dagster as dg
 
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
     job = build_definitions().resolve_job_def(job_name)
+    run_config = None
+    if not verbose:
+        job = job.with_logger_defs({"console": quiet_console_logger(display or RunDisplay(wide_console()))})
+        run_config = {"loggers": {"console": {}}}  # a logger absent from run config is not started
     with dg.DagsterInstance.get() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+        return job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, tags=tags
+        )
+
+
+def job_steps(job_name: str) -> int:
+    """How many steps a job runs (assets and checks), for the `step n/N` line."""
+    return len(build_definitions().resolve_job_def(job_name).graph.nodes)
 
 
 def failure_messages(result) -> list[str]:  # type: ignore[no-untyped-def]
@@ -43,27 +76,40 @@ def _failure(result) -> str:  # type: ignore[no-untyped-def]
     return "; ".join(failure_messages(result)[:10]) or "no step failed"
 
 
-def _report(console: Console, job_name: str, title: str) -> None:
+def blocking_check_findings(result) -> list[str]:  # type: ignore[no-untyped-def]
+    """What each failed blocking check found (its text metadata: the mapping's problems, the approval a
+    held plan needs), which the step failure alone does not say."""
+    found = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or not evaluation.blocking:
+            continue
+        texts = [
+            f"{name}: {value.value}"
+            for name, value in evaluation.metadata.items()
+            if isinstance(value.value, str)
+        ]
+        found.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: " + "; ".join(texts))
+    return found
+
+
+def _report(console: Console, job_name: str, title: str, verbose: bool = False) -> None:
     resource = CrmsyncResource(mapping_file=default_mapping_path())
-    with progress_bars(console):
-        result = execute(job_name)
-    try:
-        pair_names = resource.mapping().active_pairs()
-    except Exception:  # a broken mapping: the failed check below says why
-        pair_names = []
-    heading = f"{title} (run {result.run_id})"
-    if job_name == PLAN_JOB:
-        console.print(plan_table(resource.state_path, result.run_id, heading))
-        if (backfill := backfill_table(resource.state_path, result.run_id)) is not None:
-            console.print(backfill)
+    if verbose:
+        result = execute(job_name, verbose=True)
     else:
-        console.print(run_table(resource.state_path, result.run_id, pair_names, heading))
-    for target, code, count in error_codes(resource.state_path, result.run_id):
-        console.print(f"  {count} record(s) not written to {target}: {code}")
+        with run_display(console, job_steps(job_name)) as display:
+            result = execute(job_name, display=display)
+    if resource.state_path.exists():  # a run stopped before its first step wrote nothing to show
+        _summary(console, resource, job_name, result.run_id, f"{title} (run {result.run_id})")
     if not result.success:
+        for finding in blocking_check_findings(result):
+            console.print(rich.markup.escape(finding), highlight=False)
         console.print(
-            f"[red]the run failed[/red] ({_failure(result)})\nsee `crmsync status` and the run in the "
-            "Dagster UI (make ui)"
+            f"[red]the run failed[/red] ({_failure(result)})\nsee `crmsync status`, and the run's event log "
+            f"in the Dagster UI (make ui) or with `crmsync {'plan' if job_name == PLAN_JOB else 'sync'} -v`"
         )
         sys.exit(1)
     console.print(
@@ -72,13 +118,31 @@ def _report(console: Console, job_name: str, title: str) -> None:
     )
 
 
+def _summary(console: Console, resource: CrmsyncResource, job_name: str, run_id: str, heading: str) -> None:
+    """The run's table (run_report.py's figures) and its errors by code."""
+    try:
+        pair_names = resource.mapping().active_pairs()
+    except Exception:  # a broken mapping: the failed check says why
+        pair_names = []
+    if job_name == PLAN_JOB:
+        console.print(plan_table(resource.state_path, run_id, heading))
+        if (backfill := backfill_table(resource.state_path, run_id)) is not None:
+            console.print(backfill)
+    else:
+        console.print(run_table(resource.state_path, run_id, pair_names, heading))
+    for target, code, count in error_codes(resource.state_path, run_id):
+        console.print(f"  {count} record(s) not written to {target}: {code}")
+
+
 @click.command()
-def plan() -> None:
+@verbose_option
+def plan(verbose: bool = False) -> None:
     """Dry run: extract both CRMs, match and plan; write nothing. The plan is in table plan_rows."""
-    _report(wide_console(), PLAN_JOB, "Planned")
+    _report(wide_console(), PLAN_JOB, "Planned", verbose_wanted(verbose))
 
 
 @click.command()
-def sync() -> None:
+@verbose_option
+def sync(verbose: bool = False) -> None:
     """Run one full sync cycle: extract, match, plan and write back, then print what it did."""
-    _report(wide_console(), SYNC_JOB, "Synced")
+    _report(wide_console(), SYNC_JOB, "Synced", verbose_wanted(verbose))

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from crmsync_pipeline.config import Mapping
+from crmsync_pipeline.erasure.rewrite import rewrite_after_erasure
 from crmsync_pipeline.health.queries import (
     CHECKS,
     ERROR,
@@ -47,6 +48,22 @@ def publish_state_copy(state_path: Path) -> Path:
     return target
 
 
+def rewrite_after_erasures(state_path: Path, run_id: str) -> bool:
+    """After an erasure: the state file rewritten without the freed blocks that still hold the person,
+    and the published copy (if any) made again from it. True when it happened."""
+    if not rewrite_after_erasure(state_path, run_id):
+        return False
+    if published_path(state_path).exists():
+        publish_state_copy(state_path)
+    return True
+
+
+# Columns of the checks' rows holding CRM values (a person's email, name, phone; a CRM's message that
+# quotes one): left out of the preview kept in Dagster's run storage, which no erasure can reach. The
+# report page and `crmsync status` show them from the state file.
+VALUE_COLUMNS = frozenset({"hubspot_value", "salesforce_value", "base_value", "error_message"})
+
+
 def check_result(finding: HealthFinding) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         asset_key=REPORT_KEY,
@@ -57,7 +74,7 @@ def check_result(finding: HealthFinding) -> dg.AssetCheckResult:
         metadata={
             "offending rows": len(finding.rows),
             **{k: v if isinstance(v, int | float) else str(v) for k, v in finding.figures.items()},
-            "preview": dg.MetadataValue.md(finding.preview()),
+            "preview": dg.MetadataValue.md(finding.preview(without=VALUE_COLUMNS)),
         },
     )
 
@@ -84,6 +101,7 @@ def health_definitions(mapping: Mapping) -> dg.Definitions:
         path = write_report(report_path(state), page)
         for alert in run_alerts(state, context.run.run_id, findings, settings):
             send_alert(alert, context.log)
+        rewrite_after_erasure(state, context.run.run_id)  # an erasure whose own step could not
         published = publish_state_copy(state)
         return dg.MaterializeResult(
             metadata={

@@ -12,6 +12,7 @@ from crmsync_pipeline.extract.fields_needed import associated_objects
 from crmsync_pipeline.state.run_context import RunContext
 
 from .context import pause_guard, run_context
+from .health import rewrite_after_erasures
 from .resources import CrmsyncResource
 from .run_log import record_calls
 from .steps.links import links_step
@@ -155,6 +156,8 @@ def _writes(mapping: Mapping, pair_name: str, plan: dg.AssetsDefinition) -> dg.A
         ctx = run_context(context, crmsync, mapping, pair_name)
         metadata = writes_step(ctx)
         record_calls(ctx.state_path, ctx.run_id, ctx.meter)
+        if rewrite_after_erasures(ctx.state_path, ctx.run_id):  # no connection holds the file now
+            context.log.info("state file rewritten after an erasure: no byte of the erased is left")
         for key, values in metadata.items():
             yield dg.MaterializeResult(asset_key=key, metadata=values)
 

@@ -156,6 +156,18 @@ def _attach(path: Path) -> duckdb.DuckDBPyConnection:
         return host.con
 
 
+def attached_here(path: Path) -> bool:
+    """Whether this process has the file open (a connection of ours, or an attachment left behind);
+    the rewrite of the file (state/rewrite.py) waits for none."""
+    host = _hosts.get(os.path.abspath(path))
+    if host is None or host.pid != os.getpid():
+        return False
+    with _lock:
+        if host.attached and host.users == 0:
+            _detach(os.path.abspath(path), host)
+        return host.attached
+
+
 def _release(path: Path) -> None:
     key = os.path.abspath(path)
     with _lock:

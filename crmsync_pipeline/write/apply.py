@@ -1,10 +1,10 @@
 """Apply a pair's plan to one CRM: creates first (as upserts on the cross-reference field, so a create
-repeated after a crash finds its record), then the cross-references those creates made necessary,
-then updates. Around every batch: the audit intent before the call, the outcome after it, each in its
-own short-lived state connection (never held across an API call). Rows that waited past the plan's
-maximum age are checked against their source first, and every update batch against its target
-(stale_plans); large Salesforce writes go as Bulk API jobs (bulk_writes), recorded exactly as a
-collections write would be."""
+repeated after a crash finds its record), then what the CRM filled in on those creates, carried across
+(created_values), then the cross-references those creates made necessary, then updates. Around every
+batch: the audit intent before the call, the outcome after it, each in its own short-lived state
+connection (never held across an API call). Rows that waited past the plan's maximum age are checked
+against their source first, and every update batch against its target (stale_plans); large Salesforce
+writes go as Bulk API jobs (bulk_writes), recorded exactly as a collections write would be."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from crmsync_pipeline.state.connections import Connect, one_database_instance
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.write.batch import confirm, intend
 from crmsync_pipeline.write.batch_pipeline import Send, write_in_batches
+from crmsync_pipeline.write.created_values import settle_created
 from crmsync_pipeline.write.crm_writer import CrmWriter
 from crmsync_pipeline.write.job import ApplyJob, ApplySummary, PendingRecord
 from crmsync_pipeline.write.rechecks import fresh_rows, know_who_writes, untouched_targets
@@ -69,6 +70,7 @@ def _apply_plan(
     creates = _pending(connect, run_id, pair_name, target, "create", pair)
     know_who_writes(job, creates)
     _write_all(job, "create", creates, key_field)
+    settle_created(job, creates)  # what the CRM filled in goes across before either side's updates
     if after_creates is not None:
         after_creates()
     with connect() as con:

@@ -11,6 +11,7 @@ import dagster as dg
 
 from crmsync_pipeline.erasure.detect import detect_vanished
 from crmsync_pipeline.plan.approvals import use_approval
+from crmsync_pipeline.plan.ping_pong import HubSpotVersion
 from crmsync_pipeline.plan.preflight import preflight
 from crmsync_pipeline.plan.record_merges import merges_seen
 from crmsync_pipeline.plan.stage import plan_stage
@@ -20,8 +21,8 @@ from crmsync_pipeline.state.run_context import RunContext
 from .schemas import Schemas, current_schemas, cut_lengths
 
 PREVIEW_HEADER = [
-    "| target | action | record | field | old | new | reason |",
-    "|---|---|---|---|---|---|---|",
+    "| target | action | record | field | reason |",
+    "|---|---|---|---|---|",
 ]
 
 
@@ -38,6 +39,10 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         ctx.run_id,
         cut_lengths(pair, schemas["salesforce"]),
         property_history=lambda ids, props: ctx.hubspot.property_times(pair.hubspot, ids, props),
+        property_versions=lambda ids, props: {
+            key: HubSpotVersion.of(entry)
+            for key, entry in ctx.hubspot.property_versions(pair.hubspot, ids, props).items()
+        },
     )
     rejected = _preflight(ctx, schemas)
     if report.rebased:
@@ -53,6 +58,7 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         "cross-references to write": report.cross_references,
         "conflicts": report.updates.conflicts,
         "held for review": report.updates.held,
+        "ping-pong loops found (field held for review)": report.ping_pong.opened,
         "value issues": report.value_issues,
         "fields whose form changed (base taken afresh)": ", ".join(report.rebased) or "none",
         "orphaned links (deleted on one side, reported)": report.orphans,
@@ -78,7 +84,8 @@ def _preflight(ctx: RunContext, schemas: Schemas) -> Counter:
 
 
 def plan_preview(ctx: RunContext) -> str:
-    """The first planned writes as a Markdown table (values cut to 40 characters)."""
+    """The first planned writes as a Markdown table: ids, field names and rules, never the values.
+    Dagster keeps asset metadata for good, out of reach of an erasure; the values are in plan_rows."""
     with ctx.connect() as con:
         rows = con.execute(
             sql("orchestration/plan_preview.sql"), {"run_id": ctx.run_id, "pair": ctx.pair_name}

@@ -1,4 +1,4 @@
--- crmsync state, schema version 10: mapping changes are safe. A field mapped again after a while
+-- crmsync state, schema version 13: mapping changes are safe. A field mapped again after a while
 -- unmapped is read afresh on both sides before the plan trusts it, and a field whose transform or
 -- value map changed has its base taken again in the new canonical form.
 

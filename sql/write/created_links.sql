@@ -1,0 +1,10 @@
+-- One row per record this run created on $target for the pair, among the creates whose source ids are
+-- $refs: the link the confirmed create made (hubspot_id, salesforce_object, salesforce_id). A create
+-- that failed made no link and is left out.
+-- Parameters: $pair, $run_id, $target ('hubspot' | 'salesforce'), $refs (the creates' source ids).
+SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id
+FROM links l
+WHERE l.pair = $pair AND l.matched_by = 'created' AND l.run_id = $run_id
+  AND CASE WHEN $target = 'salesforce' THEN l.hubspot_id ELSE l.salesforce_id END
+      IN (SELECT unnest($refs::VARCHAR[]))
+ORDER BY l.hubspot_id
