@@ -16,7 +16,7 @@ from sandboxes import Sandbox
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
 INCLUDED = "('marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer')"
-PHONE_LINE = "      - {hubspot: phone, salesforce: Phone, direction: prefer_salesforce}\n"
+PHONE_LINE = "      - {hubspot: phone, salesforce: Phone, direction: prefer_salesforce, transform: phone}\n"
 MOBILE_LINE = "      - {hubspot: mobilephone, salesforce: MobilePhone, direction: two_way}\n"
 DOMAIN_TRANSFORM = "transform: {kind: domain, url_on: salesforce}"
 DEFAULT_MAPPING = Path(default_mapping_path()).read_text()
@@ -37,8 +37,9 @@ def use_mapping(crm_env, tmp_path_factory):
     path = tmp_path_factory.mktemp("mapping") / "crmsync.yaml"
     mp = pytest.MonkeyPatch()
 
-    def use(edit=lambda text: text) -> None:
-        text = edit(DEFAULT_MAPPING)
+    def use(edit=None) -> None:
+        text = DEFAULT_MAPPING if edit is None else edit(DEFAULT_MAPPING)
+        assert edit is None or text != DEFAULT_MAPPING, "the edit changed nothing in the shipped mapping"
         path.write_text(text)
         mp.setenv("CRMSYNC_CONFIG", str(path))
 
