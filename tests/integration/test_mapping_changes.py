@@ -22,6 +22,9 @@ DOMAIN_TRANSFORM = "transform: {kind: domain, url_on: salesforce}"
 DEFAULT_MAPPING = Path(default_mapping_path()).read_text()
 SKEW = 2.5  # past crmsync's 2 s clock-skew window
 
+pytestmark = pytest.mark.slow  # about four minutes: make test-slow
+
+
 
 @pytest.fixture(scope="module")
 def sandbox():
