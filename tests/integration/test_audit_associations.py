@@ -30,8 +30,13 @@ def hubspot_associated(sandbox, contact: str, to_type: str) -> set[str]:
 def test_an_association_hubspot_holds_is_audited_confirmed(sandbox, sync, query):
     assert sync().success
     url = f"{sandbox.hubspot.url}/crm/v3/objects/contacts"
-    person = {"email": "p1@fault-qa.io", "firstname": "Pat", "lastname": "Quinn", "company": "Fault QA Ltd",
-              "lifecyclestage": "marketingqualifiedlead"}
+    person = {
+        "email": "p1@fault-qa.io",
+        "firstname": "Pat",
+        "lastname": "Quinn",
+        "company": "Fault QA Ltd",
+        "lifecyclestage": "marketingqualifiedlead",
+    }
     answer = requests.post(url, headers=TOKEN, json={"properties": person}, timeout=10)
     answer.raise_for_status()
     contact = str(answer.json()["id"])
