@@ -144,11 +144,24 @@ def load_run_writes(
     return [w for w in writes if (w.pair, w.target, w.record_id) not in created], creates
 
 
+class RecordsUnread(Exception):
+    """Records that exist but could not be read now (a transient error after the retries): undo cannot
+    tell whether they changed since the run, so it plans nothing rather than call them gone."""
+
+    def __init__(self, unread: dict[tuple[Side, str], str]):
+        self.unread = unread
+        listed = ", ".join(f"{side.value} {record_id} ({code})" for (side, record_id), code in unread.items())
+        super().__init__(f"{len(unread)} record(s) could not be read now: {listed}")
+
+
 def read_current(
     mapping: Mapping, writes: list[FieldWrite], hubspot: SourceReader, salesforce: SourceReader
 ) -> dict[tuple[Side, str], dict[str, Any]]:
     """The CRMs' current values of every field the run wrote, on both sides (batched reads), keyed by
-    (side, record id). A record missing from the answer is gone (deleted or merged since)."""
+    (side, record id). A record missing from the answer is gone (deleted or merged since): HubSpot said
+    OBJECT_NOT_FOUND, or a Salesforce query by id left it out. A record a reader could not read (it keeps
+    them in `unread`: a 207 INTERNAL_ERROR after its retries) raises RecordsUnread; a failed Salesforce
+    query raises its CrmError."""
     wanted: dict[tuple[Side, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for w in writes:
         pair = mapping.pair(w.pair)
@@ -164,6 +177,13 @@ def read_current(
         fields = sorted({f for fs in by_id.values() for f in fs})
         for record_id, values in reader.read(obj, sorted(by_id), fields).items():
             out[(side, str(record_id))] = values
+    unread = {
+        (side, str(record_id)): code
+        for side, reader in ((Side.HUBSPOT, hubspot), (Side.SALESFORCE, salesforce))
+        for record_id, code in (getattr(reader, "unread", None) or {}).items()
+    }
+    if unread:
+        raise RecordsUnread(unread)
     return out
 
 
