@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from crmsync_pipeline.config import Condition, Direction, ObjectPair, OwnerDirectory, Side
+from crmsync_pipeline.plan.cut_lengths import cached_cut_lengths
 from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.merge import FieldDecision, decide_fields
 from crmsync_pipeline.plan.preflight import field_problem
@@ -123,7 +124,7 @@ def _plan_follow_ups(
     try:
         settle_tables = replace(tables, **{job.target: read_back})
         owners = owner_directory(con)
-        build_field_state(con, job.pair_name, job.pair, owners, settle_tables, _cut_lengths(con, job.pair))
+        build_field_state(con, job.pair_name, job.pair, owners, settle_tables, cached_cut_lengths(con, job.pair))
         settled = settle_rule(job.target, job.pair, decide_fields(con, in_sync=False))
         carried = _sent_by_admitted(job, settled.carried, stored, owners)
         summary = plan_updates(con, job.run_id, job.pair, owners, carried, now)
@@ -311,17 +312,3 @@ def _cached_fields(con: duckdb.DuckDBPyConnection, crm: str, object_name: str) -
     return {f["name"]: f for f in items}
 
 
-def _cut_lengths(con: duckdb.DuckDBPyConnection, pair: ObjectPair) -> dict[str, int]:
-    """Lengths `truncate` fields are cut to, from the describes the plan cached (no CRM call): a value
-    Salesforce holds cut is in sync with its full form, never carried back to HubSpot as a fill."""
-    out: dict[str, int] = {}
-    for sobject in pair.salesforce:
-        row = con.execute(
-            "SELECT body FROM schema_cache WHERE crm = 'salesforce' AND object = ?", [sobject]
-        ).fetchall()
-        fields = {f["name"]: f for f in json.loads(row[0][0])["fields"]} if row else {}
-        for mapped in pair.fields:
-            length = (fields.get(mapped.salesforce) or {}).get("length") if mapped.truncate else None
-            if length and mapped.applies_to(sobject):
-                out[mapped.name] = min(int(length), out.get(mapped.name, int(length)))
-    return out
