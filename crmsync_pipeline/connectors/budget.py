@@ -192,7 +192,9 @@ class DailyBudget:
 
     def _wait_for_a_figure(self, crm: str) -> None:
         """No usage known: the calls let through cannot be weighed against a share, so one goes at a
-        time until an answer carries the CRM's figure (called with the lock held)."""
+        time until an answer carries the CRM's figure (called with the lock held; the caller's meter
+        lock stays held too, so other threads wait their turn behind this one). A thread never waits for
+        its own call."""
         while (
             crm not in self.reported
             and self.in_flight.get(crm, 0) > 0
