@@ -185,6 +185,13 @@ class BulkJobs:
             if ext is None or not (ext.external_id or ext.id_lookup):
                 raise ApiError(400, "INVALIDJOB", f"External ID was blank or not valid for {obj.name}")
             extra["externalIdFieldName"] = ext.name
+        rule = body.get("assignmentRuleId")
+        if rule is not None and operation not in ("delete", "hardDelete"):
+            # "Create a Job": the id of an assignment rule (active or not) to run for a Lead or Case; shown in
+            # the job info only when given. The refusal of a malformed id is ours (wording unconfirmed).
+            if not ids.looks_like_id(rule):
+                raise ApiError(400, "INVALIDJOB", f"Invalid assignmentRuleId: {rule}")
+            extra["assignmentRuleId"] = ids.to18(str(rule))
         job = self._new_job(call, "V2Ingest", extra)
         job["contentUrl"] = f"services/data/v{call.version}/jobs/ingest/{job['id']}/batches"
         return Reply(200, public(job))
