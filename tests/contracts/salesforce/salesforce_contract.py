@@ -211,7 +211,7 @@ USER_DETAIL = Obj(
     name="a User Detail",
 )  # fmt: skip
 
-# Tooling API "Query" resource example: size, totalSize, done, queryLocator, entityTypeName, records
+# Tooling API "QueryResult": done, entityTypeName, nextRecordsUrl, queryLocator, records, size, totalSize
 TOOLING_QUERY = Obj(
     {"size": INT, "totalSize": INT, "done": BOOL, "queryLocator": Nullable(STR), "entityTypeName": Nullable(STR),
      "records": Arr(RECORD)},
@@ -309,7 +309,7 @@ CONTRACTS: list[Contract] = [
              _src("Connect REST API Developer Guide", "User Detail (and User Summary)",
                   "chatterapi.meta/chatterapi/connect_responses_user_detail.htm")),
     Contract("tooling.query", "GET", r"/tooling/query/?", {200: TOOLING_QUERY},
-             _src(TOOLING, "Query", "api_tooling.meta/api_tooling/intro_rest_resources.htm")),
+             _src(TOOLING, "QueryResult", "api_tooling.meta/api_tooling/tooling_api_objects_queryresult.htm")),
     Contract("tooling.CustomField.create", "POST", r"/tooling/sobjects/CustomField/?", {201: TOOLING_SAVE},
              _src(TOOLING, "sObject (POST creates a record)", "api_tooling.meta/api_tooling/intro_rest_resources.htm"),
              assumption="the Tooling create example is not reproduced in the guide's REST resource table; the "
