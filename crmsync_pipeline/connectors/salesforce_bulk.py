@@ -82,7 +82,8 @@ class SalesforceBulk(SalesforceReads):
         text, _ = bulk_csv(records, operation)
         rule = self.assignment_rule_id(sobject) if operation in SAVING else None
         job = self.call(
-            "bulk2.ingest.create", lambda: self._create_ingest_job(sobject, operation, external_id_field, rule)
+            "bulk2.ingest.create",
+            lambda: self._create_ingest_job(sobject, operation, external_id_field, rule),
         )
         job_id = job["id"]
         if on_job_created is not None:

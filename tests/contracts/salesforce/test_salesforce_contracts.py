@@ -229,6 +229,10 @@ def crmsync_routes() -> set[str]:
             if "hubspot" in receiver:
                 continue
             found.add(arg)
+        for receiver, first, second in re.findall(
+            r"([\w.]+)\.call\(\s*(\"\w+\") if [\w.]+ else (\"\w+\")", text
+        ):  # `"queryAll" if include_deleted else "query"`
+            found |= set() if "hubspot" in receiver else {first, second}
         found |= set(re.findall(r"\bcall\((TOKEN_ROUTE)\b", text))
         found |= set(re.findall(r"(f\"\{sobject\}\.collection\.\w+\")", text))
     constants = {"SALESFORCE_PROBE_ROUTE": change_probe.SALESFORCE_PROBE_ROUTE,
@@ -241,7 +245,13 @@ def test_every_salesforce_call_site_in_crmsync_was_exercised(recorded):
     _, meter = recorded
     called = {route for (crm, route) in meter.calls if crm == "salesforce"} | {"oauth.token"}
     templates = crmsync_routes()
-    assert {"queryMore", "{sobject}.describe", "composite.change_probe", "bulk2.{kind}.status"} <= templates
+    assert {
+        "query",
+        "queryMore",
+        "{sobject}.describe",
+        "composite.change_probe",
+        "bulk2.{kind}.status",
+    } <= templates
     missing = [
         t for t in sorted(templates)
         if not any(re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^.]+", re.escape(t)), r) for r in called)
