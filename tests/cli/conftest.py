@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integration"))  # sandboxes.py, crm_actions.py
 
@@ -24,8 +23,6 @@ from crmsync_pipeline.connectors.settings import ConnectionSettings  # noqa: E40
 from crmsync_pipeline.orchestration.resources import default_mapping_path  # noqa: E402
 from crmsync_pipeline.setup.crm_fields import setup_fields  # noqa: E402
 from crmsync_pipeline.state.db import PROJECT_ROOT  # noqa: E402
-
-TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +65,3 @@ def crmsync(crm_env):
         return CliRunner().invoke(cli, list(args), input=stdin)
 
     return run
-
-
-def hubspot_contact(sandbox, **properties: str) -> str:
-    """A contact created in HubSpot as a person would; returns its id."""
-    url = f"{sandbox.hubspot.url}/crm/v3/objects/contacts"
-    body = requests.post(url, headers=TOKEN, json={"properties": properties}, timeout=10)
-    body.raise_for_status()
-    return body.json()["id"]
-
-
-def sandbox_admin(sandbox, side: str, route: str, body: dict | None = None, method: str = "POST") -> dict:
-    url = f"{getattr(sandbox, side).url}/_sandbox/{route}"
-    answer = requests.request(method, url, json=body, timeout=10)
-    answer.raise_for_status()
-    return answer.json() if answer.content else {}

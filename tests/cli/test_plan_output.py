@@ -10,7 +10,7 @@ import uuid
 
 import duckdb
 import requests
-from conftest import TOKEN, hubspot_contact
+from cli_helpers import TOKEN, hubspot_contact
 from crm_actions import hubspot_edit, salesforce_value
 
 

@@ -12,7 +12,7 @@ import uuid
 
 import duckdb
 import requests
-from conftest import TOKEN, hubspot_contact
+from cli_helpers import TOKEN, hubspot_contact
 
 
 def _linked(hubspot_id: str) -> str:

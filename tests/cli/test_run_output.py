@@ -12,7 +12,7 @@ import uuid
 
 import duckdb
 import requests
-from conftest import TOKEN, hubspot_contact, sandbox_admin
+from cli_helpers import TOKEN, hubspot_contact, sandbox_admin
 
 
 def _row(output: str, pair: str, side: str) -> dict[str, int]:

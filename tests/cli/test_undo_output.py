@@ -12,7 +12,7 @@ import uuid
 
 import duckdb
 import requests
-from conftest import hubspot_contact
+from cli_helpers import hubspot_contact
 from crm_actions import hubspot_edit, hubspot_value, salesforce_value
 
 REPR = re.compile(r"[{}]|'[^']*'|\bNone\b")  # a dict, a quoted str or None printed by Python
