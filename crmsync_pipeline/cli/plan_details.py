@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import rich.markup
@@ -22,6 +23,26 @@ from .values import change, shown
 FIELDS_PER_RECORD = 12  # a create of a wide object lists its first fields; plan_rows has them all
 HIDDEN = "[values hidden: erased person]"
 CRM = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
+
+
+class DetailRow(NamedTuple):
+    """One row of sql/cli/plan_details.sql."""
+
+    pair: str
+    target: str
+    record_ref: str
+    action: str
+    hubspot_id: str | None
+    salesforce_object: str | None
+    salesforce_id: str | None
+    field: str
+    target_field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+    preflight_error: str | None
+    records: int  # records the (pair, target) has in the plan
+    erased: bool
 
 
 @dataclass(frozen=True)
@@ -67,17 +88,20 @@ def plan_records(
         hashes = {pair: erased_hashes(con, pair) for pair in {r[0] for r in rows}}
         out: dict[tuple[str, str], tuple[int, list[RecordPlan]]] = {}
         records: dict[tuple[str, str, str], RecordPlan] = {}
-        for (pair, target, ref, action, hubspot_id, sobject, salesforce_id, name, target_field, old, new,
-             reason, refused, total, erased) in rows:  # fmt: skip
-            key = (pair, target, ref)
+        for row in map(DetailRow._make, rows):
+            key = (row.pair, row.target, row.record_ref)
             if key not in records:
                 records[key] = RecordPlan(
-                    pair, target, ref, action, hubspot_id, sobject, salesforce_id, erased
-                )
-                out.setdefault((pair, target), (total, []))[1].append(records[key])
-            if name == "@record":
+                    row.pair, row.target, row.record_ref, row.action, row.hubspot_id,
+                    row.salesforce_object, row.salesforce_id, row.erased,
+                )  # fmt: skip
+                out.setdefault((row.pair, row.target), (row.records, []))[1].append(records[key])
+            records[key].erased = records[key].erased or row.erased
+            if row.field == "@record":
                 continue  # the record-level action is the heading; its old value is a whole record
-            records[key].fields.append(FieldLine(target_field, old, new, reason, refused))
+            records[key].fields.append(
+                FieldLine(row.target_field, row.old_value, row.new_value, row.reason, row.preflight_error)
+            )
         for record in records.values():
             record.erased = record.erased or _email_erased(con, record, hashes.get(record.pair, set()))
     return out
