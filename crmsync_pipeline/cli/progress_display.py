@@ -15,6 +15,7 @@ event at DEBUG); the events still go to the run's storage, which does not depend
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from crmsync_pipeline.progress import log as progress_log
 
+# Dagster's error line for each step it skips because a step it needs failed
+NOT_EXECUTING = re.compile(r"^Dependencies for step .* (failed|not executed).*Not executing\.?$", re.S)
 STEP_ENDS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
 
 
@@ -132,6 +135,9 @@ class _DagsterEventHandler(logging.Handler):
             if meta.get("step_key"):
                 self.display.step_event(event.event_type_value, meta["step_key"])
             return  # a failed step is reported after the run, with what to do next
+        text = str(meta.get("orig_message", ""))
+        if NOT_EXECUTING.search(text):
+            return  # a step skipped after a failure: the failure report counts them ("not run")
         if record.levelno >= logging.WARNING:
             self.display.message(record.levelno, meta.get("step_key"), str(meta.get("orig_message", "")))
 

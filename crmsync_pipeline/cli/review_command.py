@@ -10,6 +10,7 @@ import click
 
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.review import actions
+from crmsync_pipeline.review.settle_actions import CREATE, LINK, PROPAGATE, actions_for, flags_for
 from crmsync_pipeline.state import db
 
 
@@ -25,6 +26,15 @@ def _describe(item: actions.OpenItem) -> str:
     sf = ", ".join(item.salesforce_ids) or "-"
     detail = ", ".join(f"{k}={v}" for k, v in item.detail.items())
     return f"[{item.item_id}] {item.kind} in {item.pair}: {who}; Salesforce {sf}; {detail}"
+
+
+def _footer(items: list[actions.OpenItem]) -> str:
+    """How to settle the items listed: for each kind among them, only the actions that settle it."""
+    kinds = sorted({item.kind for item in items})
+    if not kinds:
+        return "0 open items"
+    ways = [f"  {kind}: {flags_for(kind)}" for kind in kinds]
+    return "\n".join([f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM` and", *ways])
 
 
 def _act(fn, *args):  # type: ignore[no-untyped-def]
@@ -56,9 +66,7 @@ def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | No
     elif as_list or not sys.stdin.isatty():
         for item in items:
             click.echo(_describe(item))
-        click.echo(
-            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create | --propagate`"
-        )
+        click.echo(_footer(items))
     else:
         _interactive(items)
 
@@ -87,30 +95,26 @@ def _interactive(items: list[actions.OpenItem]) -> None:
             if not _interactive_field(item):
                 return
             continue
+        valid = actions_for(item.kind)
+        links = item.hubspot_id and LINK in valid
         choices = (
-            [f"{i + 1}: link to Salesforce {s}" for i, s in enumerate(item.salesforce_ids)]
-            if item.hubspot_id
-            else []
+            [f"{i + 1}: link to Salesforce {s}" for i, s in enumerate(item.salesforce_ids)] if links else []
         )
-        if item.kind == "orphan":
-            choices = ["p: propagate the delete", "c: re-create the deleted record"]
-        create = [] if item.kind == "orphan" else ["c: create"]
-        click.echo("  " + "; ".join([*choices, *create, "s: skip for good", "n: next", "q: quit"]))
+        choices += ["p: propagate the delete"] if PROPAGATE in valid else []
+        choices += ["c: create" if item.kind != "orphan" else "c: re-create the deleted record"] * (
+            CREATE in valid
+        )
+        click.echo("  " + "; ".join([*choices, "s: skip for good", "n: next", "q: quit"]))
         answer = click.prompt("  choice", default="n").strip().lower()
         if answer == "q":
             return
         try:
-            if (
-                answer.isdigit()
-                and item.kind != "orphan"
-                and item.hubspot_id
-                and 0 < int(answer) <= len(item.salesforce_ids)
-            ):
+            if answer.isdigit() and links and 0 < int(answer) <= len(item.salesforce_ids):
                 target = item.salesforce_ids[int(answer) - 1]
                 click.echo("  " + _act(actions.resolve, item.item_id, "link", item.hubspot_id, target))
-            elif answer == "p" and item.kind == "orphan":
+            elif answer == "p" and PROPAGATE in valid:
                 click.echo("  " + _act(actions.resolve, item.item_id, actions.PROPAGATE))
-            elif answer in ("c", "s"):
+            elif (answer == "c" and CREATE in valid) or answer == "s":
                 click.echo(
                     "  " + _act(actions.resolve, item.item_id, "create" if answer == "c" else actions.SKIP)
                 )

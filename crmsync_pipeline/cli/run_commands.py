@@ -16,8 +16,10 @@ from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_ma
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 from .backfill_report import backfill_table
+from .plan_details import print_plan_details
 from .progress_display import RunDisplay, quiet_console_logger, run_display
-from .run_report import error_codes, plan_table, run_table, wide_console
+from .run_failure import print_failure
+from .run_report import failed_record_lines, plan_table, run_did_something, run_table, wide_console
 
 VERBOSE_HELP = "print the Dagster event log as the run goes (it is always in the Dagster UI)"
 
@@ -72,10 +74,6 @@ def failure_messages(result) -> list[str]:  # type: ignore[no-untyped-def]
     return messages
 
 
-def _failure(result) -> str:  # type: ignore[no-untyped-def]
-    return "; ".join(failure_messages(result)[:10]) or "no step failed"
-
-
 def blocking_check_findings(result) -> list[str]:  # type: ignore[no-untyped-def]
     """What each failed blocking check found (its text metadata: the mapping's problems, the approval a
     held plan needs), which the step failure alone does not say."""
@@ -95,21 +93,25 @@ def blocking_check_findings(result) -> list[str]:  # type: ignore[no-untyped-def
     return found
 
 
-def _report(console: Console, job_name: str, title: str, verbose: bool = False) -> None:
+def _report(console: Console, job_name: str, title: str, verbose: bool = False, limit: int = 0) -> None:
     resource = CrmsyncResource(mapping_file=default_mapping_path())
     if verbose:
         result = execute(job_name, verbose=True)
     else:
         with run_display(console, job_steps(job_name)) as display:
             result = execute(job_name, display=display)
-    if resource.state_path.exists():  # a run stopped before its first step wrote nothing to show
-        _summary(console, resource, job_name, result.run_id, f"{title} (run {result.run_id})")
+    pair_names = _pair_names(resource)
+    command = "plan" if job_name == PLAN_JOB else "sync"
+    # a run stopped before its first step wrote nothing to show; a failed run shows its figures only
+    # when it did something before failing (a table of zeros would read as "nothing to do")
+    wrote = resource.state_path.exists() and run_did_something(resource.state_path, result.run_id, pair_names)
+    if resource.state_path.exists() and (result.success or wrote):
+        _summary(
+            console, resource, job_name, result.run_id, f"{title} (run {result.run_id})", pair_names, limit
+        )
     if not result.success:
-        for finding in blocking_check_findings(result):
-            console.print(rich.markup.escape(finding), highlight=False)
-        console.print(
-            f"[red]the run failed[/red] ({_failure(result)})\nsee `crmsync status`, and the run's event log "
-            f"in the Dagster UI (make ui) or with `crmsync {'plan' if job_name == PLAN_JOB else 'sync'} -v`"
+        print_failure(
+            console, result, command, pair_names, wrote, blocking_check_findings(result), job_steps(job_name)
         )
         sys.exit(1)
     console.print(
@@ -118,27 +120,52 @@ def _report(console: Console, job_name: str, title: str, verbose: bool = False) 
     )
 
 
-def _summary(console: Console, resource: CrmsyncResource, job_name: str, run_id: str, heading: str) -> None:
-    """The run's table (run_report.py's figures) and its errors by code."""
+def _pair_names(resource: CrmsyncResource) -> list[str]:
     try:
-        pair_names = resource.mapping().active_pairs()
+        return list(resource.mapping().active_pairs())
     except Exception:  # a broken mapping: the failed check says why
-        pair_names = []
+        return []
+
+
+def _summary(  # noqa: PLR0913
+    console: Console,
+    resource: CrmsyncResource,
+    job_name: str,
+    run_id: str,
+    heading: str,
+    pair_names: list[str],
+    limit: int,
+) -> None:
+    """The run's table (run_report.py's figures) and its errors by code; for a plan, first the records
+    and fields it would write (`limit` records per pair and side)."""
     if job_name == PLAN_JOB:
+        print_plan_details(console, resource.state_path, run_id, limit)
         console.print(plan_table(resource.state_path, run_id, heading))
         if (backfill := backfill_table(resource.state_path, run_id)) is not None:
             console.print(backfill)
     else:
         console.print(run_table(resource.state_path, run_id, pair_names, heading))
-    for target, code, count in error_codes(resource.state_path, run_id):
-        console.print(f"  {count} record(s) not written to {target}: {code}")
+    for line in failed_record_lines(resource.state_path, run_id):
+        console.print(rich.markup.escape(line), highlight=False)
+
+
+PLAN_LIMIT = 3
 
 
 @click.command()
 @verbose_option
-def plan(verbose: bool = False) -> None:
-    """Dry run: extract both CRMs, match and plan; write nothing. The plan is in table plan_rows."""
-    _report(wide_console(), PLAN_JOB, "Planned", verbose_wanted(verbose))
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=PLAN_LIMIT,
+    show_default=True,
+    help="records shown per pair and side, with the fields they would get (0: the counts only)",
+)
+def plan(verbose: bool = False, limit: int = PLAN_LIMIT) -> None:
+    """Dry run: extract both CRMs, match and plan; write nothing. Shows, per pair and side, the records
+    and fields a sync would write (value now -> value written, and the rule that decided), then the
+    counts. The whole plan is in table plan_rows."""
+    _report(wide_console(), PLAN_JOB, "Planned", verbose_wanted(verbose), limit)
 
 
 @click.command()

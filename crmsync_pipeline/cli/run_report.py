@@ -40,13 +40,41 @@ def _associations(figures: list[PairSideFigures]) -> str | None:
     )
 
 
-def error_codes(state_path: Path, run_id: str) -> list[tuple[str, str, int]]:
+def run_did_something(state_path: Path, run_id: str, pair_names: list[str]) -> bool:
+    """Whether the run linked, created, wrote, deleted, merged or failed a record, or met a conflict."""
     with db.connect(state_path, read_only=True) as con:
-        return con.execute(
-            """SELECT target, error_code, count(*) FROM write_results WHERE run_id = ? AND NOT succeeded
-                              GROUP BY ALL ORDER BY 3 DESC""",
-            [run_id],
-        ).fetchall()
+        figures = run_figures(con, run_id, pair_names)
+    return any(
+        f.linked or f.created or f.updated or f.deleted or f.merged or f.conflicts or f.errors
+        or f.associations_added or f.associations_removed
+        for f in figures
+    )  # fmt: skip
+
+
+def failed_record_lines(state_path: Path, run_id: str) -> list[str]:
+    """The run's records not written, by who stopped them: a CRM's refusal (the table's errors column),
+    crmsync's preflight (never sent), or held back because the source moved since the plan."""
+    with db.connect(state_path, read_only=True) as con:
+        rows = con.execute(sql("cli/failed_records.sql"), {"run_id": run_id}).fetchall()
+    lines = []
+    for target, kind, code, records, _ in rows:
+        crm = CRM[target]
+        if kind == "crm":
+            lines.append(f"  {records} record(s) refused by {crm}: {code} (`crmsync errors` says what to do)")
+        elif kind == "preflight":
+            lines.append(
+                f"  {records} record(s) refused by crmsync's preflight, never sent to {crm}: {code} "
+                "(`crmsync errors`)"
+            )
+        else:
+            lines.append(
+                f"  {records} record(s) for {crm} held back, never sent: their source changed since the "
+                f"plan ({code}); the next sync plans them again"
+            )
+    return lines
+
+
+CRM = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 
 
 def plan_table(state_path: Path, run_id: str, title: str) -> Table:

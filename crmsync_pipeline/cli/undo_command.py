@@ -16,6 +16,7 @@ from crmsync_pipeline.config import Side
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.extract.schemas import cached_schema
+from crmsync_pipeline.health.error_fixes import fix_for
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.orchestration.run_log import record_calls
 from crmsync_pipeline.plan.stage import owner_directory
@@ -31,6 +32,8 @@ from crmsync_pipeline.undo.plan import (
 from crmsync_pipeline.undo.preflight import preflight_undo
 from crmsync_pipeline.undo.writes import execute_undo
 from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource
+
+from .values import change, shown
 
 
 def undo_run(
@@ -137,38 +140,57 @@ def _listed(plan: UndoPlan, status: str) -> list[dict[str, Any]]:
     ]
 
 
+def _counts(counts: dict[str, int]) -> str:
+    """{'salesforce': 2, 'hubspot': 1} as '2 on salesforce, 1 on hubspot' (none when empty)."""
+    return ", ".join(f"{n} on {name}" for name, n in counts.items() if n) or "none"
+
+
 def _print(out: dict[str, Any]) -> None:
+    """The plan and what was done, one readable line per record and field: `record, field: now -> restored`."""
     fields = out["fields"]
     click.echo(
         f"run {out['undoes']}: {sum(fields.values())} field write(s) confirmed, "
-        f"{out['records to archive']} record(s) created"
+        f"{out['records to archive']} record(s) created (archived by the undo)"
     )
-    click.echo(
-        f"  to restore: {fields.get('restore', 0)} field(s); writes per side: {out['field writes'] or 'none'}"
-    )
+    click.echo(f"  to restore: {fields.get('restore', 0)} field(s), written {_counts(out['field writes'])}")
     for r in out["restores"]:
         click.echo(
-            f"    {r['pair']} {r['side']} {r['record']} {r['crm_field']}: {r['current']!r} -> {r['restored']!r}"
+            f"    {r['pair']}: {r['side']} {r['record']}, {r['crm_field']}: {change(r['current'], r['restored'])}"
         )
-    for item in out["left_out"]:
-        click.echo(
-            f"  left out on both sides (a CRM would refuse the restore): {item['pair']} {item['field']} of "
-            f"{item['target']} {item['record']}: {item['note']}"
-        )
-    for key in ("changed_since", "gone"):
+    for key, heading in (
+        ("left_out", "left out on both sides (a CRM would refuse the restore)"),
+        ("changed_since", "left alone (changed since the run)"),
+        ("gone", "left alone (record gone)"),
+    ):
+        if out[key]:
+            click.echo(f"  {heading}:")
         for item in out[key]:
             click.echo(
-                f"  left alone ({key.replace('_', ' ')}): {item['pair']} {item['target']} "
-                f"{item['record']} {item['field']}: {item['note']}"
+                f"    {item['pair']}: {item['target']} {item['record']}, {item['field']}: "
+                f"run wrote {shown(item['run_wrote'])}; {item['note']}"
             )
     if out.get("undo_run"):
-        click.echo(
-            f"undo run {out['undo_run']}: restored {out['restored']} field(s), archived "
-            f"{out['archived']} record(s), failed {out['failed'] or 'none'}, put back {out['put_back']}, "
-            f"left apart for review {out['left_apart']}, api calls {out['api_calls']}"
-        )
+        _print_done(out)
     elif out["dry_run"]:
         click.echo("dry run: nothing written")
+
+
+def _print_done(out: dict[str, Any]) -> None:
+    click.echo(
+        f"undo run {out['undo_run']}: restored {out['restored']} field(s), archived {out['archived']} "
+        f"record(s); API calls {_counts(out['api_calls'])}"
+    )
+    for code, records in out["failed"].items():
+        click.echo(f"  refused: {records} record(s) {code}: {fix_for(code)}")
+    if out["put_back"]:
+        click.echo(f"  put back: {out['put_back']} field(s) (the other side refused; both sides as before)")
+    if out["left_apart"]:
+        click.echo(
+            f"  left apart: {out['left_apart']} field(s) restored on one side only: "
+            "`crmsync review --kind undo_split`"
+        )
+    if out["failed"]:
+        click.echo(f"  fix the above, then run `crmsync undo {out['undoes']}` again for what is left")
 
 
 @click.command()

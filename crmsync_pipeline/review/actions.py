@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 
+from crmsync_pipeline.review.settle_actions import FLAGS, actions_for, flags_for
 from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -80,6 +81,11 @@ def resolve(
     """Settle one open item with 'link', 'create' or 'skip' ('resume', 'keep_hubspot', 'keep_salesforce'
     or 'skip' for a ping_pong item); returns the resolution recorded."""
     item = _open_item(con, item_id)
+    if action in FLAGS and action not in actions_for(item.kind):
+        raise ReviewError(
+            f"{item_id} is a {item.kind} item: {FLAGS[action].split()[0]} does not settle it; "
+            f"settle it with {flags_for(item.kind)}"
+        )
     if item.kind == PING_PONG:
         resolution = _resume_field(con, item, action)
     elif action in FIELD_ACTIONS:

@@ -19,10 +19,17 @@ from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
-from crmsync_pipeline.state.names import column_exists, quoted, table_exists
-from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
-from crmsync_pipeline.state.snapshots import SnapshotTables
-from crmsync_pipeline.undo.plan import CreatedRecord, FieldUndo, UndoPlan
+from crmsync_pipeline.undo.bookkeeping import (
+    confirm_archives,
+    each,
+    forget_created,
+    mark_originals,
+    move_base,
+    open_splits,
+    reflect_writes,
+)
+from crmsync_pipeline.undo.plan import CreatedRecord, UndoPlan
+from crmsync_pipeline.undo.side_write import SideWrite
 
 Connect = Callable[[], Any]
 
@@ -35,35 +42,6 @@ class UndoReport:
     failed: dict[str, int] = field(default_factory=dict)  # error code -> records
     put_back: int = 0  # fields whose written side was put back when the other side failed
     split: int = 0  # fields left apart (a put-back failed too): each has an `undo_split` review item
-
-
-@dataclass(frozen=True)
-class SideWrite:
-    """One value undo sends to one side for one field (a restore, or a put-back of the value the side
-    held before the undo)."""
-
-    undo: FieldUndo
-    side: Side
-    record_id: str
-    name: str
-    value: str | None  # what is written
-    held: Any  # what the side holds before this write
-
-    def object_name(self, mapping: Mapping) -> str:
-        return (
-            mapping.pair(self.undo.write.pair).hubspot
-            if self.side is Side.HUBSPOT
-            else self.undo.write.salesforce_object
-        )
-
-    def audit_row(self, run_id: str, now: datetime) -> tuple:
-        w = self.undo.write
-        return (run_id, w.pair, self.side.value, self.record_id, self.record_id, self.name, _text(self.held),
-                self.value, False, now, None, "intended")  # fmt: skip
-
-    def back(self) -> SideWrite:
-        """The write that puts this side back to what it held before the undo."""
-        return SideWrite(self.undo, self.side, self.record_id, self.name, _text(self.held), self.value)
 
 
 def execute_undo(
@@ -118,12 +96,12 @@ def execute_undo(
     ]
     with connect() as con:
         con.execute("BEGIN")
-        _confirm_archives(con, undo_run_id, plan.creates, archived, finished)
-        _move_base(con, undo_run_id, done, finished)
-        _reflect_writes(con, landed, started)
-        _open_splits(con, undo_run_id, split, refused, finished)
-        _forget_created(con, undo_run_id, plan.run_id, archived, finished)
-        _mark_originals(con, plan.run_id, done, archived)
+        confirm_archives(con, undo_run_id, plan.creates, archived, finished)
+        move_base(con, undo_run_id, done, finished)
+        reflect_writes(con, landed, started)
+        open_splits(con, undo_run_id, split, refused, finished)
+        forget_created(con, undo_run_id, plan.run_id, archived, finished)
+        mark_originals(con, plan.run_id, done, archived)
         _finish_run(con, plan, report, finished)
         con.execute("COMMIT")
     return report
@@ -153,7 +131,7 @@ def _phase(
     """Intent rows, the CRM calls, then each row confirmed or failed by what its CRM answered for it."""
     intended = datetime.now(UTC)
     with connect() as con:
-        _each(con, "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        each(con, "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               [s.audit_row(undo_run_id, intended) for s in writes] + _archive_intents(undo_run_id, creates, intended))  # fmt: skip
     results = _send(hubspot, salesforce, mapping, writes, report)
     answered = datetime.now(UTC)
@@ -231,128 +209,6 @@ def _archive(hubspot, salesforce, mapping, creates, report) -> list[CreatedRecor
     return archived
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
 def _count_failure(report: UndoReport, result: WriteResult) -> None:
     code = result.error_code or "UNKNOWN"
     report.failed[code] = report.failed.get(code, 0) + 1
-
-
-def _confirm_archives(con, undo_run_id, creates, archived, now) -> None:  # type: ignore[no-untyped-def]
-    gone = {(c.target, c.record_id) for c in archived}
-    _each(
-        con,
-        "UPDATE audit_log SET outcome = ?, confirmed_at = ? WHERE run_id = ? AND pair = ? AND target = ? "
-        "AND record_id = ? AND field = '@archive' AND outcome = 'intended'",
-        [
-            ("confirmed" if (c.target, c.record_id) in gone else "failed",
-             now if (c.target, c.record_id) in gone else None, undo_run_id, c.pair, c.target, c.record_id)
-            for c in creates
-        ],
-    )  # fmt: skip
-
-
-def _move_base(con, undo_run_id, done, now) -> None:  # type: ignore[no-untyped-def]
-    for f in done:
-        w = f.write
-        if f.sets_base:
-            con.execute(
-                "INSERT INTO base_values VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pair, hubspot_id, field) "
-                "DO UPDATE SET value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id",
-                [w.pair, w.hubspot_id, w.field, f.restored, now, undo_run_id],
-            )
-        else:
-            con.execute(
-                "DELETE FROM base_values WHERE pair = ? AND hubspot_id = ? AND field = ?",
-                [w.pair, w.hubspot_id, w.field],
-            )
-
-
-def _reflect_writes(con, landed: list[SideWrite], started: datetime) -> None:  # type: ignore[no-untyped-def]
-    """Every write a CRM took, in order (a put-back after its restore), into the snapshots."""
-    for s in landed:
-        _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, started)
-
-
-def _open_splits(con, undo_run_id, split: list[SideWrite], refused, now) -> None:  # type: ignore[no-untyped-def]
-    """A field whose restore landed on one side only and could not be put back: a person decides."""
-    items = []
-    for s in split:
-        w = s.undo.write
-        other, code = refused[id(s.undo)]
-        items.append(
-            ReviewItem(
-                f"undo_split:{undo_run_id}:{w.pair}:{w.hubspot_id}:{w.field}",
-                "undo_split",
-                w.pair,
-                w.hubspot_id,
-                [w.salesforce_id],
-                {
-                    "field": w.field,
-                    "restored_on": s.side.value,
-                    "value": s.value,
-                    "refused_by": other.value,
-                    "error": code,
-                    "undo_run": undo_run_id,
-                },
-            )
-        )
-    open_review_items(con, items, undo_run_id, now)
-
-
-def _reflect(
-    con: duckdb.DuckDBPyConnection, table: str, record_id: str, name: str, value: Any, at: datetime
-) -> None:
-    """The snapshot takes the restored value (a lagging incremental read cannot bring the old one back)."""
-    if not table_exists(con, table) or not column_exists(con, table, name):
-        return
-    con.execute(
-        f"UPDATE {quoted(table)} SET {quoted(name)} = nullif(?, ''), _modified_at = greatest(_modified_at, ?) "
-        "WHERE id = ?",
-        [value, at, record_id],
-    )
-
-
-def _forget_created(con, undo_run_id, original_run, archived, now) -> None:  # type: ignore[no-untyped-def]
-    held = []
-    for c in archived:
-        con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [c.pair, c.hubspot_id])
-        con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [c.pair, c.hubspot_id])
-        flag = "_archived" if c.target == "hubspot" else "_deleted"
-        table = SnapshotTables.of(c.pair).on(c.target)
-        if table_exists(con, table) and column_exists(con, table, flag):
-            con.execute(f"UPDATE {quoted(table)} SET {quoted(flag)} = true WHERE id = ?", [c.record_id])
-        source_hubspot = c.target == "salesforce"
-        held.append(
-            ReviewItem(
-                f"undone:{c.pair}:{c.target}:{c.source_id}",
-                "undone_create",
-                c.pair,
-                c.source_id if source_hubspot else None,
-                [] if source_hubspot else [c.source_id],
-                {"created": c.record_id, "in": c.target, "by_run": original_run},
-            )
-        )
-    open_review_items(con, held, undo_run_id, now)
-
-
-def _mark_originals(con, original_run, done, archived) -> None:  # type: ignore[no-untyped-def]
-    _each(
-        con,
-        "UPDATE audit_log SET outcome = 'undone' WHERE run_id = ? AND pair = ? AND target = ? AND record_id = ? "
-        "AND field = ? AND outcome = 'confirmed'",
-        [(original_run, f.write.pair, f.write.target, f.write.record_id, f.write.target_field) for f in done],
-    )
-    _each(
-        con,
-        "UPDATE audit_log SET outcome = 'undone' WHERE run_id = ? AND pair = ? AND target = ? AND record_id = ? "
-        "AND outcome = 'confirmed'",
-        [(original_run, c.pair, c.target, c.record_id) for c in archived],
-    )
-
-
-def _each(con: duckdb.DuckDBPyConnection, statement: str, rows: list[tuple]) -> None:
-    if rows:  # DuckDB refuses executemany with no rows
-        con.executemany(statement, rows)

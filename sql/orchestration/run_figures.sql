@@ -11,7 +11,11 @@
 --   merged     records the run merged away on this side, mirroring a merge made on the other side
 --   unchanged  linked records on this side (after the run) the run neither created nor wrote
 --   conflicts  fields both sides changed where this side's value lost (or is held for review)
---   errors     records whose write to this side failed and did not succeed later in the run
+--   errors     records this side's CRM refused (a failed write_results row that did not succeed later
+--              in the run), as sync_errors keeps them; records crmsync's preflight refused before
+--              sending (message 'preflight: ...') and records held back unsent because their source
+--              moved since the plan (STALE_PLAN) were never attempted and are not counted here
+--              (the CLI lists them apart: sql/cli/failed_records.sql)
 --   associations_added / _removed  junction rows (deal contact roles) added / removed on this side
 -- Parameters: $run_id. Reads the temp table run_reads (pair, side, records): the records each
 -- snapshot read this run (the snapshots' names come from the mapping, so Python counts them; a row
@@ -45,6 +49,7 @@ updated AS (
 failed AS (
     SELECT DISTINCT pair, target AS side, record_ref FROM write_results f
     WHERE run_id = $run_id AND NOT succeeded
+      AND f.error_code IS DISTINCT FROM 'STALE_PLAN' AND NOT coalesce(f.error_message LIKE 'preflight:%', false)
       AND NOT EXISTS (SELECT 1 FROM succeeded s WHERE s.pair = f.pair AND s.side = f.target
                       AND s.record_ref = f.record_ref AND s.operation = f.operation)
 ),

@@ -71,7 +71,9 @@ def test_undo_asks_and_refuses_without_a_terminal(sandbox, ann):
     result = CliRunner().invoke(cli, ["undo", ann["run"]])  # stdin is not a terminal
     assert result.exit_code != 0
     assert "--yes" in result.output
-    assert "'Annabel' -> 'Ann'" in result.output  # the plan was shown: side, current -> restored
+    assert (
+        "FirstName: Annabel -> Ann" in result.output
+    )  # the plan was shown: record, field: current -> restored
     assert salesforce_value(sandbox, "Lead", ann["lead"], "FirstName") == "Annabel"  # nothing written
 
 
