@@ -78,6 +78,7 @@ def upsert_rows(
     longer needs, so not read) keeps its stored value: the snapshot holds a field's values as last read,
     never blanks from a read that did not fetch it. `before(con)` runs first, with the rows registered as
     `snapshot_page` and the table still as it was."""
+    rows = _without_erased(con, rows)
     if not rows:
         return
     columns = list(table_columns(con, table).items())
@@ -94,3 +95,22 @@ def upsert_rows(
                     WHERE t.id IS NULL OR t._modified_at IS NULL OR p._modified_at IS NULL
                        OR p._modified_at >= t._modified_at""")
     con.unregister("snapshot_page")
+
+
+def _without_erased(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose record was not erased. An erased record a CRM still serves (a Salesforce delete
+    left in the Recycle Bin when the hard delete was refused, a HubSpot contact archived rather than
+    GDPR-deleted: both read back by the extract's look for deletes) must not bring the person back
+    into the file: once written, even a deleted row's bytes stay in DuckDB's freed blocks."""
+    if not rows:
+        return rows
+    ids = [str(r["id"]) for r in rows if r.get("id") is not None]
+    erased = {
+        record_id
+        for (record_id,) in con.execute(
+            "SELECT hubspot_id FROM erasures WHERE list_contains($1, hubspot_id) "
+            "UNION SELECT salesforce_id FROM erasures WHERE list_contains($1, salesforce_id)",
+            [ids],
+        ).fetchall()
+    }
+    return [r for r in rows if str(r.get("id")) not in erased] if erased else rows
