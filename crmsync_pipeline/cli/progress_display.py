@@ -132,8 +132,11 @@ class _DagsterEventHandler(logging.Handler):
             if meta.get("step_key"):
                 self.display.step_event(event.event_type_value, meta["step_key"])
             return  # a failed step is reported after the run, with what to do next
+        message = str(meta.get("orig_message", ""))
+        if message.startswith("Dependencies for step"):
+            return  # a step skipped after a hold or a failure: the summary after the run says which
         if record.levelno >= logging.WARNING:
-            self.display.message(record.levelno, meta.get("step_key"), str(meta.get("orig_message", "")))
+            self.display.message(record.levelno, meta.get("step_key"), message)
 
 
 def quiet_console_logger(display: RunDisplay) -> dg.LoggerDefinition:

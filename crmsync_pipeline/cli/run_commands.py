@@ -16,6 +16,7 @@ from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_ma
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 from .backfill_report import backfill_table
+from .held_report import HELD_EXIT_CODE, held_pairs_of, only_held, print_held
 from .progress_display import RunDisplay, quiet_console_logger, run_display
 from .run_report import error_codes, plan_table, run_table, wide_console
 
@@ -104,6 +105,10 @@ def _report(console: Console, job_name: str, title: str, verbose: bool = False) 
             result = execute(job_name, display=display)
     if resource.state_path.exists():  # a run stopped before its first step wrote nothing to show
         _summary(console, resource, job_name, result.run_id, f"{title} (run {result.run_id})")
+    failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
+    if only_held(failed_steps) and (held := held_pairs_of(resource.state_path, result.run_id)):
+        print_held(console, _mapping(resource), result.run_id, held)
+        sys.exit(HELD_EXIT_CODE)
     if not result.success:
         for finding in blocking_check_findings(result):
             console.print(rich.markup.escape(finding), highlight=False)
@@ -116,6 +121,13 @@ def _report(console: Console, job_name: str, title: str, verbose: bool = False) 
         f"state file: {resource.state_path}  (tables: links, plan_rows, conflicts, write_results, "
         "sync_errors, audit_log, review_items)"
     )
+
+
+def _mapping(resource: CrmsyncResource):  # type: ignore[no-untyped-def]
+    try:
+        return resource.mapping()
+    except Exception:  # a broken mapping: the failed check says why
+        return None
 
 
 def _summary(console: Console, resource: CrmsyncResource, job_name: str, run_id: str, heading: str) -> None:
