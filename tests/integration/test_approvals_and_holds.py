@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import dagster as dg
 import pytest
 import requests
 from click.testing import CliRunner
+from crm_actions import hubspot_edit
 from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
@@ -284,3 +286,57 @@ def test_a_first_sync_stopped_at_the_cap_completes_over_the_next_runs_without_ap
         assert {(h, s) for h, s in hubspot_ids} == {
             (row["CrmSync_HubSpot_Id__c"], record) for record, row in salesforce.items()
         }, hubspot_object
+
+
+def test_value_map_entries_the_picklists_lack_fail_check_and_are_refused_before_any_call(
+    world, query, monkeypatch, tmp_path
+):
+    """Issue 16 item 6: an industry map entry pointing at "Banks" (Salesforce has "Banking") and a lead
+    status key HubSpot does not have are errors of `crmsync check`, naming the entry and the values it
+    could use; a sync refuses the value in preflight, and Salesforce never receives it."""
+    shipped = Path(default_mapping_path()).read_text()
+    broken = shipped.replace("      BANKING: Banking\n", "      BANKING: Banks\n").replace(
+        "      NEW: Open - Not Contacted\n", "      NEW_LEAD: Open - Not Contacted\n"
+    )
+    assert broken.count("Banks") == 1 and "NEW_LEAD" in broken
+    (tmp_path / "crmsync.yaml").write_text(broken)
+    monkeypatch.setenv("CRMSYNC_CONFIG", str(tmp_path / "crmsync.yaml"))
+
+    checked = " ".join(crmsync("check", code=1).split())
+    assert (
+        "objects.companies.fields[3] (industry <-> Industry): value map 'industry' names Salesforce value(s) 'Banks'"
+        in checked
+    )
+    assert "Banking" in checked.split("'Banks'")[1]  # the values it could use
+    assert "value map 'lead_status' names HubSpot value(s) 'NEW_LEAD'" in checked
+    assert "schemas fit" not in checked
+
+    first = sync_job()
+    if query("SELECT status FROM runs WHERE run_id = ?", first.run_id) == [("held",)]:
+        crmsync("approve", first.run_id, "--no-sync")  # the first sync's hold (the test above)
+        sync_job()
+    # a person sets a linked company's industry to Banking in HubSpot; the map says Salesforce "Banks"
+    hubspot_id, account = query(
+        """SELECT l.hubspot_id, l.salesforce_id FROM links l JOIN hubspot_companies_snapshot h ON h.id = l.hubspot_id
+           WHERE l.pair = 'companies' AND h.industry IS DISTINCT FROM 'BANKING' ORDER BY 1 LIMIT 1"""
+    )[0]
+    industry_before = salesforce_records(world, "Account", ["Industry"])[account]["Industry"]
+    hubspot_edit(world, "companies", hubspot_id, industry="BANKING")
+    result = sync_job()
+    assert result.success
+    refused = query(
+        """SELECT w.error_code FROM write_results w WHERE w.run_id = ? AND w.pair = 'companies'
+             AND w.target = 'salesforce' AND w.record_ref = ?""",
+        result.run_id,
+        account,
+    )
+    assert refused == [("UNLISTED_PICKLIST_VALUE",)]
+    assert query(
+        "SELECT preflight_error FROM plan_rows WHERE run_id = ? AND record_ref = ? AND new_value = 'Banks'",
+        result.run_id,
+        account,
+    ) == [("UNLISTED_PICKLIST_VALUE",)]
+    # by Salesforce itself: the Account kept its industry, and no Account carries the value nobody chose
+    accounts = salesforce_records(world, "Account", ["Industry"])
+    assert accounts[account]["Industry"] == industry_before
+    assert not [r for r in accounts.values() if r["Industry"] == "Banks"]
