@@ -159,7 +159,9 @@ def judge_plan(
     verdict = PASSED
     if weight.needs_approval(thresholds):
         # a dry run (job `plan`) says whether its plan is approved but leaves the approval to the sync
-        approved = use_approval(con, run_id, pair_name) if job == "sync" else is_approved(con, run_id, pair_name)
+        approved = (
+            use_approval(con, run_id, pair_name) if job == "sync" else is_approved(con, run_id, pair_name)
+        )
         verdict = APPROVED if approved else HELD
     con.execute(
         "INSERT OR REPLACE INTO plan_verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
