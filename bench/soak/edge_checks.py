@@ -15,7 +15,29 @@ from .state_checks import connect
 
 
 def check(world: World, snap: Snapshot, env: dict[str, str]) -> list[dict[str, Any]]:
-    return [*_keyless(world, snap, env["CRMSYNC_STATE_DB"]), *_erased(world, snap, env)]
+    state_db = env["CRMSYNC_STATE_DB"]
+    return [*_keyless(world, snap, state_db), *_awaiting(world, state_db), *_erased(world, snap, env)]
+
+
+def _awaiting(world: World, state_db: str) -> list[dict[str, Any]]:
+    """Records an edge left for a person to decide (a Lead converted into a linked Contact, under the
+    merge policy `review`) have an open item of that kind naming them."""
+    if not world.awaiting_review:
+        return []
+    with connect(state_db) as con:
+        items = set(
+            con.execute("SELECT kind, hubspot_id FROM review_items WHERE settled_at IS NULL").fetchall()
+        )
+        # a merge item may name either HubSpot record of the two; its detail names both
+        details = [
+            str(d)
+            for (d,) in con.execute("SELECT detail FROM review_items WHERE settled_at IS NULL").fetchall()
+        ]
+    return [
+        {"kind": "not_in_review", "pair": pair, "hs_id": hs_id, "review_kind": kind, "key": key}
+        for pair, hs_id, kind, key in world.awaiting_review
+        if (kind, hs_id) not in items and not any(f'"{hs_id}"' in d for d in details)
+    ]
 
 
 def _keyless(world: World, snap: Snapshot, state_db: str) -> list[dict[str, Any]]:

@@ -9,18 +9,20 @@ import random
 import time
 
 from .crm import SoakCrms
-from .life_edits import LifeEdits
+from .life_edits import LifeCycleEdits, LifeEdits
 from .model import Entity, MappedField, World, expected
 from .structural_edits import NoCandidate, StructuralEdits
 
 SKEW_GAP_S = 2.5  # past crmsync's 2 s clock-skew window, so the newer edit is unambiguous
 NEVER_CLEARED = {"email", "lastname", "company", "name", "description"}  # required or identity fields
 WEIGHTS = {"update": 40, "clear": 9, "create": 14, "conflict": 8, "association": 8, "delete": 3,
-           "convert": 4, "merge": 3, "mid_run": 11, "keyless": 1, "merge_unlinked": 2}  # fmt: skip
-EDGES = {"keyless", "merge_unlinked"}  # the edges of a record's life (life_edits.py), behind --no-edges
+           "convert": 4, "merge": 3, "mid_run": 11, "keyless": 1, "merge_unlinked": 2, "restore": 2,
+           "recreate": 2, "convert_into_linked": 1}  # fmt: skip
+# the edges of a record's life (life_edits.py), behind --no-edges
+EDGES = {"keyless", "merge_unlinked", "restore", "recreate", "convert_into_linked"}
 
 
-class EditGenerator(StructuralEdits, LifeEdits):
+class EditGenerator(StructuralEdits, LifeEdits, LifeCycleEdits):
     def __init__(
         self, crms: SoakCrms, world: World, rng: random.Random, tag: str, merges: bool = False,
         hubspot_associations: bool = False, edges: bool = True,

@@ -165,6 +165,7 @@ class World:
         self.counts: dict[str, int] = {}
         self.keyless: list[Keyless] = []
         self.erased: list[Erased] = []
+        self.awaiting_review: list[tuple[str, str | None, str, str]] = []  # pair, HubSpot id, kind, key
 
     def add(self, entity: Entity) -> Entity:
         self.entities[entity.pair][entity.key] = entity

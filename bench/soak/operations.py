@@ -74,6 +74,7 @@ class Operations:
             op.creates_undone += 1
             return
         now = time.time()
+        first_link = e.linked_scans <= 1  # linked by the undone run: its writes were first-link fills
         for f in self.world.fields[e.pair]:
             if not f.applies_to(e.sf_object):
                 continue
@@ -83,13 +84,12 @@ class Operations:
             if not changed:
                 continue
             op.fields_changed += len(changed)
-            same = self._form(e, f.hubspot, new["hubspot"]) == self._form(e, f.hubspot, new["salesforce"])
-            if same:
+            if self._form(e, f.hubspot, new["hubspot"]) == self._form(e, f.hubspot, new["salesforce"]):
                 for side in changed:
                     self.world.record(e, side, f.hubspot, new[side], "undo", now)
                 continue
-            if len(changed) == 1 and new[changed[0]] is None:
-                continue  # a first-link fill put back on the written side only: merged again next sync
+            if first_link or (len(changed) == 1 and new[changed[0]] is None):
+                continue  # a fill with no agreed value before, put back on the written side: merged again
             if (e.hs_id, e.sf_id) in in_review:
                 e.gone = "held in review after an undo"
                 op.held_in_review += 1
@@ -109,7 +109,8 @@ class Operations:
     def _form(self, e: Entity, hs_field: str, value: str | None) -> str | None:
         if hs_field == "email" and value:
             value = value.lower()
-        return comparable(e.pair, hs_field, value, expected=False) if self.automation else value
+        # as the automation leaves it: a city HubSpot's workflow upper-cases after the undo is not a split
+        return comparable(e.pair, hs_field, value, expected=True) if self.automation else value
 
     def _last_sync_run(self) -> str | None:
         with connect(self.env["CRMSYNC_STATE_DB"]) as con:

@@ -54,6 +54,8 @@ def soak_env(sandbox: SandboxProcess, tmp: Path, bulk_threshold: int) -> dict[st
         "CRMSYNC_CONFIG": str(MAPPING),
         "CRMSYNC_STATE_DB": str(tmp / "crmsync.duckdb"),
         "CRMSYNC_BULK_THRESHOLD": str(bulk_threshold),
+        # HubSpot's archived listing read every cycle, so archives, orphans and restores happen within the soak
+        "CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES": "0",
         "DAGSTER_HOME": str(home),
         "COLUMNS": "200",
     }

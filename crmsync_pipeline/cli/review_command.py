@@ -39,7 +39,9 @@ def _act(fn, *args):  # type: ignore[no-untyped-def]
 @click.option("--list", "as_list", is_flag=True, help="list open items and exit")
 @click.option("--json", "as_json", is_flag=True, help="list open items as JSON")
 @click.option("--pair", "pair_name", help="only this object pair")
-@click.option("--kind", help="only this kind: ambiguous_match, duplicate_lead, held_conflict, keyless, ...")
+@click.option(
+    "--kind", help="only this kind: ambiguous_match, duplicate_lead, held_conflict, ping_pong, keyless, ..."
+)
 @click.pass_context
 def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | None, kind: str | None) -> None:
     """Held conflicts, ambiguous matches, duplicate Leads and other items waiting for a person. With no
@@ -54,28 +56,59 @@ def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | No
         for item in items:
             click.echo(_describe(item))
         click.echo(
-            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create`"
+            f"{len(items)} open item(s); settle one with `crmsync review resolve ITEM --link H S | --skip | --create | --propagate`"
         )
     else:
         _interactive(items)
 
 
+_FIELD_CHOICES = {"r": "resume", "h": "keep_hubspot", "f": "keep_salesforce", "s": actions.SKIP}
+
+
+def _interactive_field(item: actions.OpenItem) -> bool:
+    """A ping_pong item: resume the field, keep one side's value, or hold it for good. False on quit."""
+    click.echo(
+        "  r: resume; h: keep HubSpot's value; f: keep Salesforce's value; s: hold for good; n: next; q: quit"
+    )
+    answer = click.prompt("  choice", default="n").strip().lower()
+    if answer in _FIELD_CHOICES:
+        try:
+            click.echo("  " + _act(actions.resolve, item.item_id, _FIELD_CHOICES[answer]))
+        except click.ClickException as err:
+            click.echo(f"  {err.message}")
+    return answer != "q"
+
+
 def _interactive(items: list[actions.OpenItem]) -> None:
     for n, item in enumerate(items, 1):
         click.echo(f"\n{n}/{len(items)} {_describe(item)}")
+        if item.kind == actions.PING_PONG:
+            if not _interactive_field(item):
+                return
+            continue
         choices = (
             [f"{i + 1}: link to Salesforce {s}" for i, s in enumerate(item.salesforce_ids)]
             if item.hubspot_id
             else []
         )
-        click.echo("  " + "; ".join([*choices, "c: create", "s: skip for good", "n: next", "q: quit"]))
+        if item.kind == "orphan":
+            choices = ["p: propagate the delete", "c: re-create the deleted record"]
+        create = [] if item.kind == "orphan" else ["c: create"]
+        click.echo("  " + "; ".join([*choices, *create, "s: skip for good", "n: next", "q: quit"]))
         answer = click.prompt("  choice", default="n").strip().lower()
         if answer == "q":
             return
         try:
-            if answer.isdigit() and item.hubspot_id and 0 < int(answer) <= len(item.salesforce_ids):
+            if (
+                answer.isdigit()
+                and item.kind != "orphan"
+                and item.hubspot_id
+                and 0 < int(answer) <= len(item.salesforce_ids)
+            ):
                 target = item.salesforce_ids[int(answer) - 1]
                 click.echo("  " + _act(actions.resolve, item.item_id, "link", item.hubspot_id, target))
+            elif answer == "p" and item.kind == "orphan":
+                click.echo("  " + _act(actions.resolve, item.item_id, actions.PROPAGATE))
             elif answer in ("c", "s"):
                 click.echo(
                     "  " + _act(actions.resolve, item.item_id, "create" if answer == "c" else actions.SKIP)
@@ -89,11 +122,42 @@ def _interactive(items: list[actions.OpenItem]) -> None:
 @click.option("--link", nargs=2, metavar="HUBSPOT_ID SALESFORCE_ID", help="link these two records")
 @click.option("--skip", is_flag=True, help="keep the item's records out of sync for good")
 @click.option("--create", is_flag=True, help="let the next sync create the record on the other side")
-def resolve(item_id: str, link: tuple[str, str] | None, skip: bool, create: bool) -> None:
-    """Settle one review item; its records sync on the next run."""
-    if sum(bool(x) for x in (link, skip, create)) != 1:
-        raise click.UsageError("give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create")
-    action = "link" if link else ("create" if create else actions.SKIP)
+@click.option("--resume", is_flag=True, help="ping_pong item: the field syncs again by its rule")
+@click.option(
+    "--keep",
+    type=click.Choice(["hubspot", "salesforce"]),
+    help="ping_pong item: this side's value goes to the other side, then the field syncs again",
+)
+@click.option("--propagate", is_flag=True, help="an orphan: delete (archive) the live twin on the next sync")
+def resolve(
+    item_id: str,
+    link: tuple[str, str] | None,
+    skip: bool,
+    create: bool,
+    resume: bool,
+    keep: str | None,
+    propagate: bool,
+) -> None:
+    """Settle one review item; its records (or, for a ping_pong item, its field) sync on the next run.
+    An orphan: --propagate carries the delete across, --create re-creates the deleted record, --skip
+    leaves both sides as they are."""
+    if sum(bool(x) for x in (link, skip, create, resume, keep, propagate)) != 1:
+        raise click.UsageError(
+            "give exactly one of --link HUBSPOT_ID SALESFORCE_ID, --skip, --create, --resume, --keep SIDE, "
+            "--propagate"
+        )
+    if link:
+        action = "link"
+    elif create:
+        action = "create"
+    elif resume:
+        action = "resume"
+    elif keep:
+        action = f"keep_{keep}"
+    elif propagate:
+        action = actions.PROPAGATE
+    else:
+        action = actions.SKIP
     resolution = _act(actions.resolve, item_id, action, *(link or (None, None)))
     click.echo(f"{item_id}: settled ({resolution})")
 

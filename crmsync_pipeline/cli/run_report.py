@@ -7,54 +7,37 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from crmsync_pipeline.orchestration.run_figures import LABELS, PairSideFigures, run_figures
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted, table_exists
-from crmsync_pipeline.state.snapshots import SnapshotTables
 
-COLUMNS = ("pair", "side", "read", "matched", "created", "updated", "unchanged", "conflicts", "errors")
+COLUMNS = ("pair", "side", *(label for label in LABELS.values() if not label.startswith("associations")))
 
 
 def run_table(state_path: Path, run_id: str, pair_names: list[str], title: str) -> Table:
-    table = Table(title=title)
+    """The run's figures per pair and side (orchestration/run_figures.py computes them; docs/operations.md
+    says what each column counts). Junction rows added or removed (deal contact roles) are in the
+    caption: their deals count as updated, and a 12th column would not fit 120 characters."""
+    with db.connect(state_path, read_only=True) as con:
+        figures = run_figures(con, run_id, pair_names)
+    table = Table(title=title, caption=_associations(figures), caption_justify="left")
     for column in COLUMNS:
         table.add_column(column, justify="left" if column in ("pair", "side") else "right")
-    with db.connect(state_path, read_only=True) as con:
-        for pair_name in pair_names:
-            for side in ("hubspot", "salesforce"):
-                table.add_row(pair_name, side, *(str(v) for v in _row(con, run_id, pair_name, side)))
+    for row in figures:
+        counts = [str(v) for k, v in row.metadata().items() if not k.startswith("associations")]
+        table.add_row(row.pair, row.side, *counts)
     return table
 
 
-def _row(con, run_id: str, pair_name: str, side: str) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
-    snapshot = SnapshotTables.of(pair_name).on(side)
-    read = (
-        con.execute(f"SELECT count(*) FROM {quoted(snapshot)} WHERE _run_id = ?", [run_id]).fetchall()[0][0]
-        if table_exists(con, snapshot)
-        else 0
+def _associations(figures: list[PairSideFigures]) -> str | None:
+    changed = [
+        f"{f.pair} on {f.side} +{f.associations_added} -{f.associations_removed}"
+        for f in figures
+        if f.associations_added or f.associations_removed
+    ]
+    return (
+        f"associations (junction rows such as deal contact roles): {', '.join(changed)}" if changed else None
     )
-    matched = con.execute(
-        "SELECT count(*) FROM links WHERE pair = ? AND run_id = ? AND matched_by <> 'created'",
-        [pair_name, run_id],
-    ).fetchall()[0][0]
-    written = dict(
-        con.execute(
-            """SELECT operation, count(*) FROM write_results WHERE run_id = ? AND pair = ? AND target = ? AND succeeded
-           GROUP BY operation""",
-            [run_id, pair_name, side],
-        ).fetchall()
-    )
-    linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
-    conflicts = con.execute(
-        "SELECT count(*) FROM conflicts WHERE run_id = ? AND pair = ? AND winner <> ?",
-        [run_id, pair_name, side],
-    ).fetchall()[0][0]
-    errors = con.execute(
-        "SELECT count(*) FROM write_results WHERE run_id = ? AND pair = ? AND target = ? AND NOT succeeded",
-        [run_id, pair_name, side],
-    ).fetchall()[0][0]
-    updated = written.get("update", 0)
-    return read, matched, written.get("create", 0), updated, max(linked - updated, 0), conflicts, errors
 
 
 def error_codes(state_path: Path, run_id: str) -> list[tuple[str, str, int]]:

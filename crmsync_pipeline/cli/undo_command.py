@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 
+from crmsync_pipeline.config import Side
 from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.extract.schemas import cached_schema
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.orchestration.run_log import record_calls
 from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.state import db
 from crmsync_pipeline.undo.plan import UndoPlan, decide, load_run_writes, read_current, refusal
+from crmsync_pipeline.undo.preflight import preflight_undo
 from crmsync_pipeline.undo.writes import execute_undo
 from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource
 
@@ -36,12 +41,8 @@ def undo_run(
     hubspot, salesforce = resource.connectors(meter)
     current = read_current(mapping, writes, HubSpotSource(hubspot), SalesforceSource(salesforce))
     plan = UndoPlan(run_id, decide(mapping, owners, writes, current), creates)
-    out: dict[str, Any] = {
-        **plan.summary(),
-        "changed_since": _listed(plan, "changed_since"),
-        "gone": _listed(plan, "gone"),
-        "dry_run": dry_run,
-    }
+    preflight_undo(mapping, plan, _fresh_schemas(resource.state_path, hubspot, salesforce))
+    out: dict[str, Any] = {**described(plan), "dry_run": dry_run}
     if dry_run or not (plan.by_status("restore") or creates) or (confirm and not confirm(plan)):
         out["undo_run"] = None
         return out
@@ -55,9 +56,56 @@ def undo_run(
         restored=report.restored,
         archived=report.archived,
         failed=report.failed,
+        put_back=report.put_back,
+        left_apart=report.split,
         api_calls={crm: meter.total(crm) for crm in ("hubspot", "salesforce")},
     )
     return out
+
+
+def _fresh_schemas(state_path: Path, hubspot: Any, salesforce: Any):  # type: ignore[no-untyped-def]
+    """Both CRMs' schemas read now (an admin may have changed a field since the run), one call per
+    object; the cache the syncs use is refreshed on the way."""
+    seen: dict[tuple[Side, str], dict[str, dict[str, Any]]] = {}
+
+    def schema_of(side: Side, obj: str) -> dict[str, dict[str, Any]]:
+        if (side, obj) not in seen:
+            if side is Side.SALESFORCE:
+                body = cached_schema(state_path, "salesforce", obj, lambda: salesforce.describe(obj), FRESH)
+                seen[(side, obj)] = {f["name"]: f for f in body["fields"]}
+            else:
+                body = cached_schema(state_path, "hubspot", obj, lambda: hubspot.properties(obj), FRESH)
+                seen[(side, obj)] = {p["name"]: p for p in body}
+        return seen[(side, obj)]
+
+    return schema_of
+
+
+FRESH = timedelta(0)
+
+
+def described(plan: UndoPlan) -> dict[str, Any]:
+    """The plan as the user sees it before confirming: per record and field, each side's current ->
+    restored value; what is left out and why; what is left alone."""
+    return {
+        **plan.summary(),
+        "restores": [
+            {
+                "pair": f.write.pair,
+                "field": f.write.field,
+                "side": side.value,
+                "record": record_id,
+                "crm_field": name,
+                "current": None if held is None else str(held),
+                "restored": value,
+            }
+            for f in plan.by_status("restore")
+            for side, (record_id, name, value, held) in f.writes.items()
+        ],
+        "left_out": _listed(plan, "left_out"),
+        "changed_since": _listed(plan, "changed_since"),
+        "gone": _listed(plan, "gone"),
+    }
 
 
 def _listed(plan: UndoPlan, status: str) -> list[dict[str, Any]]:
@@ -68,6 +116,7 @@ def _listed(plan: UndoPlan, status: str) -> list[dict[str, Any]]:
             "record": f.write.record_id,
             "field": f.write.field,
             "run_wrote": f.write.after_value,
+            "error_code": f.error_code,
             "note": f.note,
         }
         for f in plan.by_status(status)
@@ -83,6 +132,15 @@ def _print(out: dict[str, Any]) -> None:
     click.echo(
         f"  to restore: {fields.get('restore', 0)} field(s); writes per side: {out['field writes'] or 'none'}"
     )
+    for r in out["restores"]:
+        click.echo(
+            f"    {r['pair']} {r['side']} {r['record']} {r['crm_field']}: {r['current']!r} -> {r['restored']!r}"
+        )
+    for item in out["left_out"]:
+        click.echo(
+            f"  left out on both sides (a CRM would refuse the restore): {item['pair']} {item['field']} of "
+            f"{item['target']} {item['record']}: {item['note']}"
+        )
     for key in ("changed_since", "gone"):
         for item in out[key]:
             click.echo(
@@ -92,7 +150,8 @@ def _print(out: dict[str, Any]) -> None:
     if out.get("undo_run"):
         click.echo(
             f"undo run {out['undo_run']}: restored {out['restored']} field(s), archived "
-            f"{out['archived']} record(s), failed {out['failed'] or 'none'}, api calls {out['api_calls']}"
+            f"{out['archived']} record(s), failed {out['failed'] or 'none'}, put back {out['put_back']}, "
+            f"left apart for review {out['left_apart']}, api calls {out['api_calls']}"
         )
     elif out["dry_run"]:
         click.echo("dry run: nothing written")
@@ -105,19 +164,20 @@ def _print(out: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON (for scripts)")
 def undo(run_id: str, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Revert sync run RUN_ID on both CRMs: fields back to their value before the run, records it created
-    archived. Fields someone changed since the run are reported and left alone."""
+    archived. Fields someone changed since the run are reported and left alone; a restore either CRM
+    would refuse (a required field emptied, a picklist value gone, a read-only field) is reported and left
+    out on both sides. Shows the plan and asks before writing (--yes skips; without a terminal, --yes is
+    required). Exit 0 when every planned write landed, 1 when a CRM refused one (put back or in review)."""
 
     def ask(plan: UndoPlan) -> bool:
         if yes:
             return True
-        _print(
-            {
-                **plan.summary(),
-                "changed_since": _listed(plan, "changed_since"),
-                "gone": _listed(plan, "gone"),
-                "dry_run": False,
-            }
-        )
+        _print({**described(plan), "dry_run": False})
+        if not sys.stdin.isatty():
+            raise click.ClickException(
+                "nothing written: undo asks before writing and there is no terminal to ask; "
+                "check the plan above (or --dry-run) and pass --yes"
+            )
         return click.confirm("write these changes to HubSpot and Salesforce?", default=False)
 
     out = undo_run(run_id, dry_run, ask)

@@ -32,6 +32,7 @@ from .transforms import (
     same_canonical,
     to_bool,
     to_number,
+    written_as_typed,
 )
 from .value_maps import DealStages, StageTransform, Unmapped, ValueMap
 
@@ -85,4 +86,5 @@ __all__ = [
     "same_canonical",
     "to_bool",
     "to_number",
+    "written_as_typed",
 ]

@@ -16,6 +16,7 @@ from .transforms import (
     DomainTransform,
     EmailTransform,
     NumberTransform,
+    PhoneTransform,
     TextTransform,
     Transform,
 )
@@ -48,6 +49,7 @@ class TransformKind(StrEnum):
     DOMAIN = "domain"
     DATE = "date"
     NUMBER = "number"
+    PHONE = "phone"
     BOOL = "bool"
     PICKLIST = "picklist"
     STAGE = "stage"
@@ -93,6 +95,7 @@ class TransformSpec(StrictModel):
             TransformKind.DOMAIN: DomainTransform(self.url_on),
             TransformKind.DATE: DateTransform(self.timezone, self.datetime_on),
             TransformKind.NUMBER: NumberTransform(),
+            TransformKind.PHONE: PhoneTransform(),
             TransformKind.BOOL: BoolTransform(),
             TransformKind.OWNER: OwnerTransform(),
         }

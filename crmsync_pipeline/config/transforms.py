@@ -223,6 +223,50 @@ class DateTransform:
         return day.isoformat()
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def phone_key(value: Any) -> str | None:
+    """A phone number's digits, so formatting is no difference: '(555) 123-4567', '555.123.4567' and
+    '+1 555 123 4567' are all '5551234567'. A leading '+' (or '00') keeps its country code ('+44...'),
+    except +1 (North America), whose numbers are kept as their ten digits; a value with a letter in it
+    (an extension, a note) is compared as text."""
+    if is_empty(value):
+        return None
+    text = str(value).strip()
+    digits = _NOT_DIGIT.sub("", text)
+    if not digits or _LETTER.search(text):
+        return text
+    international = text.startswith("+") or digits.startswith("00")
+    if digits.startswith("00") and not text.startswith("+"):
+        digits = digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[1:]
+    return ("+" if international else "") + digits
+
+
+@dataclass(frozen=True)
+class PhoneTransform:
+    """Phone numbers compare by their digits (phone_key). The value written is the source's own text, as
+    typed (plan/updates.py): only the comparison is by digits, so a CRM that formats phones on save
+    (a Salesforce flow, a HubSpot workflow) holds the same number, not a change to carry back."""
+
+    def to_canonical(self, side: Side, value: Any, ctx: TransformContext = NO_CONTEXT) -> str | None:
+        return phone_key(value)
+
+    def from_canonical(self, side: Side, value: Any, ctx: TransformContext = NO_CONTEXT) -> str | None:
+        return empty_for(side) if value is None else str(value)
+
+
+def written_as_typed(transform: Transform, source_raw: Any) -> str | None:
+    """The source's own text, for transforms whose value is written as typed (phones), else None: the
+    value written is then the canonical value in the target's form."""
+    if isinstance(transform, PhoneTransform) and not is_empty(source_raw):
+        return str(source_raw).strip()
+    return None
+
+
 @dataclass(frozen=True)
 class NumberTransform:
     """Numbers compare as numbers: '17' == 17, '1,200.50' == 1200.5."""

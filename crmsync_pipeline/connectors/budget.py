@@ -5,13 +5,22 @@ next run resumes from the state (extract cursors, confirmed writes).
 Caps come from the environment: `CRMSYNC_SALESFORCE_DAILY_CAP` / `CRMSYNC_HUBSPOT_DAILY_CAP`, either a
 number of calls (counted by crmsync over today's runs) or a share such as `20%` of the daily limit the
 CRM itself reports (Salesforce's `Sforce-Limit-Info: api-usage=U/T`, HubSpot's
-`X-HubSpot-RateLimit-Daily[-Remaining]`), which also counts calls made by anyone else on the account."""
+`X-HubSpot-RateLimit-Daily[-Remaining]`), which also counts calls made by anyone else on the account.
+
+A share becomes a whole number of calls rounded DOWN (`0.03%` of 100,000 is 30; `0.035%` is 35, not 35.5
+rounded up): a cap is a promise not to pass it, so a fraction of a call is never granted. The share is
+computed in decimal, so `0.03%` never turns into 29 through binary floating point. The usage a CRM
+reports lags the calls in flight (and Salesforce's header is only refreshed by some responses), so the
+budget adds the calls it let through since the last fresh report: a run never passes the cap it reports,
+even with parallel requests."""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 CAP_ENV = {"salesforce": "CRMSYNC_SALESFORCE_DAILY_CAP", "hubspot": "CRMSYNC_HUBSPOT_DAILY_CAP"}
 
@@ -30,16 +39,33 @@ class BudgetExhausted(Exception):
 @dataclass(frozen=True)
 class Cap:
     calls: int | None = None  # an absolute number of calls today, as crmsync counts them
-    share: float | None = None  # a share of the daily limit the CRM reports
+    percent: Decimal | None = None  # a share of the daily limit the CRM reports, in percent (exact)
 
     @classmethod
     def parse(cls, text: str | None) -> Cap | None:
         if not text or not text.strip():
             return None
         text = text.strip()
-        if text.endswith("%"):
-            return cls(share=float(text[:-1]) / 100)
-        return cls(calls=int(text.replace("_", "").replace(",", "")))
+        try:
+            if text.endswith("%"):
+                return cls(percent=Decimal(text[:-1].strip()))
+            return cls(calls=int(text.replace("_", "").replace(",", "")))
+        except (InvalidOperation, ValueError) as exc:
+            raise ValueError(
+                f"a daily cap is a number of calls (5000) or a share of the CRM's limit (20%), not {text!r}"
+            ) from exc
+
+    def allowed(self, limit: int) -> int:
+        """The calls a share cap allows out of the CRM's daily `limit`: rounded down (see the module)."""
+        assert self.percent is not None
+        return int(Decimal(limit) * self.percent / 100)  # int() of a positive Decimal truncates: floor
+
+    def describe(self, limit: int) -> str:
+        return (
+            f"{self.percent.normalize():f}% of the {limit:,} the CRM allows, rounded down"
+            if self.percent is not None
+            else ""
+        )
 
 
 @dataclass
@@ -51,6 +77,11 @@ class DailyBudget:
     used_before: dict[str, int] = field(default_factory=dict)
     reported: dict[str, tuple[int, int]] = field(default_factory=dict)  # crm -> (used, daily limit)
     on_exhausted: Callable[[BudgetExhausted], None] | None = None
+    # calls let through and not yet answered, and let through since the last fresh report: the CRM's
+    # figure does not include them yet
+    in_flight: dict[str, int] = field(default_factory=dict)
+    unreported: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def from_env(
@@ -71,21 +102,37 @@ class DailyBudget:
         if cap is None:
             return
         problem = None
-        if cap.calls is not None:
-            used = self.used_before.get(crm, 0) + calls_this_step
-            if used + 1 > cap.calls:
-                problem = BudgetExhausted(crm, used, cap.calls, "made by crmsync today")
-        if problem is None and cap.share is not None and crm in self.reported:
-            used, limit = self.reported[crm]
-            allowed = int(limit * cap.share)
-            if used + 1 > allowed:
-                problem = BudgetExhausted(
-                    crm, used, allowed, f"used today ({cap.share:.0%} of the {limit:,} the CRM allows)"
-                )
+        with self.lock:
+            if cap.calls is not None:
+                used = self.used_before.get(crm, 0) + calls_this_step
+                if used + 1 > cap.calls:
+                    problem = BudgetExhausted(crm, used, cap.calls, "made by crmsync today")
+            if problem is None and cap.percent is not None and crm in self.reported:
+                reported, limit = self.reported[crm]
+                used, allowed = reported + self.unreported.get(crm, 0), cap.allowed(limit)
+                if used + 1 > allowed:
+                    problem = BudgetExhausted(crm, used, allowed, f"used today ({cap.describe(limit)})")
+            if problem is None:
+                self.in_flight[crm] = self.in_flight.get(crm, 0) + 1
+                self.unreported[crm] = self.unreported.get(crm, 0) + 1
         if problem is not None:
             if self.on_exhausted is not None:
                 self.on_exhausted(problem)
             raise problem
 
+    def answered(self, crm: str, usage: tuple[int, int] | None) -> None:
+        """A call let through by `check` got its answer, with the usage the CRM reported (if any)."""
+        with self.lock:
+            self.in_flight[crm] = max(self.in_flight.get(crm, 0) - 1, 0)
+        if usage is not None:
+            self.observe(crm, *usage)
+
     def observe(self, crm: str, used: int, limit: int) -> None:
-        self.reported[crm] = (used, limit)
+        """A usage figure from the CRM. Only a higher one is fresh (answers arrive out of order, and a
+        stale header is repeated): it counts every call answered so far, not the ones still in flight."""
+        with self.lock:
+            before = self.reported.get(crm)
+            if before is not None and before[1] == limit and used <= before[0]:
+                return
+            self.reported[crm] = (used, limit)
+            self.unreported[crm] = self.in_flight.get(crm, 0)

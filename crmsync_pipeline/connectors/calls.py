@@ -160,9 +160,9 @@ class CrmCaller:
                 if usage is not None and self.pacer is not None:
                     self.pacer.observe_daily(*usage)
         except Exception:  # noqa: BLE001 - headers are advice; a missing one must not fail a write
-            return
-        if usage is not None and self.meter.budget is not None:
-            self.meter.budget.observe(self.crm, *usage)
+            usage = None
+        if self.meter.budget is not None:
+            self.meter.budget.answered(self.crm, usage)
 
     def delay_s(self, attempt: int, err: CrmError) -> float:
         """Full-jitter backoff, never shorter than what the CRM asked us to wait."""

@@ -109,8 +109,11 @@ def created_in_order(batch: list[Properties], response: Any) -> list[WriteResult
 
 def write_result(record: Any, error: Any, upsert: bool = False) -> WriteResult:
     if record is not None:
+        properties = getattr(record, "properties", None)
         return WriteResult.ok(
-            str(record.id), created=bool(getattr(record, "new", False)) if upsert else False
+            str(record.id),
+            created=bool(getattr(record, "new", False)) if upsert else False,
+            answered=frozenset(properties) if isinstance(properties, dict) else None,
         )
     if error is not None:
         return WriteResult.failed(None, error.category, error.message)

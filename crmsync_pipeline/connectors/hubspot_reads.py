@@ -142,6 +142,19 @@ class HubSpotRecordReads:
                 break
         return out
 
+    def property_versions(
+        self, object_type: str, ids: list[str], properties: list[str]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The latest property-history entry (value, source_type, source_id, timestamp) of each property
+        of each record: who or what set the value it holds (100 records a call)."""
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in self.batch_read(object_type, ids, properties, with_history=properties):
+            for name, versions in (record.get("properties_with_history") or {}).items():
+                dated = [v for v in versions or [] if v["timestamp"] is not None]
+                if dated:
+                    out[(str(record["id"]), name)] = max(dated, key=lambda v: v["timestamp"])
+        return out
+
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[tuple[str, str, list[int]]]:
         """(from id, to id, association type ids) for every association of `ids` (1,000 ids a call;
         a record with more associations than one page holds is followed with its own `after`)."""

@@ -16,11 +16,16 @@ class WriteResult:
     error_code: str | None = None  # the CRM's own code: REQUIRED_FIELD_MISSING, INVALID_OPTION ...
     error_message: str | None = None
     error_fields: tuple[str, ...] = field(default_factory=tuple)
+    # the fields the CRM's answer shows (HubSpot answers each written property it kept); None: the answer
+    # lists none, so nothing can be told from it
+    answered: frozenset[str] | None = None
 
     @classmethod
-    def ok(cls, record_id: str | None, created: bool = False) -> WriteResult:
+    def ok(
+        cls, record_id: str | None, created: bool = False, answered: frozenset[str] | None = None
+    ) -> WriteResult:
         """The CRM took the write (`created`: an upsert made a new record)."""
-        return cls(record_id, True, created=created)
+        return cls(record_id, True, created=created, answered=answered)
 
     @classmethod
     def failed(

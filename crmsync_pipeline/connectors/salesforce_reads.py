@@ -71,7 +71,8 @@ class SalesforceReads:
         return int(page["totalSize"])
 
     def users(self) -> list[dict[str, Any]]:
-        soql = "SELECT Id, Email, Username, FirstName, LastName, IsActive FROM User"
+        # UserType tells the Automated Process user (flows' scheduled paths) from people
+        soql = "SELECT Id, Email, Username, FirstName, LastName, IsActive, UserType FROM User"
         return [r for page in self.query_pages(soql) for r in page]
 
     def limits(self) -> dict[str, Any]:

@@ -84,6 +84,7 @@ def _row_filters(tables: SnapshotTables) -> dict[str, str]:
         tables.salesforce: f"id IN {IN_SF}",
         "links": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
         "base_values": f"pair = $pair AND hubspot_id IN {IN_HS}",
+        "closed_link_bases": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
         "accepted_values": f"pair = $pair AND hubspot_id IN {IN_HS}",
         "plan_rows": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF} OR record_ref IN {IN_ALL})",
         "conflicts": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",

@@ -165,7 +165,8 @@ def extract_owners(
         (str(o["id"]), o.get("email"), o.get("first_name"), o.get("last_name")) for o in hubspot.owners()
     ]
     users = [
-        (u["Id"], u.get("Email"), u.get("Username"), bool(u.get("IsActive"))) for u in salesforce.users()
+        (u["Id"], u.get("Email"), u.get("Username"), bool(u.get("IsActive")), u.get("UserType"))
+        for u in salesforce.users()
     ]
     with db.connect(state_path) as con:
         con.execute(
@@ -174,7 +175,7 @@ def extract_owners(
         )
         con.execute(
             "CREATE OR REPLACE TABLE salesforce_users (id VARCHAR, email VARCHAR, username VARCHAR, "
-            "is_active BOOLEAN)"
+            "is_active BOOLEAN, user_type VARCHAR)"
         )
         _insert(con, "hubspot_owners", owners)
         _insert(con, "salesforce_users", users)

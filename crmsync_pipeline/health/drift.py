@@ -12,8 +12,9 @@ import duckdb
 from crmsync_pipeline.config import Mapping, Side
 from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
-from crmsync_pipeline.plan.merge import CLOCK_SKEW_SECONDS
+from crmsync_pipeline.plan.merge import CLOCK_SKEW_SECONDS, decide_fields
 from crmsync_pipeline.plan.stage import owner_directory
+from crmsync_pipeline.plan.updates import left_out
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import table_exists
@@ -46,8 +47,19 @@ def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple
             cursor = con.execute(sql("health/drift.sql"))
             columns = [d[0] for d in cursor.description]
             found = cursor.fetchall()
-            rows += found
+            issues = _left_out(con, pair, owners)
+            rows += [r for r in found if (r[1], r[4]) not in issues]
     return columns, rows
+
+
+def _left_out(con: duckdb.DuckDBPyConnection, pair, owners) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(HubSpot id, field) of the writes the plan leaves out as a value issue (value_issues: an owner
+    unknown on the other side, a value the target cannot take): reported there, so not drift too."""
+    return {
+        (d.hubspot_id, d.field)
+        for d in decide_fields(con, in_sync=False)
+        if left_out(pair, owners, d) is not None
+    }
 
 
 def _cached_cut_lengths(con: duckdb.DuckDBPyConnection, pair) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ import duckdb
 
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.health.drift import drift_rows
+from crmsync_pipeline.health.drift_cycles import DRIFT_CYCLES, DriftRow, count_cycles, cycles_of, under_review
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted
@@ -78,6 +79,11 @@ CHECKS = (
     HealthCheck("api_budget", "API calls vs daily limit", "API calls over the last 24 hours per CRM."),
     HealthCheck("open_reviews", "Awaiting review", "Conflicts, ambiguous matches and duplicates to settle."),
     HealthCheck("drift", "Drift", "Linked records whose mapped fields still differ after the sync."),
+    HealthCheck(
+        "ping_pong",
+        "Ping-pong held",
+        "Fields crmsync stopped writing because CRM automation on both sides kept turning them around.",
+    ),
 )
 
 
@@ -152,7 +158,8 @@ def health_findings(
             "unmapped_values": _unmapped_values(con, checks["unmapped_values"], run_id or latest_run(con)),
             "api_budget": _budget(con, checks["api_budget"], settings),
             "open_reviews": _open_reviews(con, checks["open_reviews"]),
-            "drift": _drift(con, checks["drift"], mapping),
+            "drift": _drift(con, checks["drift"], mapping, None if read_only else run_id),
+            "ping_pong": _ping_pong(con, checks["ping_pong"]),
         }
 
 
@@ -203,9 +210,32 @@ def _open_reviews(con: duckdb.DuckDBPyConnection, check: HealthCheck) -> HealthF
     return HealthFinding(check, WARN if rows else OK, columns, rows, {"items": sum(r[2] for r in rows)})
 
 
-def _drift(con: duckdb.DuckDBPyConnection, check: HealthCheck, mapping: Mapping | None) -> HealthFinding:
-    columns, rows = drift_rows(con, mapping)
-    figures = {"fields differing": len(rows), "records": len({(r[0], r[1]) for r in rows})}
+def _drift(
+    con: duckdb.DuckDBPyConnection, check: HealthCheck, mapping: Mapping | None, counted_run: str | None
+) -> HealthFinding:
+    """Fields a person is already asked about are not drift; the others are counted for `counted_run`
+    (the sync under check; None when the checks only read), and one past DRIFT_CYCLES syncs is an ERROR."""
+    columns, found = drift_rows(con, mapping)
+    typed = [DriftRow.of(columns, r) for r in found] if columns else []
+    held = under_review(con, typed)
+    kept = [(r, t) for r, t in zip(found, typed, strict=True) if (t.pair, t.hubspot_id, t.field) not in held]
+    if counted_run is not None:
+        count_cycles(con, [t for _, t in kept], counted_run)
+    cycles = cycles_of(con)
+    rows = [(*r, cycles.get((t.pair, t.hubspot_id, t.field), 0)) for r, t in kept]
+    columns = [*columns, "syncs_differing"] if columns else columns
+    lasting = sum(1 for r in rows if r[-1] >= DRIFT_CYCLES)
+    figures = {
+        "fields differing": len(rows),
+        "records": len({(r[0], r[1]) for r in rows}),
+        f"fields differing after {DRIFT_CYCLES}+ syncs": lasting,
+    }
+    return HealthFinding(check, ERROR if lasting else WARN if rows else OK, columns, rows, figures)
+
+
+def _ping_pong(con: duckdb.DuckDBPyConnection, check: HealthCheck) -> HealthFinding:
+    columns, rows = _audit(con, "ping_pong")
+    figures = {"fields held": len(rows), "links": len({(r[0], r[1]) for r in rows})}
     return HealthFinding(check, WARN if rows else OK, columns, rows, figures)
 
 

@@ -40,6 +40,7 @@ from crmsync_pipeline.config.transforms import (
     DomainTransform,
     EmailTransform,
     NumberTransform,
+    PhoneTransform,
     TextTransform,
 )
 from crmsync_pipeline.config.value_maps import Unmapped
@@ -161,6 +162,21 @@ def _bool(t: SqlTransforms, tr: BoolTransform, side: Side, v: str, p: str, fallb
     )
 
 
+def _phone(t: SqlTransforms, tr: PhoneTransform, side: Side, v: str, p: str, fallback: str) -> str:
+    """transforms.phone_key: the digits, '+' kept for a country code, +1 dropped; letters keep the text."""
+    s = strip(v)
+    d0 = f"regexp_replace({s}, '[^0-9]', '', 'g')"
+    plus = f"starts_with({s}, '+')"
+    d = f"CASE WHEN NOT {plus} AND starts_with({d0}, '00') THEN substr({d0}, 3) ELSE {d0} END"
+    international = f"({plus} OR starts_with({d0}, '00'))"
+    return f"""CASE WHEN {is_empty(v)} THEN NULL
+        WHEN NOT {is_ascii(v)} THEN {fallback}
+        WHEN {d0} = '' OR regexp_matches({s}, '[A-Za-z]') THEN {s}
+        WHEN length({d}) = 11 AND starts_with({d}, '1') THEN substr({d}, 2)
+        WHEN {international} THEN '+' || {d}
+        ELSE {d} END"""
+
+
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATETIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
@@ -231,6 +247,7 @@ _KINDS: dict[type, Callable[..., str]] = {
     EmailTransform: _email,
     DomainTransform: _domain,
     NumberTransform: _number,
+    PhoneTransform: _phone,
     BoolTransform: _bool,
     DateTransform: _date,
     ValueMap: _picklist,

@@ -1,6 +1,7 @@
 """Match: link each HubSpot record to its Salesforce record, never guessing.
 
-Order (docs/design.md): an existing link, then the cross-reference ids each side stores of the other, then
+Order (docs/design.md): an existing link (a link whose deleted record was re-created is released first,
+match/recreated.py), then the cross-reference ids each side stores of the other, then
 the mapping's match keys in file order (email; domain or company name for companies; name at company
 for people without email). Key values are normalised by the mapping's own normalisers, then each key
 is one SQL statement over the records still unlinked. A value shared by several records on a side is
@@ -20,11 +21,13 @@ import duckdb
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.match.keyless import settle_keyless
 from crmsync_pipeline.match.keys import drop_normalize, key_sql, register_normalize, select_keys
+from crmsync_pipeline.match.recreated import release_recreated_twins
 from crmsync_pipeline.match.review import (
     hold_unlinked_duplicates,
     open_ambiguities,
     open_duplicates,
     relink_converted_leads,
+    settle_duplicates,
 )
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
@@ -36,6 +39,7 @@ class MatchResult:
     linked_by: Counter[str] = field(default_factory=Counter)
     ambiguous: int = 0
     duplicates: int = 0
+    recreated: int = 0  # records re-created after a delete, which took the deleted record's link
 
     @property
     def linked(self) -> int:
@@ -58,14 +62,19 @@ def match_links(
     result = MatchResult()
     if relinked:
         result.linked_by["converted_lead"] = relinked
+    result.recreated = len(release_recreated_twins(con, pair_name, tables, run_id, now))
     for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
         linked, ambiguous = _link_by_key(con, pair_name, kind, run_id, now)
         if linked:
             result.linked_by[kind] += linked
         result.ambiguous += open_ambiguities(con, pair_name, kind, ambiguous, run_id, now)
     con.execute("DROP TABLE match_candidates")
-    result.duplicates = open_duplicates(con, pair_name, run_id, now)
-    result.duplicates += hold_unlinked_duplicates(con, pair_name, run_id, now)
+    # the unlinked groups first: where a record is also a duplicate of a linked one, the linked one is
+    # named as kept (the second call refreshes the item)
+    found = hold_unlinked_duplicates(con, pair_name, tables.salesforce, run_id, now)
+    found |= open_duplicates(con, pair_name, run_id, now)
+    result.duplicates = len(found)
+    settle_duplicates(con, pair_name, found, now)
     return result
 
 

@@ -14,6 +14,8 @@ from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 
+DUPLICATE_PREFIX = "duplicate:"  # item ids: duplicate:<pair>:<the duplicate's Salesforce id>
+
 
 def open_ambiguities(
     con: duckdb.DuckDBPyConnection,
@@ -48,49 +50,74 @@ def open_ambiguities(
     )
 
 
-def open_duplicates(con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str, now: datetime) -> int:
-    """Salesforce records that share a key with a linked record of a preferred sObject (its Lead)."""
+def open_duplicates(con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str, now: datetime) -> set[str]:
+    """Unlinked Salesforce records that share a key with a linked record of the same or a preferred
+    sObject (the person's Contact, or the Lead kept of two): `duplicate_lead` items naming it."""
     rows = con.execute(sql("match/duplicate_leads.sql"), {"pair": pair_name}).fetchall()
-    return open_review_items(
-        con,
-        [
-            ReviewItem(
-                f"duplicate:{pair_name}:{dup}",
-                "duplicate_lead",
-                pair_name,
-                hubspot_id,
-                [dup],
-                {"duplicate_object": dup_object, "kept": linked, "key": key_kind},
-            )
-            for dup, dup_object, hubspot_id, linked, key_kind in rows
-        ],
-        run_id,
-        now,
-    )
+    items = [
+        _duplicate_item(
+            pair_name, dup, dup_object, hubspot_id, linked, key_kind, f"linked to HubSpot record {hubspot_id}"
+        )
+        for dup, dup_object, hubspot_id, linked, key_kind in rows
+    ]
+    open_review_items(con, items, run_id, now, refresh=True)
+    return {i.item_id for i in items}
 
 
 def hold_unlinked_duplicates(
-    con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str, now: datetime
-) -> int:
-    """Unlinked Salesforce records sharing a key: one may be created in HubSpot, the others wait in review
-    (HubSpot would refuse a second contact with the same email anyway)."""
-    rows = con.execute(sql("match/unlinked_salesforce_duplicates.sql"), {"pair": pair_name}).fetchall()
-    return open_review_items(
-        con,
-        [
-            ReviewItem(
-                f"duplicate:{pair_name}:{record_id}",
-                "duplicate_lead" if kept else "ambiguous_match",
-                pair_name,
-                None,
-                [record_id],
-                {"duplicate_object": sobject, "kept": kept, "key": key_kind},
-            )
-            for record_id, sobject, key_kind, kept in rows
-        ],
-        run_id,
-        now,
+    con: duckdb.DuckDBPyConnection, pair_name: str, salesforce_table: str, run_id: str, now: datetime
+) -> set[str]:
+    """Unlinked Salesforce records sharing a key: the kept one may be created in HubSpot, the others wait
+    in review (HubSpot would refuse a second contact with the same email anyway)."""
+    created_at = (
+        "s._created_at" if "_created_at" in table_columns(con, salesforce_table) else "NULL::TIMESTAMPTZ"
     )
+    statement = sql("match/unlinked_salesforce_duplicates.sql").format(
+        salesforce_table=quoted(salesforce_table), created_at=created_at
+    )
+    rows = con.execute(statement, {"pair": pair_name}).fetchall()
+    items = [
+        _duplicate_item(pair_name, record_id, sobject, None, kept, key_kind, why)
+        for record_id, sobject, key_kind, kept, why in rows
+    ]
+    open_review_items(con, items, run_id, now, refresh=True)
+    return {i.item_id for i in items}
+
+
+def _duplicate_item(
+    pair_name: str, duplicate: str, sobject: str, hubspot_id: str | None, kept: str, key_kind: str, why: str
+) -> ReviewItem:
+    return ReviewItem(
+        f"{DUPLICATE_PREFIX}{pair_name}:{duplicate}",
+        "duplicate_lead",
+        pair_name,
+        hubspot_id,
+        [duplicate],
+        {"duplicate_object": sobject, "kept": kept, "why_kept": why, "key": key_kind},
+    )
+
+
+def settle_duplicates(con: duckdb.DuckDBPyConnection, pair_name: str, opened: set[str], now: datetime) -> int:
+    """Close the pair's open duplicate items this run's match no longer finds (`opened` are the ones it
+    found): the duplicate was merged, deleted, converted or linked, or no longer shares the key. Their
+    resolution says whether the kept record is linked."""
+    rows = con.execute(
+        """UPDATE review_items r
+           SET settled_at = $now,
+               resolution = CASE WHEN (detail->>'kept') IN (SELECT salesforce_id FROM links WHERE pair = $pair)
+                                 THEN 'settled: the kept record is linked, the duplicate no longer shares its key'
+                                 ELSE 'settled: the duplicate no longer shares a key with another record' END
+           WHERE r.pair = $pair AND r.settled_at IS NULL AND starts_with(r.item_id, $prefix)
+             AND r.item_id NOT IN (SELECT unnest($opened::VARCHAR[]))
+           RETURNING item_id""",
+        {
+            "pair": pair_name,
+            "now": now,
+            "prefix": f"{DUPLICATE_PREFIX}{pair_name}:",
+            "opened": sorted(opened),
+        },
+    ).fetchall()
+    return len(rows)
 
 
 def relink_converted_leads(

@@ -176,7 +176,7 @@ def _cap_alerts(today: dict[str, Any], this_run: dict[str, Any], settings: Healt
         cap = Cap.parse(os.environ.get(env))
         if cap is None:
             continue
-        cap_calls = cap.calls if cap.calls is not None else int((cap.share or 0) * limits[crm])
+        cap_calls = cap.calls if cap.calls is not None else cap.allowed(limits[crm])
         used = int(today.get(crm, 0))
         before = used - int(this_run.get(crm, 0))
         if cap_calls and before < settings.budget_warn_share * cap_calls <= used:

@@ -1,7 +1,8 @@
 """Assemble crmsync's Dagster definitions from the mapping file. A broken mapping never takes the UI
 down: the definitions still load, with the mapping's own asset whose check fails naming each entry."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from typing import Any
 
 import dagster as dg
@@ -15,6 +16,7 @@ from crmsync_pipeline.state.retention import purge_older_than, retention_days
 from .health import health_definitions
 from .pair_assets import pair_assets
 from .resources import CrmsyncResource, default_mapping_path
+from .run_figures import run_figures
 from .run_log import finish_run, note_run, record_calls
 from .triggers import triggers
 
@@ -85,7 +87,7 @@ def summary_asset(mapping: Mapping) -> Any:
         "calls per CRM (table api_calls).",
     )
     def sync_summary(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        summary = run_summary(crmsync, context.run.run_id)
+        summary = run_summary(crmsync, context.run.run_id, mapping.active_pairs())
         finish_run(crmsync.state_path, context.run.run_id, "succeeded", summary)
         with db.connect(crmsync.state_path) as con:
             purged = purge_older_than(con, retention_days())
@@ -100,8 +102,11 @@ def summary_asset(mapping: Mapping) -> Any:
     return sync_summary
 
 
-def run_summary(crmsync: CrmsyncResource, run_id: str) -> dict[str, Any]:
+def run_summary(crmsync: CrmsyncResource, run_id: str, pair_names: Iterable[str]) -> dict[str, Any]:
+    """The runs table's summary: the run's figures per pair and side (as `crmsync sync` prints them),
+    its writes per operation, API calls and conflicts."""
     with db.connect(crmsync.state_path) as con:
+        figures = [asdict(f) for f in run_figures(con, run_id, pair_names)]
         written = con.execute(
             """SELECT pair, target, operation, count(*) FILTER (WHERE succeeded), count(*) FILTER (WHERE NOT succeeded)
                FROM write_results WHERE run_id = ? GROUP BY ALL ORDER BY ALL""",
@@ -114,6 +119,7 @@ def run_summary(crmsync: CrmsyncResource, run_id: str) -> dict[str, Any]:
         )
         conflicts = con.execute("SELECT count(*) FROM conflicts WHERE run_id = ?", [run_id]).fetchall()[0][0]
     return {
+        "figures": figures,
         "writes": [
             {"pair": p, "target": t, "operation": o, "succeeded": ok, "failed": bad}
             for p, t, o, ok, bad in written

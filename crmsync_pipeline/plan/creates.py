@@ -23,6 +23,7 @@ from crmsync_pipeline.config import (
     Side,
     TransformError,
     canonical_text,
+    written_as_typed,
 )
 from crmsync_pipeline.match.keyless import hold_keyless
 from crmsync_pipeline.plan.create_lookups import (
@@ -221,7 +222,9 @@ def _converted(
         raw = record.get(mapped.side_field(source))
         canonical = mapped.transformer.to_canonical(source, raw, ctx)
         listed = listed_value(mapped, source, raw, ctx)  # a value map's own entry for the raw value
-        value = listed if listed is not None else mapped.transformer.from_canonical(target, canonical, ctx)
+        value = written_as_typed(mapped.transformer, raw) or (
+            listed if listed is not None else mapped.transformer.from_canonical(target, canonical, ctx)
+        )
         return value, canonical_text(canonical)
     except TransformError:
         return None, None  # reported by the field-state issues of the next run, once linked

@@ -28,8 +28,9 @@ from crmsync_pipeline.plan.create_lookups import (
     salesforce_lookup_rows,
 )
 from crmsync_pipeline.plan.creates import create_rows
+from crmsync_pipeline.plan.orphans import ORPHAN_DECISIONS, orphan_item_id, orphan_rows
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
-from crmsync_pipeline.state.db import sql
+from crmsync_pipeline.state.closed_links import close_link
 from crmsync_pipeline.state.names import column_exists, quoted, table_columns, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -67,7 +68,7 @@ def plan_deletes(
     merged = _hubspot_merged_ids(con, tables.hubspot)
     reports: list[Orphan] = []
     plan: list[PlanRow] = []
-    for orphan in _orphans(con, pair_name, tables):
+    for orphan in _orphans(con, pair_name):
         counted, rows = _plan_orphan(con, run_id, mapping, pair_name, owners, orphan, merged, now)
         plan += rows
         if counted is not None:
@@ -79,11 +80,8 @@ def plan_deletes(
     return done
 
 
-def _orphans(con: duckdb.DuckDBPyConnection, pair_name: str, tables: SnapshotTables) -> list[Orphan]:
-    statement = sql("plan/orphans.sql").format(
-        hubspot_table=quoted(tables.hubspot), salesforce_table=quoted(tables.salesforce)
-    )
-    return [Orphan(*row) for row in con.execute(statement, {"pair": pair_name}).fetchall()]
+def _orphans(con: duckdb.DuckDBPyConnection, pair_name: str) -> list[Orphan]:
+    return [Orphan(*row) for row in orphan_rows(con, pair_name)]
 
 
 def _plan_orphan(  # type: ignore[no-untyped-def]
@@ -99,7 +97,7 @@ def _plan_orphan(  # type: ignore[no-untyped-def]
         return None, []  # a merge, not a delete: never propagated
     if orphan.vanished and pair.erases_on_gdpr_delete:
         return "to erase", [_erase_row(run_id, pair_name, orphan, now)]
-    action = pair.deletes.action(orphan.deleted_in)
+    action = _decided(con, pair_name, orphan) or pair.deletes.action(orphan.deleted_in)
     if action is DeleteAction.PROPAGATE:
         return "to delete", [_propagate_row(con, run_id, pair_name, pair, orphan, now)]
     if action is DeleteAction.RESTORE:
@@ -108,12 +106,22 @@ def _plan_orphan(  # type: ignore[no-untyped-def]
     return None, []
 
 
+def _decided(con: duckdb.DuckDBPyConnection, pair_name: str, orphan: Orphan) -> DeleteAction | None:
+    """What a person decided for this orphan in review (`crmsync review resolve ITEM --propagate` or
+    `--create`), which overrides a `report` policy for this one link; None when undecided or skipped."""
+    found = con.execute(
+        "SELECT resolution FROM review_items WHERE item_id = ? AND settled_at IS NOT NULL",
+        [orphan_item_id(pair_name, orphan.hubspot_id, orphan.salesforce_id)],
+    ).fetchall()
+    return ORPHAN_DECISIONS.get(found[0][0]) if found else None
+
+
 def _report(con, pair_name: str, orphans: list[Orphan], run_id: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
     return open_review_items(
         con,
         [
             ReviewItem(
-                f"orphan:{pair_name}:{o.hubspot_id}:{o.salesforce_id}",
+                orphan_item_id(pair_name, o.hubspot_id, o.salesforce_id),
                 "orphan",
                 pair_name,
                 o.hubspot_id,
@@ -228,23 +236,3 @@ def _hubspot_merged_ids(con: duckdb.DuckDBPyConnection, hubspot_table: str) -> s
 
 def _close_link(con, pair_name: str, orphan: Orphan, action: str, run_id: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
     close_link(con, pair_name, orphan.hubspot_id, orphan.deleted_in, action, run_id, now)
-
-
-def close_link(
-    con: duckdb.DuckDBPyConnection,
-    pair_name: str,
-    hubspot_id: str,
-    deleted_in: str,
-    action: str,
-    run_id: str,
-    now: datetime,
-) -> None:
-    """Move a link to deleted_links and drop its base values (its records no longer sync)."""
-    con.execute(
-        """INSERT INTO deleted_links SELECT pair, hubspot_id, salesforce_object, salesforce_id, $deleted_in,
-                  $action, $run_id, $now FROM links WHERE pair = $pair AND hubspot_id = $hubspot_id""",
-        {"pair": pair_name, "hubspot_id": hubspot_id, "deleted_in": deleted_in, "action": action,
-         "run_id": run_id, "now": now},
-    )  # fmt: skip
-    con.execute("DELETE FROM links WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])
-    con.execute("DELETE FROM base_values WHERE pair = ? AND hubspot_id = ?", [pair_name, hubspot_id])

@@ -82,10 +82,10 @@ class StateInclusionContext:
         return self._cache[key]
 
     def _synced_hubspot_ids(self, other: str) -> set[str]:
-        linked = {
-            r[0] for r in self.con.execute("SELECT hubspot_id FROM links WHERE pair = ?", [other]).fetchall()
-        }
-        return linked | included_ids(self.con, self.mapping, other, Side.HUBSPOT, self.owners, nested=True)
+        """The other pair's HubSpot records its rule admits now. Not every linked one: a contact moved
+        back to an excluded stage keeps its link but sends nothing, so a company it is then associated
+        with must not reach Salesforce through it (issue 15)."""
+        return included_ids(self.con, self.mapping, other, Side.HUBSPOT, self.owners, nested=True)
 
     def _associated_ids(self, other: str) -> dict[str, set[str]]:
         if not table_exists(self.con, "hubspot_associations"):

@@ -15,6 +15,7 @@ import duckdb
 from crmsync_pipeline.config import AssociationMapping, Mapping, Side, TransformError
 from crmsync_pipeline.extract.salesforce_edit_times import person_modified_at_sql
 from crmsync_pipeline.plan.merge import FieldDecision
+from crmsync_pipeline.plan.orphans import frozen_hubspot_ids
 from crmsync_pipeline.plan.rows import PlanRow
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns, table_exists
@@ -141,6 +142,7 @@ def add_lookup_state(con: duckdb.DuckDBPyConnection, mapping: Mapping, pair_name
                 "mine": lookup.hubspot_object,
                 "other": lookup.hubspot_to_object,
                 "objects": list(objects),
+                "frozen": frozen_hubspot_ids(con, lookup.to_pair),
                 **time_params,
             },
         )

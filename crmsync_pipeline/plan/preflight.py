@@ -193,3 +193,12 @@ def _hubspot_problem(
         if any(v not in allowed for v in values):
             return "INVALID_OPTION", f"{value} was not one of the allowed options for {name}"
     return None
+
+
+def field_problem(
+    target: str, meta: Mapping[str, Any] | None, name: str, value: str | None
+) -> tuple[str, str] | None:
+    """What `target` would answer (code, message) to an update setting `name` to `value`, or None: the
+    same checks as a sync's preflight, for callers outside a plan (undo's restores)."""
+    check = _salesforce_problem if target == "salesforce" else _hubspot_problem
+    return check(meta, "update", name, value)

@@ -21,7 +21,17 @@ from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from crmsync_pipeline.plan.merge import decide_fields
+from crmsync_pipeline.plan.ping_pong import (
+    HeldFields,
+    HubSpotVersions,
+    Loop,
+    confirm_loops,
+    hold_loops,
+    loop_candidates,
+    salesforce_users,
+)
 from crmsync_pipeline.plan.record_merges import handle_record_merges
+from crmsync_pipeline.plan.restores import see_restores
 from crmsync_pipeline.plan.updates import PlanSummary, plan_updates
 from crmsync_pipeline.plan.xrefs import plan_cross_references
 from crmsync_pipeline.state import db
@@ -40,6 +50,7 @@ class PlanReport:
     linked: int = 0
     orphans: int = 0
     deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
+    ping_pong: HeldFields = field(default_factory=HeldFields)  # loops found, field writes held
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -69,21 +80,27 @@ def plan_stage(
     run_id: str,
     cut_lengths: dict[str, int] | None = None,
     property_history: PropertyHistory | None = None,
+    property_versions: HubSpotVersions | None = None,
 ) -> PlanReport:
     """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it.
 
     Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
     a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
-    100 records, outside any state connection) so the newer edit is judged per field."""
+    100 records, outside any state connection) so the newer edit is judged per field. Where a planned
+    write would close a ping-pong cycle (plan/ping_pong.py), `property_versions` tells who set the
+    HubSpot value (a workflow or a person); without it no loop is declared."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
-    changed_at = _both_changed_times(state_path, pair_name, pair, cut_lengths, property_history)
+    changed_at, loops = _pre_reads(
+        state_path, pair_name, pair, cut_lengths, property_history, property_versions
+    )
     with db.connect(state_path) as con:
         con.execute("BEGIN")
         con.execute("DELETE FROM plan_rows WHERE run_id = ? AND pair = ?", [run_id, pair_name])
         owners = owner_directory(con)
         # before creates: a merged-away record (or its partner waiting to be merged) is never created
         held = handle_record_merges(con, pair_name, pair, run_id, now).held
+        see_restores(con, pair_name, run_id, now)  # before the merge judges their fields and lookups
         included = {side: included_ids(con, mapping, pair_name, side, owners) - held[side] for side in Side}
         state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
         add_lookup_state(con, mapping, pair_name)
@@ -93,7 +110,9 @@ def plan_stage(
             for d in decide_fields(con, in_sync=False)
             if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
         ]
+        decisions, ping_pong = hold_loops(con, run_id, pair_name, decisions, loops, now)
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
+        summary.held += ping_pong.held
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
         xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
         _skip_unchanged_failures(con, run_id, pair_name, now)
@@ -102,7 +121,9 @@ def plan_stage(
         deletes = _report_orphans(con, mapping, pair_name, run_id, now, owners)
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
-    return PlanReport(summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes))
+    return PlanReport(
+        summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes), ping_pong
+    )
 
 
 def _skip_unchanged_failures(
@@ -158,16 +179,34 @@ def _report_orphans(  # type: ignore[no-untyped-def]
     return done
 
 
-def _both_changed_times(state_path: Path, pair_name: str, pair, cut_lengths, history):  # type: ignore[no-untyped-def]
-    if history is None:
-        return {}
+def _pre_reads(state_path: Path, pair_name: str, pair, cut_lengths, history, versions):  # type: ignore[no-untyped-def]
+    """What the plan needs from HubSpot before its transaction (no state connection is held across a CRM
+    call): property times where both sides changed a field, and who set the values of ping-pong
+    candidates."""
+    if history is None and versions is None:
+        return {}, []
     with db.connect(state_path) as con:
         build_field_state(con, pair_name, pair, owner_directory(con), cut_lengths=cut_lengths)
-        both = [
-            (d.hubspot_id, d.field)
-            for d in decide_fields(con, in_sync=False)
-            if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
-        ]
+        decisions = decide_fields(con, in_sync=False)
+        candidates = loop_candidates(con, pair_name, pair, decisions) if versions is not None else []
+        users = salesforce_users(con)
+    both = [
+        (d.hubspot_id, d.field)
+        for d in decisions
+        if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
+    ]
+    changed_at = _both_changed_times(pair, both, history) if history is not None else {}
+    loops: list[Loop] = []
+    if candidates:
+        properties = {f.name: f.hubspot for f in pair.fields}
+        latest = versions(
+            sorted({c.hubspot_id for c in candidates}), sorted({properties[c.field] for c in candidates})
+        )
+        loops = confirm_loops(candidates, pair, users, latest)
+    return changed_at, loops
+
+
+def _both_changed_times(pair, both, history) -> dict:  # type: ignore[no-untyped-def]
     if not both:
         return {}
     properties = {f.name: f.hubspot for f in pair.fields}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -20,6 +20,7 @@ from crmsync_pipeline.config import (
     TransformContext,
     TransformError,
     canonical_text,
+    written_as_typed,
 )
 from crmsync_pipeline.plan.field_state import ValueIssue, from_canonical_text, listed_value, transform_context
 from crmsync_pipeline.plan.merge import FieldDecision, settle_in_sync
@@ -88,6 +89,21 @@ def plan_updates(
     return summary
 
 
+def left_out(pair: ObjectPair, owners: OwnerDirectory, d: FieldDecision) -> ValueIssue | None:
+    """The value issue the plan reports INSTEAD of writing decision `d` (the target side cannot take the
+    value, e.g. a Salesforce owner with no HubSpot owner), or None when the write would be planned.
+    Health's drift check asks it, so a field the plan leaves out is reported once, as a value issue."""
+    target = WRITES.get(d.decision)
+    mapped = {f.name: f for f in pair.fields}.get(d.field)
+    if target is None or mapped is None:  # lookups are planned by their own rules
+        return None
+    try:
+        _update_row("", pair, owners, mapped, d, target, datetime.now(UTC))
+    except TransformError as err:
+        return _issue(d, target, err)
+    return None
+
+
 def _issue(d: FieldDecision, target: Side, err: TransformError) -> ValueIssue:
     """The source value the target side cannot take."""
     source = Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE
@@ -126,8 +142,11 @@ def _update_row(
     now: datetime,
 ) -> PlanRow:
     ctx = transform_context(pair, owners, d.pipeline)
-    new_value = _source_listed(mapped, d, target, ctx) or as_text(
-        from_canonical_text(mapped, target, d.agreed_value, ctx)
+    source_raw = d.hubspot_raw if target is Side.SALESFORCE else d.salesforce_raw
+    new_value = (
+        written_as_typed(mapped.transformer, source_raw)
+        or _source_listed(mapped, d, target, ctx)
+        or as_text(from_canonical_text(mapped, target, d.agreed_value, ctx))
     )
     if new_value in (None, "") and mapped.default.for_side(target) is not None:
         new_value = str(

@@ -5,6 +5,18 @@ An open review item holds its records: they are neither linked nor created. Sett
   them as a first link, by each field's rule;
 - create: the hold is lifted; the next sync creates the record on the other side;
 - skip: the records stay out of sync for good (a settled 'skip' keeps holding them).
+A `ping_pong` item (plan/ping_pong.py) holds one field of one link instead, and is settled with:
+- resume: the field syncs again by its rule, from the values as they are (fix the automation first);
+- keep_hubspot / keep_salesforce: that side's value (as of the detection) goes to the other side on
+  the next sync, then the field syncs by its rule;
+- skip: the field stays held for that link for good.
+A new loop after a resolution is caught afresh: only writes made after it count.
+
+An orphan (a linked record deleted on one side, under `deletes: report`) changes nothing on the other
+side until settled: `propagate` deletes (archives) the live twin on the next sync, `create` re-creates
+the deleted record from the live one (as `deletes: restore` would), `skip` leaves both sides as they
+are for good; either way the lookups and deal contacts that named it are judged again once its link
+closes (plan/orphans.py). A restore of the deleted record settles the item by itself.
 Single-record actions: `link`, `unlink` (the link and its base are removed and the pair is held in
 review, or the cross-reference ids would relink it on the next run), and `resync` (the link's base is
 forgotten, so the next sync merges it afresh as a first link: each field's own rule decides, which a
@@ -24,6 +36,9 @@ from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
 SKIP = "skip"  # the resolution that keeps holding an item's records
+PING_PONG = "ping_pong"
+FIELD_ACTIONS = ("resume", "keep_hubspot", "keep_salesforce")  # settle a ping_pong item, the field resumes
+PROPAGATE = "propagate"  # an orphan's delete is carried to the other side by the next sync
 
 
 class ReviewError(ValueError):
@@ -60,19 +75,55 @@ def resolve(
     hubspot_id: str | None = None,
     salesforce_id: str | None = None,
 ) -> str:
-    """Settle one open item with 'link', 'create' or 'skip'; returns the resolution recorded."""
+    """Settle one open item with 'link', 'create' or 'skip' ('resume', 'keep_hubspot', 'keep_salesforce'
+    or 'skip' for a ping_pong item); returns the resolution recorded."""
     item = _open_item(con, item_id)
-    if action == "link":
+    if item.kind == PING_PONG:
+        resolution = _resume_field(con, item, action)
+    elif action in FIELD_ACTIONS:
+        raise ReviewError(f"--{action.replace('_', ' ')} settles a ping_pong item; {item_id} is {item.kind}")
+    elif action == "link":
         if not hubspot_id or not salesforce_id:
             raise ReviewError("--link needs a HubSpot id and a Salesforce id")
         link_records(con, item.pair, hubspot_id, salesforce_id, settle=False)
         resolution = f"link:{hubspot_id}:{salesforce_id}"
     elif action in ("create", SKIP):
         resolution = action
+    elif action == PROPAGATE:
+        if item.kind != "orphan":
+            raise ReviewError(
+                f"--propagate settles an orphan (a record deleted on one side), not a {item.kind}"
+            )
+        resolution = action
     else:
-        raise ReviewError(f"unknown action {action!r}: link, create or skip")
+        raise ReviewError(f"unknown action {action!r}: link, create, propagate or skip")
     _settle(con, [item_id], resolution)
     return resolution
+
+
+def _resume_field(con: duckdb.DuckDBPyConnection, item: OpenItem, action: str) -> str:
+    """Settle a ping_pong item. 'keep_<side>' sets the field's base to the other side's value as detected,
+    so that side's value is the change the next sync carries across."""
+    if action not in (*FIELD_ACTIONS, SKIP):
+        raise ReviewError(
+            f"{item.item_id} is a ping_pong item: settle it with --resume, --keep hubspot, --keep salesforce "
+            "or --skip"
+        )
+    if action.startswith("keep_"):
+        other = "salesforce" if action == "keep_hubspot" else "hubspot"
+        con.execute(
+            """INSERT INTO base_values VALUES (?, ?, ?, ?, ?, 'review')
+               ON CONFLICT (pair, hubspot_id, field) DO UPDATE
+               SET value = excluded.value, agreed_at = excluded.agreed_at, run_id = excluded.run_id""",
+            [
+                item.pair,
+                item.hubspot_id,
+                item.detail["field"],
+                item.detail.get(f"{other}_canonical"),
+                datetime.now(UTC),
+            ],
+        )
+    return action
 
 
 def link_records(

@@ -80,6 +80,22 @@ def mark_interrupted_intents(
     con.execute(sql("write/audit_interrupted.sql"), {"run_id": run_id, "pair": pair_name, "target": target})
 
 
+def mark_unapplied(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair_name: str,
+    target: str,
+    fields: Sequence[tuple[str, str]],
+) -> None:
+    """(record ref, field) writes the CRM took without applying: outcome `not_applied`."""
+    if fields:
+        con.executemany(
+            "UPDATE audit_log SET outcome = 'not_applied' WHERE run_id = ? AND pair = ? AND target = ? "
+            "AND source_id = ? AND field = ? AND outcome = 'confirmed'",
+            [(run_id, pair_name, target, ref, name) for ref, name in fields],
+        )
+
+
 def record_outcomes(
     con: duckdb.DuckDBPyConnection,
     run_id: str,

@@ -21,6 +21,7 @@ PURGED = {
     "plan_rows": "planned_at",
     "write_results": "written_at",
     "value_issues": "seen_at",
+    "closed_link_bases": "closed_at",
     "conflicts": "coalesce(settled_at, now())",  # a conflict still open stays
 }
 

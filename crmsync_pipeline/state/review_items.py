@@ -25,8 +25,16 @@ class ReviewItem:
 
 
 def open_review_items(
-    con: duckdb.DuckDBPyConnection, items: Iterable[ReviewItem], run_id: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    items: Iterable[ReviewItem],
+    run_id: str,
+    now: datetime,
+    *,
+    refresh: bool = False,
 ) -> int:
+    """Open the items not open yet. With `refresh`, an item still open takes the kind, record and detail
+    found now (e.g. the record a duplicate is kept against, once it is linked); a settled one stays
+    settled: a person's decision is not reopened."""
     rows = [
         (
             i.item_id,
@@ -43,5 +51,11 @@ def open_review_items(
         for i in items
     ]
     if rows:
-        insert_rows(con, "review_items", rows, "ON CONFLICT DO NOTHING")
+        conflict = (
+            "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, hubspot_id = excluded.hubspot_id, "
+            "detail = excluded.detail WHERE review_items.settled_at IS NULL"
+            if refresh
+            else "ON CONFLICT DO NOTHING"
+        )
+        insert_rows(con, "review_items", rows, conflict)
     return len({row[0] for row in rows})

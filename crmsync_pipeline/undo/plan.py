@@ -20,7 +20,14 @@ from typing import Any
 
 import duckdb
 
-from crmsync_pipeline.config import Mapping, OwnerDirectory, Side, TransformError, canonical_text
+from crmsync_pipeline.config import (
+    Mapping,
+    OwnerDirectory,
+    Side,
+    TransformError,
+    canonical_text,
+    written_as_typed,
+)
 from crmsync_pipeline.plan.field_state import from_canonical_text, pipeline_property, transform_context
 from crmsync_pipeline.plan.updates import as_text
 from crmsync_pipeline.state.db import sql
@@ -80,12 +87,14 @@ class CreatedRecord:
 
 @dataclass
 class FieldUndo:
-    """What undo does with one field write. `status`: restore | changed_since (left alone) | gone (record
-    deleted since) | unmapped | unreadable (a transform failed) | kept (cross-references, associations)."""
+    """What undo does with one field write. `status`: restore | left_out (a CRM would refuse the restore:
+    undo/preflight.py; `error_code` says why) | changed_since (left alone) | gone (record deleted since) |
+    unmapped | unreadable (a transform failed) | kept (cross-references, associations)."""
 
     write: FieldWrite
     status: str
     note: str = ""
+    error_code: str | None = None
     restored: str | None = None  # canonical: becomes base
     # side -> (record id, field, value to write, value it holds now), in that side's own form
     writes: dict[Side, tuple[str, str, str | None, Any]] = field(default_factory=dict)
@@ -198,7 +207,10 @@ def _decide_one(
         if written_now != restored:
             undo.writes[w.written] = (w.record_id, w.target_field, w.before_value, w.after_value)
         if w.had_agreed_value and other_now != restored:
-            value = as_text(from_canonical_text(mapped, w.other, restored, ctx))
+            # a phone goes back as it was typed, not as its digits
+            value = written_as_typed(mapped.transformer, w.before_value) or as_text(
+                from_canonical_text(mapped, w.other, restored, ctx)
+            )
             other_field = mapped.side_field(w.other)
             undo.writes[w.other] = (ids[w.other], other_field, value, now[w.other].get(other_field))
         if not w.had_agreed_value:

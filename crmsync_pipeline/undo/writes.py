@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from crmsync_pipeline.config import Mapping, Side
+from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
@@ -29,9 +30,40 @@ Connect = Callable[[], Any]
 @dataclass
 class UndoReport:
     run_id: str
-    restored: int = 0  # fields put back
+    restored: int = 0  # fields put back (both sides and base)
     archived: int = 0  # created records archived
     failed: dict[str, int] = field(default_factory=dict)  # error code -> records
+    put_back: int = 0  # fields whose written side was put back when the other side failed
+    split: int = 0  # fields left apart (a put-back failed too): each has an `undo_split` review item
+
+
+@dataclass(frozen=True)
+class SideWrite:
+    """One value undo sends to one side for one field (a restore, or a put-back of the value the side
+    held before the undo)."""
+
+    undo: FieldUndo
+    side: Side
+    record_id: str
+    name: str
+    value: str | None  # what is written
+    held: Any  # what the side holds before this write
+
+    def object_name(self, mapping: Mapping) -> str:
+        return (
+            mapping.pair(self.undo.write.pair).hubspot
+            if self.side is Side.HUBSPOT
+            else self.undo.write.salesforce_object
+        )
+
+    def audit_row(self, run_id: str, now: datetime) -> tuple:
+        w = self.undo.write
+        return (run_id, w.pair, self.side.value, self.record_id, self.record_id, self.name, _text(self.held),
+                self.value, False, now, None, "intended")  # fmt: skip
+
+    def back(self) -> SideWrite:
+        """The write that puts this side back to what it held before the undo."""
+        return SideWrite(self.undo, self.side, self.record_id, self.name, _text(self.held), self.value)
 
 
 def execute_undo(
@@ -42,25 +74,54 @@ def execute_undo(
     plan: UndoPlan,
     undo_run_id: str,
 ) -> UndoReport:
+    """Each field of a link moves on both sides and in base, or not at all: when one side's restore
+    fails, the side that took it is put back (its own audit rows), and if that fails too a review item
+    (`undo_split`) says which side holds what."""
     report = UndoReport(undo_run_id)
     started = datetime.now(UTC)
     restoring = plan.by_status("restore")
+    restores = [
+        SideWrite(f, side, record_id, name, value, held)
+        for f in restoring
+        for side, (record_id, name, value, held) in f.writes.items()
+    ]
     with connect() as con:
         con.execute(
             "INSERT INTO runs VALUES (?, ?, NULL, 'running', 'undo', ?)",
             [undo_run_id, started, json.dumps(plan.summary())],
         )
-        _record_intent(con, undo_run_id, restoring, plan.creates, started)
-    failed_fields = _write_fields(hubspot, salesforce, mapping, restoring, report)
+    # Salesforce first (the stricter CRM: required fields, validation rules): HubSpot is written only
+    # for fields whose Salesforce side landed (or had nothing to write), so a refusal costs no put-back
+    first = [s for s in restores if s.side is Side.SALESFORCE]
+    results = _phase(connect, hubspot, salesforce, mapping, undo_run_id, first, plan.creates, report)
+    refused = {id(s.undo): (s.side, results[id(s)].error_code) for s in first if not results[id(s)].succeeded}
+    then = [s for s in restores if s.side is Side.HUBSPOT and id(s.undo) not in refused]
+    results |= _phase(connect, hubspot, salesforce, mapping, undo_run_id, then, [], report)
+    refused |= {id(s.undo): (s.side, results[id(s)].error_code) for s in then if not results[id(s)].succeeded}
+    restores = first + then
+    failed_fields = set(refused)
+    took = [s for s in restores if results[id(s)].succeeded and id(s.undo) in failed_fields]
+    back = [s.back() for s in took]
+    back_results = (
+        _phase(connect, hubspot, salesforce, mapping, undo_run_id, back, [], report) if back else {}
+    )
+    split = [s for s, b in zip(took, back, strict=True) if not back_results[id(b)].succeeded]
+    report.put_back = len(took) - len(split)
+    report.split = len(split)
     archived = _archive(hubspot, salesforce, mapping, plan.creates, report)
     done = [f for f in restoring if id(f) not in failed_fields]
     report.restored = len(done)
     report.archived = len(archived)
     finished = datetime.now(UTC)
+    landed = [s for s in restores if results[id(s)].succeeded] + [
+        b for b in back if back_results[id(b)].succeeded
+    ]
     with connect() as con:
         con.execute("BEGIN")
-        _confirm(con, undo_run_id, restoring, failed_fields, plan.creates, archived, finished)
-        _move_base_and_snapshots(con, undo_run_id, done, started, finished)
+        _confirm_archives(con, undo_run_id, plan.creates, archived, finished)
+        _move_base(con, undo_run_id, done, finished)
+        _reflect_writes(con, landed, started)
+        _open_splits(con, undo_run_id, split, refused, finished)
         _forget_created(con, undo_run_id, plan.run_id, archived, finished)
         _mark_originals(con, plan.run_id, done, archived)
         _finish_run(con, plan, report, finished)
@@ -77,6 +138,8 @@ def _finish_run(
         "restored": report.restored,
         "archived": report.archived,
         "failed": report.failed,
+        "put back": report.put_back,
+        "left apart (review)": report.split,
     }
     con.execute(
         "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
@@ -84,73 +147,66 @@ def _finish_run(
     )
 
 
-def _record_intent(con, undo_run_id, restoring, creates, now) -> None:  # type: ignore[no-untyped-def]
-    rows = [
-        (
-            undo_run_id,
-            f.write.pair,
-            side.value,
-            record_id,
-            record_id,
-            name,
-            _text(held),
-            value,
-            False,
-            now,
-            None,
-            "intended",
-        )
-        for f in restoring
-        for side, (record_id, name, value, held) in f.writes.items()
-    ]
-    rows += [
-        (
-            undo_run_id,
-            c.pair,
-            c.target,
-            c.record_id,
-            c.record_id,
-            "@archive",
-            c.record_id,
-            None,
-            False,
-            now,
-            None,
-            "intended",
-        )
+def _phase(
+    connect, hubspot, salesforce, mapping, undo_run_id, writes, creates, report
+) -> dict[int, WriteResult]:  # type: ignore[no-untyped-def]
+    """Intent rows, the CRM calls, then each row confirmed or failed by what its CRM answered for it."""
+    intended = datetime.now(UTC)
+    with connect() as con:
+        _each(con, "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              [s.audit_row(undo_run_id, intended) for s in writes] + _archive_intents(undo_run_id, creates, intended))  # fmt: skip
+    results = _send(hubspot, salesforce, mapping, writes, report)
+    answered = datetime.now(UTC)
+    with connect() as con:
+        for s in writes:
+            outcome = "confirmed" if results[id(s)].succeeded else "failed"
+            con.execute(
+                "UPDATE audit_log SET outcome = ?, confirmed_at = ? WHERE run_id = ? AND pair = ? AND target = ? "
+                "AND record_id = ? AND field = ? AND intended_at = ? AND outcome = 'intended'",
+                [outcome, answered if outcome == "confirmed" else None, undo_run_id, s.undo.write.pair,
+                 s.side.value, s.record_id, s.name, intended],
+            )  # fmt: skip
+    return results
+
+
+def _archive_intents(undo_run_id: str, creates: list[CreatedRecord], now: datetime) -> list[tuple]:
+    return [
+        (undo_run_id, c.pair, c.target, c.record_id, c.record_id, "@archive", c.record_id, None, False, now,
+         None, "intended")
         for c in creates
-    ]
-    _each(con, "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    ]  # fmt: skip
 
 
-def _write_fields(hubspot, salesforce, mapping, restoring, report) -> set[int]:  # type: ignore[no-untyped-def]
-    """One update per record and side (fields of a record merged), batched by the connectors; returns
-    the ids of FieldUndos whose record a CRM rejected."""
-    records: dict[tuple[Side, str, str], dict[str, Any]] = defaultdict(dict)
-    owners: dict[tuple[Side, str, str], list[FieldUndo]] = defaultdict(list)
-    for f in restoring:
-        for side, (record_id, name, value, _) in f.writes.items():
-            obj = mapping.pair(f.write.pair).hubspot if side is Side.HUBSPOT else f.write.salesforce_object
-            records[(side, obj, record_id)][name] = value
-            owners[(side, obj, record_id)].append(f)
+def _send(
+    hubspot, salesforce, mapping, writes: list[SideWrite], report: UndoReport
+) -> dict[int, WriteResult]:  # type: ignore[no-untyped-def]
+    """One update per record and side (the fields of a record merged), batched by the connectors; the
+    answer for each SideWrite (by id) is its record's. A whole call refused fails each of its records
+    with the CRM's code."""
+    records: dict[tuple[Side, str, str], list[SideWrite]] = defaultdict(list)
+    for s in writes:
+        records[(s.side, s.object_name(mapping), s.record_id)].append(s)
     by_object: dict[tuple[Side, str], list[str]] = defaultdict(list)
     for side, obj, record_id in records:
         by_object[(side, obj)].append(record_id)
-    failed: set[int] = set()
+    out: dict[int, WriteResult] = {}
     for (side, obj), ids in by_object.items():
-        if side is Side.HUBSPOT:
-            inputs = [
-                {"id": i, **{k: "" if v is None else v for k, v in records[(side, obj, i)].items()}}
-                for i in ids
-            ]
-            results = hubspot.batch_update(obj, inputs)
-        else:
-            results = salesforce.update(obj, [{"Id": i, **records[(side, obj, i)]} for i in ids])
+        inputs = [{s.name: s.value for s in records[(side, obj, i)]} for i in ids]
+        try:
+            if side is Side.HUBSPOT:
+                results = hubspot.batch_update(
+                    obj, [{"id": i, **{k: "" if v is None else v for k, v in f.items()}} for i, f in zip(ids, inputs, strict=True)]
+                )  # fmt: skip
+            else:
+                results = salesforce.update(obj, [{"Id": i, **f} for i, f in zip(ids, inputs, strict=True)])
+        except CrmError as err:
+            results = [WriteResult.failed(i, err.code, err.message) for i in ids]
         for record_id, result in zip(ids, results, strict=True):
             if not result.succeeded:
                 _count_failure(report, result)
-                failed |= {id(f) for f in owners[(side, obj, record_id)]}
-    return failed
+            for s in records[(side, obj, record_id)]:
+                out[id(s)] = result
+    return out
 
 
 def _archive(hubspot, salesforce, mapping, creates, report) -> list[CreatedRecord]:  # type: ignore[no-untyped-def]
@@ -161,9 +217,12 @@ def _archive(hubspot, salesforce, mapping, creates, report) -> list[CreatedRecor
         by_object[(c.target, obj)].append(c)
     for (target, obj), records in by_object.items():
         ids = [c.record_id for c in records]
-        results: list[WriteResult] = (
-            hubspot.batch_archive(obj, ids) if target == "hubspot" else salesforce.delete(ids)
-        )
+        try:
+            results: list[WriteResult] = (
+                hubspot.batch_archive(obj, ids) if target == "hubspot" else salesforce.delete(ids)
+            )
+        except CrmError as err:
+            results = [WriteResult.failed(i, err.code, err.message) for i in ids]
         for c, result in zip(records, results, strict=True):
             if result.succeeded:
                 archived.append(c)
@@ -181,32 +240,21 @@ def _count_failure(report: UndoReport, result: WriteResult) -> None:
     report.failed[code] = report.failed.get(code, 0) + 1
 
 
-def _confirm(con, undo_run_id, restoring, failed_fields, creates, archived, now) -> None:  # type: ignore[no-untyped-def]
-    failed_rows = [
-        (undo_run_id, f.write.pair, side.value, record_id, name)
-        for f in restoring
-        if id(f) in failed_fields
-        for side, (record_id, name, _, _) in f.writes.items()
-    ]
+def _confirm_archives(con, undo_run_id, creates, archived, now) -> None:  # type: ignore[no-untyped-def]
     gone = {(c.target, c.record_id) for c in archived}
-    failed_rows += [
-        (undo_run_id, c.pair, c.target, c.record_id, "@archive")
-        for c in creates
-        if (c.target, c.record_id) not in gone
-    ]
     _each(
         con,
-        "UPDATE audit_log SET outcome = 'failed' WHERE run_id = ? AND pair = ? AND target = ? "
-        "AND record_id = ? AND field = ?",
-        failed_rows,
-    )
-    con.execute(
-        "UPDATE audit_log SET outcome = 'confirmed', confirmed_at = ? WHERE run_id = ? AND outcome = 'intended'",
-        [now, undo_run_id],
-    )
+        "UPDATE audit_log SET outcome = ?, confirmed_at = ? WHERE run_id = ? AND pair = ? AND target = ? "
+        "AND record_id = ? AND field = '@archive' AND outcome = 'intended'",
+        [
+            ("confirmed" if (c.target, c.record_id) in gone else "failed",
+             now if (c.target, c.record_id) in gone else None, undo_run_id, c.pair, c.target, c.record_id)
+            for c in creates
+        ],
+    )  # fmt: skip
 
 
-def _move_base_and_snapshots(con, undo_run_id, done, started, now) -> None:  # type: ignore[no-untyped-def]
+def _move_base(con, undo_run_id, done, now) -> None:  # type: ignore[no-untyped-def]
     for f in done:
         w = f.write
         if f.sets_base:
@@ -220,8 +268,38 @@ def _move_base_and_snapshots(con, undo_run_id, done, started, now) -> None:  # t
                 "DELETE FROM base_values WHERE pair = ? AND hubspot_id = ? AND field = ?",
                 [w.pair, w.hubspot_id, w.field],
             )
-        for side, (record_id, name, value, _) in f.writes.items():
-            _reflect(con, SnapshotTables.of(w.pair).on(side), record_id, name, value, started)
+
+
+def _reflect_writes(con, landed: list[SideWrite], started: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Every write a CRM took, in order (a put-back after its restore), into the snapshots."""
+    for s in landed:
+        _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, started)
+
+
+def _open_splits(con, undo_run_id, split: list[SideWrite], refused, now) -> None:  # type: ignore[no-untyped-def]
+    """A field whose restore landed on one side only and could not be put back: a person decides."""
+    items = []
+    for s in split:
+        w = s.undo.write
+        other, code = refused[id(s.undo)]
+        items.append(
+            ReviewItem(
+                f"undo_split:{undo_run_id}:{w.pair}:{w.hubspot_id}:{w.field}",
+                "undo_split",
+                w.pair,
+                w.hubspot_id,
+                [w.salesforce_id],
+                {
+                    "field": w.field,
+                    "restored_on": s.side.value,
+                    "value": s.value,
+                    "refused_by": other.value,
+                    "error": code,
+                    "undo_run": undo_run_id,
+                },
+            )
+        )
+    open_review_items(con, items, undo_run_id, now)
 
 
 def _reflect(

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import duckdb
+
 from crmsync_pipeline.connectors.outcome import WriteResult
-from crmsync_pipeline.state.audit_log import WriteOutcome, record_intent, record_outcomes
+from crmsync_pipeline.state.audit_log import WriteOutcome, mark_unapplied, record_intent, record_outcomes
 from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.write.reflect import reflect_writes
 
@@ -37,6 +39,7 @@ def confirm(
     outcomes = [WriteOutcome.of(ref, r) for ref, r in zip(refs, results, strict=True)]
     with connect() as con:
         record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC), agreed_empty)
+        _mark_unapplied(con, run_id, pair_name, target, refs, results)
         reflect_writes(
             con,
             run_id,
@@ -47,6 +50,29 @@ def confirm(
             hubspot_object=hubspot_object,
         )
     return outcomes
+
+
+def _mark_unapplied(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    pair_name: str,
+    target: str,
+    refs: Sequence[str],
+    results: Sequence[WriteResult],
+) -> None:
+    """A property HubSpot answered 200 for but left out of its answer was not applied (it keeps a value
+    it refuses silently, e.g. a lifecycle stage moved backward): its audit row says `not_applied` and the
+    snapshot keeps the old value, so the next plan sees the sides differ and carries HubSpot's value
+    across (base holds the value written) instead of believing them agreed."""
+    answered = {ref: r.answered for ref, r in zip(refs, results, strict=True) if r.succeeded and r.answered}
+    if target != "hubspot" or not answered:
+        return
+    rows = con.execute(
+        "SELECT record_ref, target_field FROM plan_rows WHERE run_id = ? AND pair = ? AND target = ? "
+        "AND action = 'update' AND record_ref IN (SELECT unnest(?::VARCHAR[])) AND target_field NOT LIKE '@%'",
+        [run_id, pair_name, target, list(answered)],
+    ).fetchall()
+    mark_unapplied(con, run_id, pair_name, target, [(ref, f) for ref, f in rows if f not in answered[ref]])
 
 
 def still_intended(

@@ -15,6 +15,7 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.extract.junctions import JUNCTION_FIELD, JUNCTIONS_TABLE
+from crmsync_pipeline.plan.orphans import frozen_hubspot_ids
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.db import sql
@@ -38,6 +39,20 @@ class HeldPairs:
     in_hubspot: dict[Key, tuple[str, str]]  # -> the two Salesforce ids
     in_salesforce: dict[Key, tuple[str, str, list[str]]]  # -> the two Salesforce ids, the junction rows
     agreed_before: set[Key]
+    frozen: tuple[set[str], set[str]] = (set(), set())  # orphaned HubSpot ids of this pair, the other
+
+    def waits(self, key: Key) -> bool:
+        """A pair naming an orphaned record waits for a person (plan/orphans.py): neither added nor
+        removed, its base kept."""
+        return key[0] in self.frozen[0] or key[1] in self.frozen[1]
+
+    def judged(self) -> HeldPairs:
+        """The pairs that can be judged now: those naming an orphan left out of all three sets."""
+        return HeldPairs(
+            {k: v for k, v in self.in_hubspot.items() if not self.waits(k)},
+            {k: v for k, v in self.in_salesforce.items() if not self.waits(k)},
+            {k for k in self.agreed_before if not self.waits(k)},
+        )
 
 
 def sync_junctions(
@@ -60,6 +75,8 @@ def sync_junctions(
     held = _held_pairs(state_path, pair_name, association, pair.hubspot, other.hubspot, field_prefix)
     if held is None:
         return summary
+    waiting = {k for k in held.agreed_before if held.waits(k)}
+    held = held.judged()
     in_hubspot, in_salesforce, before = set(held.in_hubspot), set(held.in_salesforce), held.agreed_before
     writes = JunctionWrites(state_path, run_id, pair_name, datetime.now(UTC), summary)
     agreed = in_hubspot & in_salesforce
@@ -75,7 +92,7 @@ def sync_junctions(
         agreed |= _remove_in_hubspot(writes, hubspot, objects, removed_in_salesforce)
     else:
         agreed |= set(removed_in_salesforce)  # HubSpot is not written: nothing to remove there
-    _keep_agreed(state_path, run_id, pair_name, field_prefix, agreed, writes.now)
+    _keep_agreed(state_path, run_id, pair_name, field_prefix, agreed | waiting, writes.now)
     writes.forget_settled(association.to)
     return summary
 
@@ -107,6 +124,7 @@ def _held_pairs(
             "SELECT hubspot_id, field FROM base_values WHERE pair = ? AND starts_with(field, ?)",
             [pair_name, field_prefix],
         ).fetchall()
+        frozen = (set(frozen_hubspot_ids(con, pair_name)), set(frozen_hubspot_ids(con, association.to)))
     in_salesforce: dict[Key, tuple[str, str, list[str]]] = {}
     for t, o, st, so, junction_id in salesforce_pairs:  # a merge may leave one pair on several rows
         in_salesforce.setdefault((t, o), (st, so, []))[2].append(junction_id)
@@ -114,6 +132,7 @@ def _held_pairs(
         in_hubspot={(t, o): (st, so) for t, o, st, so in hubspot_pairs},
         in_salesforce=in_salesforce,
         agreed_before={(h, f.removeprefix(field_prefix)) for h, f in agreed},
+        frozen=frozen,
     )
 
 

@@ -4,9 +4,12 @@
 -- of the other pair. HubSpot may hold several associations of a kind where Salesforce holds one lookup:
 -- the Salesforce value (or else base) stands for HubSpot when HubSpot holds it among others.
 -- A side that points at a record not linked yet (or not synced at all) cannot be judged: no row.
+-- Nor can a lookup that names an orphan (a record deleted on one side, its link waiting for a person:
+-- crmsync_pipeline/plan/orphans.py): HubSpot drops an archived record's associations, which is not a
+-- person clearing the lookup. Its base stays until the orphan is settled.
 -- Parameters: $pair, $to_pair, $field, $direction, $preferred_side, $mine (HubSpot object of this pair),
 -- $other (HubSpot object of the associated pair), $objects (the Salesforce objects carrying the lookup),
--- $integration_user. Formatted in: the two snapshot tables, the lookup column, and the expression for
+-- $frozen (the associated pair's HubSpot ids whose link is an orphan), $integration_user. Formatted in: the two snapshot tables, the lookup column, and the expression for
 -- a person's last change to the Salesforce record (not crmsync's; see
 -- crmsync_pipeline/extract/salesforce_edit_times.py).
 -- Only the associations read from this pair's records count: the other direction's rows were read
@@ -55,3 +58,6 @@ SELECT pair, hubspot_id, salesforce_object, salesforce_id, $field, $direction, $
 FROM judged
 WHERE (salesforce_raw IS NULL OR salesforce_value IS NOT NULL)
   AND (unlinked = 0 OR len(coalesce(linked_ids, [])) > 0)
+  AND NOT list_has_any(coalesce(linked_ids, []), $frozen::VARCHAR[])
+  AND NOT list_contains($frozen::VARCHAR[], coalesce(salesforce_value, ''))
+  AND NOT list_contains($frozen::VARCHAR[], coalesce(base_value, ''))

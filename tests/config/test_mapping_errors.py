@@ -6,7 +6,7 @@ import pytest
 
 from crmsync_pipeline.config import MappingError, load_mapping, parse_mapping
 
-PHONE = "{hubspot: phone, salesforce: Phone, direction: prefer_salesforce}"
+PHONE = "{hubspot: phone, salesforce: Phone, direction: prefer_salesforce, transform: phone}"
 
 # (what is wrong, text replaced in the default file, replacement, entry named, words in the message)
 BROKEN = [

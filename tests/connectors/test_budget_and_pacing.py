@@ -3,6 +3,8 @@ nearly used. Pure logic: the sandbox tests of the same behaviour are in tests/in
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from crmsync_pipeline.connectors.budget import BudgetExhausted, Cap, DailyBudget
@@ -11,7 +13,7 @@ from crmsync_pipeline.connectors.pacing import Pacer
 
 
 def test_caps_read_as_calls_or_a_share_of_the_crms_limit():
-    assert Cap.parse("20%") == Cap(share=0.2)
+    assert Cap.parse("20%") == Cap(percent=Decimal("20"))
     assert Cap.parse("5_000") == Cap(calls=5000)
     assert Cap.parse("") is None
     assert DailyBudget.from_env({}, environ={}) is None
@@ -35,12 +37,43 @@ def test_the_call_that_would_pass_the_cap_is_not_made():
 def test_a_share_cap_follows_the_usage_the_crm_reports():
     budget = DailyBudget.from_env({}, environ={"CRMSYNC_SALESFORCE_DAILY_CAP": "20%"})
     budget.check("salesforce", 0)  # nothing reported yet: no stop
-    budget.observe("salesforce", 19_999, 100_000)
+    budget.answered("salesforce", (19_998, 100_000))
     budget.check("salesforce", 0)
-    budget.observe("salesforce", 20_000, 100_000)
-    with pytest.raises(BudgetExhausted):
+    budget.answered("salesforce", (19_999, 100_000))
+    budget.check("salesforce", 0)
+    budget.answered("salesforce", (20_000, 100_000))
+    with pytest.raises(BudgetExhausted, match="20,000 of 20,000"):
         budget.check("salesforce", 0)
     budget.check("hubspot", 10**9)  # no HubSpot cap
+
+
+def test_a_share_cap_is_exact_and_rounds_down():
+    """`0.03%` of 100,000 is 30 calls, not the 29 binary floating point made of it; a fraction of a call
+    is never granted."""
+    assert Cap.parse("0.03%").allowed(100_000) == 30
+    assert Cap.parse("0.035%").allowed(100_000) == 35
+    assert Cap.parse("20%").allowed(15_001) == 3_000
+    with pytest.raises(ValueError, match="a share of the CRM's limit"):
+        Cap.parse("lots")
+
+
+def test_a_share_cap_counts_calls_the_crms_figure_does_not_include_yet():
+    """Salesforce's usage header is refreshed by some answers only and lags calls in flight: the budget
+    adds the calls it let through since the last fresh figure, so the run stops AT the cap it names."""
+    budget = DailyBudget.from_env({}, environ={"CRMSYNC_SALESFORCE_DAILY_CAP": "0.03%"})
+    meter = CallMeter(budget)
+    caller = CrmCaller("salesforce", meter, sleep=lambda s: None, pacer=None)
+    crm_usage = [0]
+    caller.limit_info = lambda: (crm_usage[0] - crm_usage[0] % 7, 100_000)  # a header refreshed 1 call in 7
+
+    def call() -> None:
+        crm_usage[0] += 1
+
+    with pytest.raises(BudgetExhausted) as stop:
+        for _ in range(100):
+            caller("query", call)
+    assert crm_usage[0] == 30 and meter.total() == 30
+    assert "30 of 30 calls used today (0.03% of the 100,000 the CRM allows, rounded down)" in str(stop.value)
 
 
 def test_hubspot_searches_are_spaced_and_a_nearly_used_window_waits():

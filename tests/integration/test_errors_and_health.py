@@ -176,6 +176,7 @@ def test_every_sync_reports_health_publishes_a_copy_and_alerts_near_the_cap(time
         "api_budget",
         "open_reviews",
         "drift",
+        "ping_pong",
     }
     assert not checks["repeated_failures"].passed  # V, rejected twice
     assert timeline["V"][1] in checks["repeated_failures"].metadata["preview"].value

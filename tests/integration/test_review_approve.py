@@ -140,7 +140,7 @@ def test_a_newly_mapped_field_is_costed_by_plan_then_backfilled(sandbox, sync, q
         "      - {name: department, hubspot: company, salesforce: Department, direction: prefer_hubspot,\n"
         "         salesforce_objects: Contact}\n"
     )
-    anchor = "      - {hubspot: phone, salesforce: Phone, direction: prefer_salesforce}\n"
+    anchor = "      - {hubspot: phone, salesforce: Phone, direction: prefer_salesforce, transform: phone}\n"
     assert anchor in SHIPPED
     mapping_copy(tmp_path, monkeypatch, SHIPPED.replace(anchor, anchor + added))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))

@@ -99,6 +99,7 @@ def test_each_check_names_what_is_wrong_with_its_severity(state):
         "api_budget": WARN,  # 900 + 0 of 1,000: near, not over
         "open_reviews": WARN,
         "drift": OK,
+        "ping_pong": OK,
     }
     assert findings["error_rate"].records() == [
         {
@@ -235,5 +236,6 @@ def test_the_sync_job_ends_with_the_health_report_and_its_checks():
         "api_budget",
         "open_reviews",
         "drift",
+        "ping_pong",
     }
     assert definitions.resolve_sensor_def("crmsync_run_failure_alert")

@@ -39,6 +39,7 @@ objects:
       - {hubspot: email, salesforce: Email__c, direction: two_way, transform: email}
       - {hubspot: domain, salesforce: Website, direction: two_way, transform: {kind: domain, url_on: salesforce}}
       - {hubspot: amount, salesforce: Amount, direction: two_way, transform: number}
+      - {hubspot: phone, salesforce: Phone, direction: two_way, transform: phone}
       - {hubspot: paid, salesforce: Paid__c, direction: two_way, transform: bool}
       - {hubspot: closedate, salesforce: CloseDate, direction: two_way,
          transform: {kind: date, timezone: Europe/Paris}}
@@ -196,6 +197,24 @@ CORPUS = {
         "WORKING - contacted",
     ],
     "free": ["a", "A", " b ", "Ç"],
+    "phone": [
+        "(555) 123-4567",
+        "555.123.4567",
+        "5551234567",
+        "+1 555 123 4567",
+        "1-555-123-4567",
+        "+44 20 7946 0958",
+        "0044 20 7946 0958",
+        "+0044 1",
+        "555-123-4567 ext. 12",
+        "x",
+        "--",
+        "+",
+        " +33 (0)1 23 45 67 89 ",
+        "١٢٣",
+        "555 123 4567 poste 4",
+        "Ünicode 12",
+    ],
     "hubspot_owner_id": ["11", " 11", "12", "13", "99", "005A", "005a", "005B"],
 }
 STAGES = [
@@ -277,6 +296,7 @@ def test_stage_maps_follow_the_deal_pipeline_in_sql_as_in_python(side):
         ("email", [" Ada@Example.ORG "]),
         ("domain", ["https://www.Acme.com/about?x=1", "acme.com"]),
         ("amount", ["1,200.50", "17", "-0.00", "$1,000", "0.0001"]),
+        ("phone", ["(555) 123-4567", "+44 20 7946 0958", "555-123-4567 x12"]),
         ("paid", ["YES", "maybe"]),
         (
             "closedate",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmsync_pipeline.config import OwnerDirectory, Side, load_mapping
+from crmsync_pipeline.config.transforms import phone_key
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 from crmsync_pipeline.undo.plan import FieldWrite, decide
 
@@ -25,7 +26,7 @@ def phone_write(
         "Phone",
         before,
         after,
-        after,
+        phone_key(after),  # the canonical value the plan carried (phones compare by digits)
         reason,
     )
 
@@ -39,7 +40,7 @@ def current(hubspot_phone: str | None, salesforce_phone: str | None) -> dict:
 
 def test_a_carried_edit_goes_back_on_both_sides_and_becomes_base():
     (undo,) = decide(MAPPING, OWNERS, [phone_write("+1 1", "+1 2")], current("+1 2", "+1 2"))
-    assert undo.status == "restore" and undo.sets_base and undo.restored == "+1 1"
+    assert undo.status == "restore" and undo.sets_base and undo.restored == phone_key("+1 1")
     assert undo.writes[Side.SALESFORCE][:3] == ("003A", "Phone", "+1 1")
     assert undo.writes[Side.HUBSPOT][:3] == ("101", "phone", "+1 1")
 

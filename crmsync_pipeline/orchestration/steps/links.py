@@ -16,5 +16,6 @@ def links_step(ctx: RunContext) -> dict[str, Any]:
         "linked this run": result.linked,
         "ambiguous": result.ambiguous,
         "duplicate leads": result.duplicates,
+        "re-created records relinked": result.recreated,
         **{f"linked by {k}": v for k, v in result.linked_by.items()},
     }

@@ -11,6 +11,7 @@ import dagster as dg
 
 from crmsync_pipeline.erasure.detect import detect_vanished
 from crmsync_pipeline.plan.approvals import HELD, approve_command, held_message, judge_plan
+from crmsync_pipeline.plan.ping_pong import HubSpotVersion
 from crmsync_pipeline.plan.preflight import preflight
 from crmsync_pipeline.plan.record_merges import merges_seen
 from crmsync_pipeline.plan.stage import plan_stage
@@ -40,6 +41,10 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         ctx.run_id,
         cut_lengths(pair, schemas["salesforce"]),
         property_history=lambda ids, props: ctx.hubspot.property_times(pair.hubspot, ids, props),
+        property_versions=lambda ids, props: {
+            key: HubSpotVersion.of(entry)
+            for key, entry in ctx.hubspot.property_versions(pair.hubspot, ids, props).items()
+        },
     )
     rejected = _preflight(ctx, schemas)
     return {
@@ -50,6 +55,7 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         "cross-references to write": report.cross_references,
         "conflicts": report.updates.conflicts,
         "held for review": report.updates.held,
+        "ping-pong loops found (field held for review)": report.ping_pong.opened,
         "value issues": report.value_issues,
         "orphaned links (deleted on one side, reported)": report.orphans,
         "deletes (by the pair's deletes: policy)": report.deletes,

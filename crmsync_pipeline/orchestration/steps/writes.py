@@ -7,6 +7,7 @@ from typing import Any
 
 from crmsync_pipeline.erasure.erase import erase_planned
 from crmsync_pipeline.extract.junctions import junction_associations
+from crmsync_pipeline.orchestration.run_figures import run_figures
 from crmsync_pipeline.state.run_context import RunContext
 from crmsync_pipeline.write.both_sides import apply_both
 from crmsync_pipeline.write.deletes import apply_deletes
@@ -34,19 +35,16 @@ def writes_step(ctx: RunContext) -> dict[str, dict[str, Any]]:
     if mirrored.merged or mirrored.failed:
         ctx.log.info(f"record merges mirrored: {mirrored.merged}, failed: {mirrored.failed}")
     summaries = apply_both(ctx.connect, sf_writer, hs_writer, run_id, pair_name, pair)
-    junctions = [
+    for a in junction_associations(ctx.mapping, pair_name):  # results kept in write_results
         sync_junctions(ctx.state_path, hubspot, salesforce, ctx.mapping, pair_name, a, run_id)
-        for a in junction_associations(ctx.mapping, pair_name)
-    ]
-    associated = (sum(j.to_salesforce for j in junctions), sum(j.to_hubspot for j in junctions))
+    with ctx.connect() as con:  # what happened, counted as the CLI's summary counts it
+        figures = {f.side: f for f in run_figures(con, run_id, [pair_name], SIDES)}
     return {
         key: {
-            "created": summary.created,
-            "updated": summary.updated,
+            **figures[side].metadata(),
             "failed": summary.failed,
             "errors by code": dict(summary.errors),
-            "junction associations added": added,
             "deletes": dict(deletes),
         }
-        for key, summary, added in zip(write_keys(pair_name), summaries, associated, strict=True)
+        for key, side, summary in zip(write_keys(pair_name), SIDES, summaries, strict=True)
     }

@@ -210,6 +210,21 @@ class Records:
         self.em.search_index.changed(otype.type_id, record["id"], None)
         self.em.stats.records_written += 1
 
+    def restore(self, otype: ObjectType, record: dict[str, Any]) -> dict[str, Any]:
+        """The recycle bin's restore (HubSpot's UI; there is no public API for it): the same id, live
+        again, its modification time set to now. Refused while a live record holds one of its unique
+        values (for contacts, the email: HubSpot's restore tool refuses a contact whose email another
+        contact holds). Its associations are not restored: HubSpot documents that a restored contact's
+        activities come back, nothing about its companies or deals."""
+        self.conflicts(otype, dict(record["p"]), record["id"])
+        now = iso_z(self.em.clock.now())
+        restored = {**record, "a": None, "u": now}
+        self.store.put(objects_table(otype.type_id), record["id"], restored)
+        self._index(otype.type_id, restored)
+        self.em.search_index.changed(otype.type_id, record["id"], restored)
+        self.em.stats.records_written += 1
+        return restored
+
     def purge_for_merge(self, otype: ObjectType, record: dict[str, Any]) -> None:
         """Remove a merged-away record; its associations are moved to the survivor by the caller."""
         self.purge(otype, record, keep_associations=True)

@@ -32,6 +32,7 @@ class SandboxUiRoutes:
         router.add_post(BASE + "/objects/{type}/merge", self._safe(self.merge))
         router.add_post(BASE + "/objects/{type}/{id}/edit", self._safe(self.edit))
         router.add_post(BASE + "/objects/{type}/{id}/archive", self._safe(self.archive))
+        router.add_post(BASE + "/objects/{type}/{id}/restore", self._safe(self.restore))
         router.add_post(BASE + "/search/flush", self._safe(self.flush))
 
     def _safe(self, handler: Handler) -> Handler:
@@ -77,6 +78,15 @@ class SandboxUiRoutes:
         otype = self.em.registry.resolve(request.match_info["type"])
         self.em.records.archive(otype, self.em.records.require(otype, request.match_info["id"]))
         return json_response({"archived": True})
+
+    async def restore(self, request: web.Request) -> web.Response:
+        """The recycle bin's restore: the archived record comes back with its id."""
+        otype = self.em.registry.resolve(request.match_info["type"])
+        record = self.em.records.table(otype.type_id).get(request.match_info["id"])
+        if record is None or record["a"] is None:
+            return web.json_response({"error": "no archived record with this id"}, status=404)
+        restored = self.em.records.restore(otype, record)
+        return json_response(self.em.records.to_api(otype, restored, list(restored["p"])))
 
     async def flush(self, request: web.Request) -> web.Response:
         """Make search see every write now, whatever the lag setting."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..clock import sf_datetime
 from . import ids
 from .errors import RecordError
 from .standard_objects import CONVERTED_LEAD_STATUS
@@ -42,7 +43,7 @@ class AdminActions:
     def register(self, router: web.UrlDispatcher) -> None:
         for path, handler in (("merge", self.merge), ("convert-lead", self.convert_lead), ("edit", self.edit),
                               ("sessions/expire", self.expire), ("expire-sessions", self.expire),
-                              ("sessions/restore", self.restore)):  # fmt: skip
+                              ("sessions/restore", self.restore), ("undelete", self.undelete)):  # fmt: skip
             router.add_post(f"{PREFIX}/{path}", self._wrap(handler))
 
     def _wrap(self, handler: Any) -> Any:
@@ -61,6 +62,17 @@ class AdminActions:
     def restore(self, body: dict[str, Any]) -> dict[str, Any]:
         self.org.auth.restore_static()
         return {"static_expired": False}
+
+    def undelete(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The Recycle Bin's undelete (a person in the UI; the sandbox has no SOAP undelete()): the same
+        id, IsDeleted false, SystemModstamp now. A merge loser or a hard-deleted record cannot come back."""
+        obj = self.org.records.object(str(body["object"]))
+        row = self.org.store.get(obj.name, str(body["id"]))
+        if row is None or not row.get("IsDeleted") or row.get("MasterRecordId"):
+            raise ValueError(f"no {obj.name} {body['id']} in the Recycle Bin")
+        now = sf_datetime(self.org.clock.now())
+        self.org.records.write_raw(obj.name, {**row, "IsDeleted": False, "SystemModstamp": now})
+        return {"id": row["Id"], "undeleted": True}
 
     def edit(self, body: dict[str, Any]) -> dict[str, Any]:
         obj = self.org.records.object(str(body["object"]))

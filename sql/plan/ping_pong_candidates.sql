@@ -1,0 +1,67 @@
+-- One row per planned field write (temp table `planned_writes`) that would close a ping-pong cycle:
+-- crmsync already wrote this very value to the target (write A), the target turned it into another
+-- value, crmsync carried that one to the source side (write B), and the source now holds the first
+-- value again. Both writes are crmsync's latest two of that link and field, confirmed, in the pair's
+-- last $recent_runs runs that wrote anything, and after the field's last ping-pong review item was
+-- settled (a resolution starts the count afresh). Who made the two rewrites is judged by the caller
+-- (plan/ping_pong.py) from the Salesforce facts that come along: the user an extract saw change the
+-- field (else the record's last modifier), and whether any user but crmsync's and the automation users
+-- edited the record since crmsync's write to Salesforce (2 s of clock skew allowed).
+-- Parameters: $pair, $recent_runs, $integration_user, $automation_users. Placeholder: {salesforce_table}.
+WITH recent_runs AS (
+    SELECT run_id FROM audit_log
+    WHERE pair = $pair AND outcome = 'confirmed'
+    GROUP BY run_id
+    ORDER BY max(intended_at) DESC
+    LIMIT $recent_runs
+),
+settled AS (
+    SELECT hubspot_id, detail ->> 'field' AS field, max(settled_at) AS settled_at
+    FROM review_items
+    WHERE pair = $pair AND kind = 'ping_pong' AND settled_at IS NOT NULL
+    GROUP BY ALL
+),
+field_writes AS (  -- one row per run, target, link and field crmsync wrote
+    SELECT a.run_id, a.target, p.hubspot_id, p.field,
+           any_value(p.canonical_value) AS value, max(a.intended_at) AS intended_at
+    FROM audit_log a
+    JOIN plan_rows p
+      ON p.run_id = a.run_id AND p.pair = a.pair AND p.target = a.target AND p.action = 'update'
+     AND p.record_ref = a.source_id AND p.target_field = a.field
+    WHERE a.pair = $pair AND a.outcome = 'confirmed' AND NOT a.created_record
+      AND a.run_id IN (SELECT run_id FROM recent_runs)
+      AND EXISTS (SELECT 1 FROM planned_writes w WHERE w.hubspot_id = p.hubspot_id AND w.field = p.field)
+    GROUP BY ALL
+),
+writes AS (
+    SELECT f.*, row_number() OVER (PARTITION BY f.hubspot_id, f.field ORDER BY f.intended_at DESC) AS nth
+    FROM field_writes f
+    LEFT JOIN settled s ON s.hubspot_id = f.hubspot_id AND s.field = f.field
+    WHERE s.settled_at IS NULL OR f.intended_at > s.settled_at
+),
+cycles AS (
+    SELECT w.*, b.value AS carried, a.run_id AS first_run, b.run_id AS second_run,
+           CASE WHEN w.target = 'salesforce' THEN a.intended_at ELSE b.intended_at END AS salesforce_written_at
+    FROM planned_writes w
+    JOIN writes b ON b.hubspot_id = w.hubspot_id AND b.field = w.field AND b.nth = 1
+    JOIN writes a ON a.hubspot_id = w.hubspot_id AND a.field = w.field AND a.nth = 2
+    WHERE b.target = w.source AND b.value IS DISTINCT FROM w.value
+      AND a.target = w.target AND a.value IS NOT DISTINCT FROM w.value
+      AND w.target_value IS NOT DISTINCT FROM b.value
+)
+SELECT
+    c.hubspot_id, c.salesforce_object, c.salesforce_id, c.field, c.target,
+    c.hubspot_value, c.salesforce_value, c.hubspot_raw, c.salesforce_raw,
+    c.first_run, c.second_run,
+    coalesce(ft.changed_by, s._last_modified_by_id) AS salesforce_changed_by,
+    EXISTS (
+        SELECT 1 FROM salesforce_edit_times e
+        WHERE e.salesforce_id = c.salesforce_id
+          AND e.modified_by IS DISTINCT FROM $integration_user
+          AND NOT list_contains($automation_users::VARCHAR[], e.modified_by)
+          AND e.edited_at > c.salesforce_written_at - INTERVAL 2 SECOND
+    ) AS person_edited_salesforce
+FROM cycles c
+LEFT JOIN {salesforce_table} s ON s.id = c.salesforce_id
+LEFT JOIN salesforce_field_times ft ON ft.salesforce_id = c.salesforce_id AND ft.field = c.salesforce_field
+ORDER BY c.hubspot_id, c.field

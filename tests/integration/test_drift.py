@@ -1,0 +1,123 @@
+"""Drift converges or a person is asked: a linked field whose sides still differ after a sync is counted
+per sync; one that outlives two syncs turns the Drift check to ERROR and opens a review item (kind
+`drift`) with both CRMs' values. Here Salesforce's validation rule (a Lead phone shorter than 7 characters)
+refuses every write of a HubSpot phone edit, so the Lead and the contact stay apart."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
+from sandboxes import Sandbox
+
+from crmsync_pipeline.config import load_mapping
+from crmsync_pipeline.health.queries import health_findings
+from crmsync_pipeline.orchestration.resources import default_mapping_path
+
+TOKEN = {"Authorization": "Bearer sandbox-token"}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    box = Sandbox(people=30, seed=5)
+    yield box
+    box.stop()
+
+
+def _drift():
+    findings = health_findings(
+        Path(os.environ["CRMSYNC_STATE_DB"]), load_mapping(default_mapping_path()), read_only=True
+    )
+    return findings["drift"]
+
+
+def _phone_drift(hubspot_id: str, drift=None) -> list[tuple]:
+    """The Drift check's rows for this contact's phone (its last column: syncs it has differed after)."""
+    return [r for r in (drift or _drift()).rows if r[1] == hubspot_id and r[4] == "phone"]
+
+
+def test_a_drift_that_outlives_two_syncs_is_an_error_and_goes_to_review(sandbox, sync, query):
+    assert sync().success
+    created = requests.post(
+        f"{sandbox.hubspot.url}/crm/v3/objects/contacts",
+        headers=TOKEN,
+        timeout=10,
+        json={
+            "properties": {
+                "email": f"drift-{uuid.uuid4().hex[:8]}@drift-scenario.org",
+                "firstname": "Dee",
+                "lastname": "Rift",
+                "phone": "+1 555 0100",
+                "lifecyclestage": "marketingqualifiedlead",
+            }
+        },
+    ).json()
+    hubspot_id = created["id"]
+    assert sync().success
+    ((sobject, lead_id),) = query(
+        "SELECT salesforce_object, salesforce_id FROM links WHERE hubspot_id = ?", hubspot_id
+    )
+    assert sobject == "Lead" and salesforce_value(sandbox, "Lead", lead_id, "Phone") == "+1 555 0100"
+    assert not _phone_drift(hubspot_id)
+
+    hubspot_edit(sandbox, "contacts", hubspot_id, phone="12345")  # Salesforce's rule refuses it on a Lead
+    assert sync().success
+    assert [r[-1] for r in _phone_drift(hubspot_id)] == [1]  # differs after one sync: counted, a warning
+
+    assert sync().success
+    drift = _drift()
+    assert [r[-1] for r in _phone_drift(hubspot_id, drift)] == [2]
+    assert drift.severity == "ERROR"
+    # the CRMs themselves still differ
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "phone") == "12345"
+    assert salesforce_value(sandbox, "Lead", lead_id, "Phone") == "+1 555 0100"
+    items = query(
+        "SELECT detail FROM review_items WHERE kind = 'drift' AND hubspot_id = ? AND settled_at IS NULL "
+        "AND detail->>'field' = 'phone'",
+        hubspot_id,
+    )
+    assert len(items) == 1
+    detail = json.loads(items[0][0])
+    assert (detail["field"], detail["hubspot"], detail["syncs"]) == ("phone", "12345", 2)
+
+    # once the sides agree again the drift is forgotten
+    hubspot_edit(sandbox, "contacts", hubspot_id, phone="+1 555 0100")
+    assert sync().success
+    assert not _phone_drift(hubspot_id)
+    assert query(
+        "SELECT count(*) FROM drift_cycles WHERE hubspot_id = ? AND field = 'phone'", hubspot_id
+    ) == [(0,)]
+
+
+def test_a_write_hubspot_silently_kept_is_carried_back_instead_of_believed(sandbox, sync, query):
+    """HubSpot answers 200 to a lifecycle stage moved backward and keeps the old stage (setting
+    `lifecycle_backward: ignore`, its default). crmsync must not believe the sides agree: the next sync
+    carries HubSpot's kept stage to Salesforce, and the audit log says the write was not applied."""
+    assert sync().success
+    ((hubspot_id, contact_id),) = query(
+        """SELECT l.hubspot_id, l.salesforce_id FROM links l
+           JOIN hubspot_contacts_snapshot h ON h.id = l.hubspot_id
+           WHERE l.pair = 'contacts' AND l.salesforce_object = 'Contact' AND h.lifecyclestage = 'customer'
+             AND h.email NOT LIKE '%example.com' AND h.email NOT LIKE '%test.com'
+           ORDER BY l.hubspot_id LIMIT 1"""
+    )
+    stage = "HubSpot_Lifecycle_Stage__c"
+    assert salesforce_value(sandbox, "Contact", contact_id, stage) == "customer"
+    salesforce_edit(sandbox, "Contact", contact_id, **{stage: "salesqualifiedlead"})
+    first = sync()
+    assert first.success
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "lifecyclestage") == "customer"  # kept
+    assert query(
+        "SELECT DISTINCT outcome FROM audit_log WHERE run_id = ? AND record_id = ? AND field = 'lifecyclestage'",
+        first.run_id,
+        hubspot_id,
+    ) == [("not_applied",)]
+    assert sync().success
+    assert salesforce_value(sandbox, "Contact", contact_id, stage) == "customer"
+    assert hubspot_value(sandbox, "contacts", hubspot_id, "lifecyclestage") == "customer"
+    assert not [r for r in _drift().rows if r[1] == hubspot_id and r[4] == "lifecyclestage"]
