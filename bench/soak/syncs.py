@@ -20,6 +20,7 @@ CRMSYNC = Path(sys.executable).with_name("crmsync")
 FAULTS = {  # every kind at once while a sync runs; Salesforce sessions also expire during each run
     "error_rates": {500: 0.03, 503: 0.03},
     "burst_429": 4,
+    "concurrency_rate": 0.02,  # Salesforce's concurrent-request 403 (HubSpot answers its 429)
     "latency_ms": 2,
     "latency_jitter_ms": 15,
     "drop_rate": 0.03,

@@ -65,6 +65,9 @@ def status(runs: int) -> None:
     console.print(_table("Waiting for review (review_items)", ("kind", "items"), review))
     console.print(_table("API calls today (UTC)", ("crm", "calls"), calls))
     console.print(
+        _table("Change sensor cost (as Salesforce bills it)", ("sensor", "estimate"), _sensor_rows())
+    )
+    console.print(
         _table("Sync health", ("check", "status", "offending rows", "figures"), _health_rows(state))
     )
 
@@ -96,6 +99,17 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
     if not rows:
         table.add_row(*(["none"] + [""] * (len(columns) - 1)))
     return table
+
+
+def _sensor_rows() -> list[tuple]:
+    """The change sensor's Salesforce share at its tick, recomputed from the mapping (docs/design.md)."""
+    from crmsync_pipeline.orchestration.triggers import sensor_share_text
+
+    try:
+        mapping = CrmsyncResource(mapping_file=default_mapping_path()).mapping()
+    except (MappingError, FileNotFoundError):
+        return []
+    return [("quiet day", sensor_share_text(mapping))]
 
 
 def _health_rows(state) -> list[tuple]:  # type: ignore[no-untyped-def]

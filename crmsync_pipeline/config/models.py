@@ -37,6 +37,15 @@ class CrossReferenceError(ValueError):
         self.problems = problems
 
 
+class SalesforceOptions(StrictModel):
+    """How crmsync's writes behave in the Salesforce org."""
+
+    # False (default): every REST write sends `Sforce-Auto-Assign: FALSE`, so the org's active Lead
+    # assignment rule does not move the owner crmsync wrote (a rule that reassigns on create fights the owner
+    # sync). True: the rule runs on crmsync's REST creates and updates, as on any API save without the header.
+    assignment_rules: bool = False
+
+
 class Mapping(StrictModel):
     """The whole mapping file. `objects` keeps file order; `sync_order()` gives the dependency order."""
 
@@ -44,6 +53,7 @@ class Mapping(StrictModel):
     cross_reference: CrossReference = Field(default_factory=CrossReference)
     approval: ApprovalThresholds = Field(default_factory=ApprovalThresholds)
     value_maps: dict[str, ValueMap] = Field(default_factory=dict)
+    salesforce: SalesforceOptions = Field(default_factory=SalesforceOptions)
     objects: dict[str, ObjectPair]
 
     @model_validator(mode="after")

@@ -28,12 +28,23 @@ CAP_ENV = {"salesforce": "CRMSYNC_SALESFORCE_DAILY_CAP", "hubspot": "CRMSYNC_HUB
 class BudgetExhausted(Exception):
     """A run stopped at the daily API cap: the next run resumes where this one stopped."""
 
-    def __init__(self, crm: str, used: int, cap: int, how: str):
+    def __init__(self, crm: str, used: int, cap: int, how: str, advice: str | None = None):
         self.crm, self.used, self.cap = crm, used, cap
+        advice = advice or f"raise {CAP_ENV[crm]} to allow more"
         super().__init__(
             f"{crm} daily API budget reached: {used:,} of {cap:,} calls {how}; the run stopped before its "
-            f"next call and the next run resumes where it stopped (raise {CAP_ENV[crm]} to allow more)"
+            f"next call and the next run resumes where it stopped ({advice})"
         )
+
+    @classmethod
+    def refused_by_crm(cls, crm: str, reported: tuple[int, int] | None, said: str) -> BudgetExhausted:
+        """The CRM itself refused a call for its daily limit (Salesforce 403 REQUEST_LIMIT_EXCEEDED
+        "TotalRequests Limit exceeded."): a budget stop, not a failure."""
+        used, limit = reported or (0, 0)
+        return cls(
+            crm, used, limit, f"used today, the org's whole daily allocation ({said})",
+            "the allocation renews over 24 hours; ask Salesforce for more API calls or lower other integrations' use",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

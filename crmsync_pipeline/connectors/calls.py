@@ -1,6 +1,7 @@
 """Every CRM API call goes through a `CrmCaller`: it counts the call, retries what can succeed on a
-second try (429, 5xx, dropped connections, UNABLE_TO_LOCK_ROW) with jittered exponential backoff that
-honours Retry-After (429s on an allowance of their own), renews a refused session a capped number of
+second try (429, 5xx, dropped connections, UNABLE_TO_LOCK_ROW, Salesforce's concurrent-request 403) with
+jittered exponential backoff that honours Retry-After (429s and concurrency 403s on an allowance of their
+own; Salesforce's daily-limit 403 stops the run as a budget stop), renews a refused session a capped number of
 times (sessions.py), and turns the client's exception into a `CrmError` that keeps the CRM's error code.
 A credential that cannot be renewed (HubSpot's private-app token, a static Salesforce token) fails fast:
 once refused, the caller makes no further call with it. Before each call it asks the daily budget (a cap
@@ -19,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from simple_salesforce.exceptions import SalesforceError
 
-from .budget import DailyBudget
+from .budget import BudgetExhausted, DailyBudget
 from .errors import CONNECTION_ERRORS, CrmError, from_connection, from_hubspot, from_salesforce
 from .pacing import Pacer
 from .sessions import MAX_RENEWALS_PER_CALL, WHAT_TO_CHECK
@@ -137,7 +138,9 @@ class CrmCaller:
                     renewals += 1
                     self.session.renew(used)
                     continue
-                if err.status == 429 and err.retryable:
+                if err.daily_limit and self.crm == "salesforce":
+                    raise self._daily_limit_stop(err) from exc
+                if (err.status == 429 or err.concurrency_limit) and err.retryable:
                     rate_limited += 1
                     if rate_limited >= self.max_rate_limited:
                         raise err from exc
@@ -147,6 +150,15 @@ class CrmCaller:
                 if not err.retryable or attempt >= self.max_attempts:
                     raise err from exc
                 self.sleep(self.delay_s(attempt, err))
+
+    def _daily_limit_stop(self, err: CrmError) -> BudgetExhausted:
+        budget = self.meter.budget
+        stop = BudgetExhausted.refused_by_crm(
+            self.crm, budget.reported.get(self.crm) if budget is not None else None, err.message
+        )
+        if budget is not None and budget.on_exhausted is not None:
+            budget.on_exhausted(stop)
+        return stop
 
     def _observe(self, fn: Callable[..., Any], exc: BaseException | None) -> None:
         """Feed the CRM's own usage figures to the pacer and the budget; never fails the call."""
@@ -170,6 +182,8 @@ class CrmCaller:
         floor = err.retry_after_s or 0.0
         if err.code == "RATE_LIMIT" and self.crm == "hubspot" and not floor:
             floor = 1.0  # HubSpot's rolling window: a second usually frees capacity
+        if err.concurrency_limit and not floor:
+            floor = self.base_delay_s * 2  # long requests (>= 20 s) must finish before a slot frees
         return max(backoff, floor)
 
 

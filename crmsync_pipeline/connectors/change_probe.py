@@ -1,9 +1,11 @@
 """Cheap questions for the change sensor: "has a person changed anything since this time?".
 
-Salesforce: ONE `/composite/batch` call per tick holds a `queryAll ... LIMIT 1` subrequest per sObject
-(the whole batch is one API call). `/composite` itself allows only 5 query subrequests, `/composite/batch`
-takes 25 of any kind, so every mapped sObject fits. Changes by the integration user are excluded by
-`LastModifiedById`; queryAll also sees deletes and merges (they move SystemModstamp).
+Salesforce: one `/composite` call per tick and per five sObjects, each a `queryAll ... LIMIT 1`
+subrequest. `/composite` is billed as ONE API call whatever it holds (at most 5 queries), whereas
+`/composite/batch` bills every subrequest, so a batch would cost one call per sObject per tick. Changes
+by the integration user are excluded by `LastModifiedById`; queryAll also sees deletes and merges (they
+move SystemModstamp). SystemModstamp has second precision, so the probe asks from the start of the last
+tick's second (>=) and skips the records the previous tick already reported in that second.
 
 HubSpot: one search per object type (limit 1, only `total` matters). HubSpot search cannot filter on
 who changed a record, so crmsync's own writes are excluded by time instead: every crmsync write to
@@ -12,6 +14,7 @@ asks for records modified after the cursor but outside those windows (one filter
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,8 +28,8 @@ from .errors import CrmError
 from .hubspot import HubSpotConnector, last_modified_property
 from .salesforce import SalesforceConnector
 
-SALESFORCE_PROBE_ROUTE = "composite.batch.change_probe"
-BATCH_SUBREQUESTS = 25
+SALESFORCE_PROBE_ROUTE = "composite.change_probe"
+COMPOSITE_QUERIES = 5  # /composite takes at most 5 query subrequests; the whole request is one call
 HUBSPOT_FILTER_GROUPS = 5
 # HubSpot's clock is not ours: widen each write window so a write stamped a little early or late by the
 # CRM still falls inside it.
@@ -47,52 +50,80 @@ def salesforce_integration_user(salesforce: SalesforceConnector) -> str:
     return str(answer["id"])
 
 
+@dataclass(frozen=True)
+class ProbeHit:
+    """The latest change by a person to one sObject: the probe's answer and what the next tick skips."""
+
+    sobject: str
+    record_id: str
+    stamp: str  # SystemModstamp as Salesforce answered it
+
+
 def salesforce_changed(
-    salesforce: SalesforceConnector, sobjects: list[str], since: datetime, integration_user: str
-) -> list[str]:
-    """The sObjects with a record changed after `since` by someone other than the integration user."""
-    changed: list[str] = []
-    for start in range(0, len(sobjects), BATCH_SUBREQUESTS):
-        chunk = sobjects[start : start + BATCH_SUBREQUESTS]
+    salesforce: SalesforceConnector,
+    sobjects: list[str],
+    since: datetime,
+    integration_user: str,
+    seen: Collection[str] = (),
+) -> list[ProbeHit]:
+    """For each sObject with a record changed at or after `since`'s second by someone other than the
+    integration user, its latest change. `seen` are ids a previous tick already reported at that second:
+    they are skipped within the second only, so a same-second edit is neither missed nor reported twice."""
+    hits: list[ProbeHit] = []
+    for start in range(0, len(sobjects), COMPOSITE_QUERIES):
+        chunk = sobjects[start : start + COMPOSITE_QUERIES]
         requests = [
             {
                 "method": "GET",
-                "url": f"v{SALESFORCE_API_VERSION}/queryAll?q={quote(_probe_soql(s, since, integration_user))}",
+                "referenceId": f"probe{i}",
+                "url": f"/services/data/v{SALESFORCE_API_VERSION}/queryAll?q="
+                + quote(_probe_soql(s, since, integration_user, seen)),
             }
-            for s in chunk
+            for i, s in enumerate(chunk)
         ]
         answer = salesforce.call(
             SALESFORCE_PROBE_ROUTE,
-            lambda b={"batchRequests": requests}: salesforce.sf.restful(
-                "composite/batch", method="POST", json=b
+            lambda b={"compositeRequest": requests}: salesforce.sf.restful(
+                "composite", method="POST", json=b
             ),
         )
-        for sobject, result in zip(chunk, answer["results"], strict=True):
-            body = result.get("result")
-            if result.get("statusCode", 500) >= 400:
+        for sobject, result in zip(chunk, answer["compositeResponse"], strict=True):
+            body = result.get("body")
+            if result.get("httpStatusCode", 500) >= 400:
                 error = body[0] if isinstance(body, list) and body else {}
                 raise CrmError(
                     "salesforce",
                     str(error.get("errorCode") or "PROBE_FAILED"),
                     f"{sobject}: {error.get('message', body)}",
-                    status=int(result.get("statusCode", 500)),
+                    status=int(result.get("httpStatusCode", 500)),
                 )
-            if body.get("totalSize", 0) > 0:
-                changed.append(sobject)
-    return changed
+            hits += [
+                ProbeHit(sobject, str(r["Id"]), str(r["SystemModstamp"])) for r in body.get("records", [])
+            ]
+    return hits
 
 
-def _probe_soql(sobject: str, since: datetime, integration_user: str) -> str:
-    # milliseconds, as SystemModstamp holds them: format_soql would cut to the second and find again, one
-    # tick later, an edit the last sync already carried
-    at = since.astimezone(UTC)
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-    return format_soql(
-        "SELECT Id FROM {:literal} WHERE SystemModstamp > {:literal} AND LastModifiedById != {} LIMIT 1",
+def probe_calls_per_tick(sobject_count: int) -> int:
+    """Billed Salesforce calls one probe tick makes: one `/composite` per five sObjects."""
+    return -(-sobject_count // COMPOSITE_QUERIES)
+
+
+def _probe_soql(sobject: str, since: datetime, integration_user: str, seen: Collection[str]) -> str:
+    # SystemModstamp has second precision on a real org: ask from the start of `since`'s second (>=),
+    # or an edit later in the same second as the last tick would never be found
+    second = since.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soql = format_soql(
+        "SELECT Id, SystemModstamp FROM {:literal} WHERE SystemModstamp >= {:literal} "
+        "AND LastModifiedById != {}",
         sobject,
-        stamp,
+        second,
         integration_user,
     )
+    if seen:  # already reported: skipped unless stamped after `since` itself (edited again since)
+        at = since.astimezone(UTC)
+        exact = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+        soql += format_soql(" AND (SystemModstamp > {:literal} OR Id NOT IN {})", exact, sorted(seen))
+    return soql + " ORDER BY SystemModstamp DESC LIMIT 1"
 
 
 def hubspot_changed(

@@ -15,6 +15,9 @@ from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 
 SALESFORCE_API_VERSION = "59.0"
+# REST API "Assignment Rule Header": without it Salesforce runs the org's active Lead (and Case, Account)
+# assignment rule on every API create and update
+AUTO_ASSIGN_HEADER = "Sforce-Auto-Assign"
 
 
 def hubspot_client(access_token: str, base_url: str | None = None, **config: object) -> HubSpot:
@@ -35,9 +38,16 @@ class _PlainHttpForHost(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def salesforce_session(instance_url: str, extra_hosts: tuple[str, ...] = ()) -> requests.Session:
-    """A requests session for simple-salesforce; plain-http instance URLs get the adapter above."""
+def salesforce_session(
+    instance_url: str, extra_hosts: tuple[str, ...] = (), *, assignment_rules: bool = False
+) -> requests.Session:
+    """A requests session for simple-salesforce; plain-http instance URLs get the adapter above. Every
+    request through it (REST, collections, composite, Bulk 2.0: simple-salesforce sends them all on this
+    session, whose headers requests merges into each) carries `Sforce-Auto-Assign: FALSE` unless
+    `assignment_rules` (the mapping's `salesforce.assignment_rules`) lets the org's rules run."""
     session = requests.Session()
+    if not assignment_rules:
+        session.headers[AUTO_ASSIGN_HEADER] = "FALSE"
     parts = urlsplit(instance_url)
     if parts.scheme == "http":
         adapter = _PlainHttpForHost()

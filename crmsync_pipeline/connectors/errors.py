@@ -39,6 +39,11 @@ TRANSIENT_CODES = frozenset(
         "UNPROCESSED",
     }
 )
+# Salesforce answers both of its API limits with 403 REQUEST_LIMIT_EXCEEDED; only the message tells the
+# daily allocation ("TotalRequests Limit exceeded.": stop until tomorrow) from the concurrent long-request
+# limit ("ConcurrentRequests (Concurrent API Requests) Limit exceeded.": wait and try again).
+SALESFORCE_LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
+SALESFORCE_DAILY_LIMIT_TEXT = "TotalRequests"
 # The transient failures worth sending again within the same call (the rest wait for the next run).
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "RATE_LIMIT", "SERVER_UNAVAILABLE", "CONNECTION_ERROR"})
 assert RETRYABLE_CODES <= TRANSIENT_CODES
@@ -58,10 +63,22 @@ class CrmError(Exception):
         return f"{self.crm} {self.code}{where}: {self.message}"
 
     @property
+    def daily_limit(self) -> bool:
+        """The CRM's daily allowance is used up: nothing helps before it renews."""
+        if self.code == "DAILY_LIMIT":
+            return True
+        return self.code == SALESFORCE_LIMIT_CODE and SALESFORCE_DAILY_LIMIT_TEXT in self.message
+
+    @property
+    def concurrency_limit(self) -> bool:
+        """Salesforce's concurrent long-running request limit (a 403): free again once others finish."""
+        return self.crm == "salesforce" and self.code == SALESFORCE_LIMIT_CODE and not self.daily_limit
+
+    @property
     def retryable(self) -> bool:
-        return self.code in RETRYABLE_CODES or (
-            self.status in RETRYABLE_STATUSES and self.code != "DAILY_LIMIT"
-        )
+        if self.daily_limit:
+            return False
+        return self.code in RETRYABLE_CODES or self.status in RETRYABLE_STATUSES or self.concurrency_limit
 
 
 def from_hubspot(exc: Exception) -> CrmError:

@@ -1,5 +1,6 @@
 """HubSpot batch write results: one `WriteResult` per input, in input order, keeping HubSpot's error
-category, with a rejected batch split until each invalid record stands alone."""
+category, with a rejected batch split until each invalid record stands alone. Which result belongs to
+which input of a create or upsert is hubspot_results.py's business."""
 
 from __future__ import annotations
 
@@ -82,29 +83,6 @@ def errors_by_id(response: Any, normal: Callable[[Any], str]) -> dict[str, Any]:
         for record_id in (error.context or {}).get("ids", []) or []:
             failed[normal(record_id)] = error
     return failed
-
-
-def created_in_order(batch: list[Properties], response: Any) -> list[WriteResult]:
-    """Batch create results carry no input key: match them by the trace id we sent when HubSpot echoes
-    it, else by position, which is exact only when every input succeeded or every input failed."""
-    results = list(response.results)
-    errors = list(getattr(response, "errors", None) or [])
-    traced = {str(r.object_write_trace_id): r for r in results if getattr(r, "object_write_trace_id", None)}
-    if traced and len(traced) == len(results):
-        first_error = errors[0] if errors else None
-        return [write_result(traced.get(str(n)), first_error) for n in range(len(batch))]
-    if not errors:
-        return [write_result(r, None) for r in results]
-    if not results:
-        return [
-            write_result(None, errors[n] if len(errors) == len(batch) else errors[0])
-            for n in range(len(batch))
-        ]
-    # Partial failure without trace ids: which input failed is unknowable, so say so for every input.
-    first = errors[0]
-    counts = f"{len(results)} created, {len(errors)} failed"
-    message = f"partial batch create: {counts} ({first.category}: {first.message})"
-    return [WriteResult.failed(None, "UNMATCHED_RESULT", message) for _ in batch]
 
 
 def write_result(record: Any, error: Any, upsert: bool = False) -> WriteResult:

@@ -21,6 +21,10 @@ SEARCH_PAGE = 200  # search maximum
 SEARCH_CAP = 10_000  # HubSpot answers 400 past 10,000 results of one search
 ASSOCIATION_READ_BATCH = 1_000  # v4 batch read limit since 2025-02
 HISTORY_READS = 3  # property history: a record a batch read answered with an error is asked again, twice
+# A batch read asking for property history takes at most 50 inputs (HubSpot answers more with 400
+# VALIDATION_ERROR "The maximum number of inputs supported in a batch request for property histories is
+# 50"); without history the batch maximum of 100 applies.
+HISTORY_BATCH = 50
 
 
 def last_modified_property(object_type: str) -> str:
@@ -105,7 +109,7 @@ class HubSpotRecordReads:
         id_property: str | None = None,
     ) -> list[dict[str, Any]]:
         """The records that exist among `ids` (100 a call); missing ones are left out. With
-        `with_history`, each record carries `properties_with_history` for those properties."""
+        `with_history`, each record carries `properties_with_history` for those properties (50 a call)."""
         route = f"{object_type}.batch.read" + (".history" if with_history else "")
 
         def read(chunk: list[str]) -> list[dict[str, Any]]:
@@ -119,13 +123,14 @@ class HubSpotRecordReads:
             )
             return [hubspot_json.record(r) for r in hubspot_json.body(response).get("results") or []]
 
-        chunks = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
+        size = HISTORY_BATCH if with_history else BATCH
+        chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
         return [r for found in in_parallel(read, chunks, self.parallel) for r in found]
 
     def property_times(
         self, object_type: str, ids: list[str], properties: list[str]
     ) -> dict[tuple[str, str], datetime]:
-        """When each property of each record last changed (from property history; 100 records a call).
+        """When each property of each record last changed (from property history; 50 records a call).
         A record missing from the answer (a 207 error for it) is asked again, twice: without its times a
         conflict would be judged by the record's last change, whatever field that was."""
         out: dict[tuple[str, str], datetime] = {}
@@ -146,7 +151,7 @@ class HubSpotRecordReads:
         self, object_type: str, ids: list[str], properties: list[str]
     ) -> dict[tuple[str, str], dict[str, Any]]:
         """The latest property-history entry (value, source_type, source_id, timestamp) of each property
-        of each record: who or what set the value it holds (100 records a call)."""
+        of each record: who or what set the value it holds (50 records a call, the cap with history)."""
         out: dict[tuple[str, str], dict[str, Any]] = {}
         for record in self.batch_read(object_type, ids, properties, with_history=properties):
             for name, versions in (record.get("properties_with_history") or {}).items():

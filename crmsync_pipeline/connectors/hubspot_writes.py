@@ -13,7 +13,8 @@ from hubspot import HubSpot
 
 from . import hubspot_json
 from .calls import CrmCaller
-from .hubspot_batches import BATCH, Properties, created_in_order, errors_by_id, in_batches, write_result
+from .hubspot_batches import BATCH, Properties, errors_by_id, in_batches, write_result
+from .hubspot_results import MatchKey, SentInput, match_results
 from .outcome import WriteResult
 from .parallel import in_parallel
 
@@ -31,25 +32,25 @@ class HubSpotWrites:
         self, object_type: str, inputs: list[Properties], id_property: str, isolate_rejects: bool = True
     ) -> list[WriteResult]:
         """Create-or-update keyed on a unique property (each input holds its value), so a repeated
-        create finds its record. `created` is HubSpot's `new`."""
-        normal = _unique_key(id_property)
+        create finds its record. `created` is HubSpot's `new`. Results are matched to inputs by that
+        key (hubspot_results.py), never by position."""
+        key = MatchKey(id_property, _unique_key(id_property))
 
         def send(batch: list[Properties]) -> list[WriteResult]:
+            sent = _sent(batch)
             body = [
-                {"id": str(r[id_property]), "idProperty": id_property, "properties": _strings(r)}
-                for r in batch
+                {
+                    "id": str(r[id_property]),
+                    "idProperty": id_property,
+                    "properties": s.properties,
+                    "objectWriteTraceId": s.trace,
+                }
+                for r, s in zip(batch, sent, strict=True)
             ]
             response = self._batch(
                 f"{object_type}.batch.upsert", self.client.crm.objects.batch_api.upsert, object_type, body
             )
-            by_key = {normal(r.properties.get(id_property)): r for r in response.results}
-            failed = errors_by_id(response, normal)
-            return [
-                write_result(
-                    by_key.get(normal(r[id_property])), failed.get(normal(r[id_property])), upsert=True
-                )
-                for r in batch
-            ]
+            return match_results(sent, response, key, lambda r: write_result(r, None, upsert=True))
 
         return in_batches(inputs, send, isolate_rejects, self.parallel)
 
@@ -73,19 +74,29 @@ class HubSpotWrites:
         return in_batches(inputs, send, isolate_rejects, self.parallel)
 
     def batch_create(
-        self, object_type: str, inputs: list[Properties], isolate_rejects: bool = True
+        self,
+        object_type: str,
+        inputs: list[Properties],
+        isolate_rejects: bool = True,
+        key: str | None = None,
     ) -> list[WriteResult]:
-        """Plain creates (prefer batch_upsert where a unique key exists: a retried create duplicates)."""
+        """Plain creates (prefer batch_upsert where a unique key exists: a retried create duplicates).
+        HubSpot answers the new records in no particular order: each is matched to its input by `key`, a
+        property every input sets to a value of its own (refused here otherwise), or without one by the
+        values it was sent (hubspot_results.py)."""
+        match = MatchKey(key, _unique_key(key)) if key is not None else None
+        if match is not None:
+            _check_unique(inputs, match)
 
         def send(batch: list[Properties]) -> list[WriteResult]:
+            sent = _sent(batch)
             body = [
-                {"properties": _strings(r), "associations": [], "objectWriteTraceId": str(n)}
-                for n, r in enumerate(batch)
+                {"properties": s.properties, "associations": [], "objectWriteTraceId": s.trace} for s in sent
             ]
             response = self._batch(
                 f"{object_type}.batch.create", self.client.crm.objects.batch_api.create, object_type, body
             )
-            return created_in_order(batch, response)
+            return match_results(sent, response, match, lambda r: write_result(r, None))
 
         return in_batches(inputs, send, isolate_rejects, self.parallel)
 
@@ -153,6 +164,22 @@ class HubSpotWrites:
             confirmed |= done
             first_error = first_error or error
         return confirmed, first_error
+
+
+def _sent(batch: list[Properties]) -> list[SentInput]:
+    """Each input's trace id (its place in this request) and its properties as HubSpot takes them."""
+    return [SentInput(str(n), _strings(r)) for n, r in enumerate(batch)]
+
+
+def _check_unique(inputs: list[Properties], key: MatchKey) -> None:
+    seen: dict[str, int] = {}
+    for n, record in enumerate(inputs):
+        value = key.of(_strings(record))
+        if value is None:
+            raise ValueError(f"create input {n} has no value for its matching key {key.prop}")
+        if value in seen:
+            raise ValueError(f"create inputs {seen[value]} and {n} share the {key.prop} value {value!r}")
+        seen[value] = n
 
 
 def _strings(record: Properties) -> dict[str, str]:

@@ -82,7 +82,7 @@ class SalesforceConnector(SalesforceBulk, SalesforceCollections):
             instance_url=session.instance_url,
             session_id=session.access_token,
             version=SALESFORCE_API_VERSION,
-            session=salesforce_session(session.instance_url),
+            session=salesforce_session(session.instance_url, assignment_rules=self.settings.assignment_rules),
         )
 
     # custom fields through the Tooling API ----------------------------------------------------

@@ -9,6 +9,14 @@ from .errors import CrmError
 from .outcome import WriteResult
 from .salesforce import SalesforceConnector, soql_in
 
+# A delete sends nothing but the id, so either code means no record has it (emptied from the Recycle Bin,
+# hard-deleted): the delete is already in effect. Which code each API answers is unconfirmed.
+MISSING_ID_CODES = frozenset({"NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY"})
+HARD_DELETE_PERMISSION = (
+    "the integration user lacks the 'Bulk API Hard Delete' permission (an admin grants it in a permission "
+    "set: System Permissions > Bulk API Hard Delete)"
+)
+
 # ids per queryAll: the query travels in the URL (Salesforce refuses URIs past 16,384 bytes; ~27 a quoted id)
 ID_CHUNK = 200
 
@@ -16,7 +24,7 @@ ID_CHUNK = 200
 def delete(connector: SalesforceConnector, ids: list[str]) -> list[WriteResult]:
     """Soft deletes, 200 ids a call; a refused call fails each record with Salesforce's code."""
     try:
-        return connector.delete(ids)
+        return [_gone_is_done(r) for r in connector.delete(ids)]
     except CrmError as err:
         return [WriteResult.failed(i, err.code, err.message) for i in ids]
 
@@ -24,9 +32,20 @@ def delete(connector: SalesforceConnector, ids: list[str]) -> list[WriteResult]:
 def hard_delete(connector: SalesforceConnector, sobject: str, ids: list[str]) -> list[WriteResult]:
     """Permanent deletes (no Recycle Bin) as one Bulk 2.0 hardDelete job."""
     try:
-        return connector.bulk_ingest("hardDelete", sobject, [{"Id": i} for i in ids])
+        return [
+            _gone_is_done(r) for r in connector.bulk_ingest("hardDelete", sobject, [{"Id": i} for i in ids])
+        ]
     except CrmError as err:
-        return [WriteResult.failed(i, err.code, err.message) for i in ids]
+        message = (
+            f"{HARD_DELETE_PERMISSION}: {err.message}" if err.code == "FEATURENOTENABLED" else err.message
+        )
+        return [WriteResult.failed(i, err.code, message) for i in ids]
+
+
+def _gone_is_done(result: WriteResult) -> WriteResult:
+    if result.succeeded or result.error_code not in MISSING_ID_CODES:
+        return result
+    return result.counted_as_done(f"no record has this id any more ({result.error_code})")
 
 
 def existing_ids(connector: SalesforceConnector, sobject: str, ids: list[str]) -> dict[str, bool]:

@@ -41,6 +41,8 @@ class SalesforceSettings(BaseModel):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     login_url: str | None = None
+    # the mapping's `salesforce.assignment_rules` (set by the resource, not from the environment)
+    assignment_rules: bool = False
 
 
 class ConnectionSettings(BaseModel):

@@ -5,7 +5,9 @@ match/recreated.py), then the cross-reference ids each side stores of the other,
 the mapping's match keys in file order (email; domain or company name for companies; name at company
 for people without email). Key values are normalised by the mapping's own normalisers, then each key
 is one SQL statement over the records still unlinked. A value shared by several records on a side is
-ambiguous: those records go to review, not to a create. Where a person is both a Contact and a Lead,
+ambiguous: those records go to review, not to a create. A record whose key matches a twin linked to
+another record has that partner read (match/linked_twins.py): gone, the record takes its place; live,
+the record waits in review. Where a person is both a Contact and a Lead,
 the link goes to the pair's first Salesforce object (the Contact) and the Lead is reported as a
 duplicate.
 """
@@ -21,6 +23,12 @@ import duckdb
 from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.match.keyless import settle_keyless
 from crmsync_pipeline.match.keys import drop_normalize, key_sql, register_normalize, select_keys
+from crmsync_pipeline.match.linked_twins import (
+    PartnerReads,
+    confirm_gone_partners,
+    hold_linked_twin_duplicates,
+    settle_recreated,
+)
 from crmsync_pipeline.match.recreated import release_recreated_twins
 from crmsync_pipeline.match.review import (
     hold_unlinked_duplicates,
@@ -40,6 +48,8 @@ class MatchResult:
     ambiguous: int = 0
     duplicates: int = 0
     recreated: int = 0  # records re-created after a delete, which took the deleted record's link
+    gone_partners: int = 0  # linked records a targeted read found gone before the archive check did
+    held_duplicates: int = 0  # new records matching a twin linked to a live record: held in review
 
     @property
     def linked(self) -> int:
@@ -53,8 +63,10 @@ def match_links(
     run_id: str,
     now: datetime,
     tables: SnapshotTables | None = None,
+    reads: PartnerReads | None = None,
 ) -> MatchResult:
-    """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent."""
+    """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent. `reads` checks
+    the partners of twins a new record matches (without it, such records wait in review)."""
     tables = tables or SnapshotTables.of(pair_name)
     relinked = relink_converted_leads(con, pair_name, pair, tables.salesforce, run_id, now)
     _build_match_keys(con, pair, tables)
@@ -62,12 +74,12 @@ def match_links(
     result = MatchResult()
     if relinked:
         result.linked_by["converted_lead"] = relinked
-    result.recreated = len(release_recreated_twins(con, pair_name, tables, run_id, now))
-    for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
-        linked, ambiguous = _link_by_key(con, pair_name, kind, run_id, now)
-        if linked:
-            result.linked_by[kind] += linked
-        result.ambiguous += open_ambiguities(con, pair_name, kind, ambiguous, run_id, now)
+    result.recreated = _release_recreated(con, pair_name, tables, run_id, now)
+    _link_by_keys(con, pair_name, pair, run_id, now, result)
+    result.gone_partners = confirm_gone_partners(con, pair_name, tables, reads, run_id, now)
+    if result.gone_partners:  # archived or deleted unseen: the new records take their places now
+        result.recreated += _release_recreated(con, pair_name, tables, run_id, now)
+        _link_by_keys(con, pair_name, pair, run_id, now, result)
     con.execute("DROP TABLE match_candidates")
     # the unlinked groups first: where a record is also a duplicate of a linked one, the linked one is
     # named as kept (the second call refreshes the item)
@@ -75,7 +87,32 @@ def match_links(
     found |= open_duplicates(con, pair_name, run_id, now)
     result.duplicates = len(found)
     settle_duplicates(con, pair_name, found, now)
+    result.held_duplicates = hold_linked_twin_duplicates(con, pair_name, tables, run_id, now)
     return result
+
+
+def _release_recreated(
+    con: duckdb.DuckDBPyConnection, pair_name: str, tables: SnapshotTables, run_id: str, now: datetime
+) -> int:
+    found = release_recreated_twins(con, pair_name, tables, run_id, now)
+    settle_recreated(con, pair_name, [r.new_id for r in found], now)
+    return len(found)
+
+
+def _link_by_keys(
+    con: duckdb.DuckDBPyConnection,
+    pair_name: str,
+    pair: ObjectPair,
+    run_id: str,
+    now: datetime,
+    result: MatchResult,
+) -> None:
+    """The cross-reference ids, then the mapping's keys in file order, each over what is still unlinked."""
+    for kind in ["salesforce_id_in_hubspot", "hubspot_id_in_salesforce", *(k.name for k in pair.match)]:
+        linked, ambiguous = _link_by_key(con, pair_name, kind, run_id, now)
+        if linked:
+            result.linked_by[kind] += linked
+        result.ambiguous += open_ambiguities(con, pair_name, kind, ambiguous, run_id, now)
 
 
 def _link_by_key(

@@ -53,5 +53,7 @@ def attach_budget(state_path: Path, run_id: str | None, meter: CallMeter) -> Non
             record_stop(state_path, run_id, meter, err)
 
     if not any(os.environ.get(name) for name in CAP_ENV.values()):
-        return  # no cap: no need to read today's calls
+        # no cap: no need to read today's calls, but a CRM's own daily-limit refusal still stops the run
+        meter.budget = DailyBudget(on_exhausted=stop)
+        return
     meter.budget = DailyBudget.from_env(calls_today(state_path), on_exhausted=stop)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from crmsync_pipeline.config import Mapping, load_mapping
+from crmsync_pipeline.config import Mapping, MappingError, load_mapping
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
@@ -41,6 +41,7 @@ class CrmsyncResource(dg.ConfigurableResource):
 
     def connectors(self, meter: CallMeter) -> tuple[HubSpotConnector, SalesforceConnector]:
         settings = ConnectionSettings.from_env()
+        settings.salesforce.assignment_rules = _assignment_rules_of(self)  # Sforce-Auto-Assign on writes
         state, run_id = self.state_path, _current_run_id()
         attach_budget(state, run_id, meter)  # CRMSYNC_*_DAILY_CAP: stop cleanly at the cap
 
@@ -52,6 +53,13 @@ class CrmsyncResource(dg.ConfigurableResource):
             # one OAuth session per process, shared by every asset; one renewal cap per run
             SalesforceConnector(settings.salesforce, meter, describe_cache=describes, run_id=run_id),
         )
+
+
+def _assignment_rules_of(resource: CrmsyncResource) -> bool:
+    try:
+        return resource.mapping().salesforce.assignment_rules
+    except (MappingError, FileNotFoundError):  # reported by whatever reads the mapping next
+        return False
 
 
 def _current_run_id() -> str | None:

@@ -35,6 +35,11 @@ RETRY_BASE_S = 60.0  # 1, 2, 4 minutes
 class SensorCursor:
     since: str | None = None  # ISO time the next probes ask "changed after"
     salesforce_user: str | None = None  # the integration user's id, asked once
+    # records the last run-launching tick reported in the second of `since`: the next probe skips them
+    # within that second (SystemModstamp has second precision, so the probe asks with >=)
+    salesforce_seen: list[str] = field(default_factory=list)
+    last_probe: str | None = None  # ISO time the CRMs were last asked (the adaptive interval counts from it)
+    salesforce_limit: int | None = None  # the org's daily API allocation, from its Sforce-Limit-Info header
     day: str = ""
     calls: dict[str, int] = field(default_factory=dict)  # the sensor's API calls on `day`, per CRM
 

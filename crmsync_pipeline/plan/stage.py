@@ -86,9 +86,10 @@ def plan_stage(
 
     Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
     a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
-    100 records, outside any state connection) so the newer edit is judged per field. Where a planned
-    write would close a ping-pong cycle (plan/ping_pong.py), `property_versions` tells who set the
-    HubSpot value (a workflow or a person); without it no loop is declared."""
+    50 records, HubSpot's cap with history, outside any state connection) so the newer edit is judged
+    per field. Where a planned write would close a ping-pong cycle (plan/ping_pong.py),
+    `property_versions` tells who set the HubSpot value (a workflow or a person); without it no loop is
+    declared."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
     changed_at, loops = _pre_reads(

@@ -26,6 +26,16 @@ class FaultSettings(BaseModel):
     burst_drop: int = Field(
         0, ge=0, description="the connections of the next N API requests close unanswered"
     )
+    burst_concurrency: int = Field(
+        0, ge=0, description="the next N API requests meet the CRM's concurrent-request limit"
+    )
+    concurrency_rate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="probability a request meets the concurrent-request limit (Salesforce: 403 "
+        "REQUEST_LIMIT_EXCEEDED; HubSpot, which has no such limit, answers its 429)",
+    )
     record_failure_rate: float = Field(
         0.0, ge=0, le=1, description="probability each record inside a batch fails on its own"
     )
@@ -35,7 +45,7 @@ class FaultSettings(BaseModel):
 
 @dataclass
 class Fault:
-    kind: str  # "status" | "rate_limit" | "drop"
+    kind: str  # "status" | "rate_limit" | "concurrency" | "drop"
     status: int = 0
 
 
@@ -74,6 +84,13 @@ class FaultInjector:
             self.settings = s.model_copy(update={"burst_429": s.burst_429 - 1})
             self._met("burst_429")
             return Fault("rate_limit", 429)
+        if s.burst_concurrency > 0:
+            self.settings = s.model_copy(update={"burst_concurrency": s.burst_concurrency - 1})
+            self._met("concurrency")
+            return Fault("concurrency", 429)
+        if s.concurrency_rate and self._rng.random() < s.concurrency_rate:
+            self._met("concurrency")
+            return Fault("concurrency", 429)
         if s.burst_drop > 0:
             self.settings = s.model_copy(update={"burst_drop": s.burst_drop - 1})
             self._met("drop")

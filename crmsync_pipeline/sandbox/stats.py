@@ -13,6 +13,7 @@ class ApiStats:
 
     def reset(self) -> None:
         self.api_calls = 0
+        self.billed_calls = 0  # what the CRM's API limit counts: composite/batch bills each subrequest
         self.by_route: Counter[str] = Counter()
         self.by_status: Counter[int] = Counter()
         self.records_written = 0
@@ -20,7 +21,12 @@ class ApiStats:
 
     def count(self, route: str) -> None:
         self.api_calls += 1
+        self.billed_calls += 1
         self.by_route[route] += 1
+
+    def bill(self, extra: int) -> None:
+        """Calls the API limit counts beyond the HTTP request itself (subrequests billed one by one)."""
+        self.billed_calls += extra
 
     def count_status(self, status: int) -> None:
         self.by_status[status] += 1
@@ -28,6 +34,7 @@ class ApiStats:
     def as_json(self) -> dict[str, Any]:
         return {
             "api_calls": self.api_calls,
+            "billed_calls": self.billed_calls,
             "by_route": dict(self.by_route.most_common()),
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "records_written": self.records_written,

@@ -31,9 +31,14 @@ AUTH_CODES = {"INVALID_AUTHENTICATION", "INVALID_SESSION_ID", "EXPIRED_AUTHENTIC
 class AccessReport:
     problems: list[str] = field(default_factory=list)
     tokens_work: bool = True
+    unreadable_pairs: set[str] = field(
+        default_factory=set
+    )  # pairs with an sObject Salesforce refused to describe
 
 
-def access_problems(mapping: Mapping, hubspot: Any, salesforce: Any) -> AccessReport:
+def access_problems(mapping: Mapping, hubspot: Any, salesforce: Any, visibility: Any = None) -> AccessReport:
+    """`visibility` (setup/field_access.FieldVisibility) adds the needed custom fields that exist but are
+    hidden from the integration user to each describe, so they are named as a grant, not as missing."""
     report = AccessReport()
     if _hubspot_token_works(mapping, hubspot, report):
         for pair_name in mapping.active_pairs():
@@ -44,11 +49,24 @@ def access_problems(mapping: Mapping, hubspot: Any, salesforce: Any) -> AccessRe
             for sobject in pair.salesforce:
                 try:
                     describe = salesforce.describe(sobject)
+                    if visibility is not None:
+                        describe = {**describe, "fields": list(visibility.fields(sobject).values())}
                 except CrmError as err:
                     report.problems.append(_salesforce_refusal(f"objects.{pair_name}", sobject, err))
+                    report.unreadable_pairs.add(pair_name)
                     continue
                 report.problems += salesforce_rights(pair_name, pair, sobject, describe)
     return report
+
+
+def readable_only(mapping: Mapping, report: AccessReport) -> Mapping:
+    """The mapping with the pairs whose objects Salesforce refused set aside (paused), for the checks that
+    need every object's describe: their refusal is the finding."""
+    objects = {
+        name: pair.model_copy(update={"paused": True}) if name in report.unreadable_pairs else pair
+        for name, pair in mapping.objects.items()
+    }
+    return mapping.model_copy(update={"objects": objects})
 
 
 def salesforce_rights(
@@ -76,9 +94,12 @@ def salesforce_rights(
     fields = {f["name"]: f for f in describe.get("fields", [])}
     for i, mapped_field in mapped:
         meta = fields.get(mapped_field.salesforce)
+        entry = f"objects.{pair_name}.fields[{i}] ({mapped_field.hubspot} <-> {mapped_field.salesforce})"
+        if meta is not None and meta.get("hidden"):  # even a field crmsync only reads must be visible
+            out.append(_field_finding(entry, sobject, meta, "read"))
+            continue
         if meta is None or mapped_field.direction in NEVER_WRITES_SALESFORCE:
             continue  # a missing field is the schema check's finding
-        entry = f"objects.{pair_name}.fields[{i}] ({mapped_field.hubspot} <-> {mapped_field.salesforce})"
         edit = mapped_field.direction in EDITS_SALESFORCE and not meta.get("updateable")
         create = creates and not meta.get("createable")
         if edit or create:
@@ -104,6 +125,13 @@ def salesforce_rights(
 
 def _field_finding(entry: str, sobject: str, meta: MappingType[str, Any], verb: str) -> str:
     name = f"{sobject}.{meta['name']}"
+    if meta.get("hidden"):
+        return (
+            f"{entry}: Salesforce {name} exists but the integration user cannot see it (field-level security; "
+            "every read or write naming it would fail with INVALID_FIELD): run `crmsync setup`, which grants Read "
+            "and Edit through the permission set 'CrmSync Integration', or have an admin grant Read and Edit on "
+            "the field to the integration user (its profile or a permission set)"
+        )
     if meta.get("calculated"):
         return (
             f"{entry}: Salesforce {name} is a formula field and can never be written: set its direction "
@@ -184,6 +212,15 @@ def _salesforce_token_works(salesforce: Any, report: AccessReport) -> bool:
 
 
 def _salesforce_refusal(entry: str, sobject: str, err: CrmError) -> str:
+    if err.code in (
+        "NOT_FOUND",
+        "INVALID_TYPE",
+    ):  # how Salesforce answers for an object the user may not read
+        return (
+            f"{entry}: Salesforce does not show {sobject} to the integration user ({err.code}): an admin must "
+            f"grant the 'Read' object permission on {sobject} (with 'Create' and 'Edit' where crmsync writes it) "
+            "in the user's profile or a permission set; if the object does not exist, fix the mapping"
+        )
     return (
         f"{entry}: Salesforce refused to describe {sobject} ({err.code}): an admin must give the integration "
         f"user access to {sobject} (object permissions in its profile or a permission set)"

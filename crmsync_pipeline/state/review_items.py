@@ -17,7 +17,7 @@ from crmsync_pipeline.state.bulk import insert_rows
 @dataclass(frozen=True)
 class ReviewItem:
     item_id: str  # stable, so that a re-run does not open the same item twice
-    kind: str  # ambiguous_match | duplicate_lead | held_conflict
+    kind: str  # ambiguous_match | duplicate_lead | duplicate_hubspot | duplicate_salesforce | held_conflict | ...
     pair: str
     hubspot_id: str | None
     salesforce_ids: list[str] = field(default_factory=list)  # Salesforce records held by this item

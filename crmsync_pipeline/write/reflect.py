@@ -40,6 +40,11 @@ def reflect_writes(
     if not table_exists(con, table):
         return
     columns = table_columns(con, table)
+    if target == "salesforce":
+        # Salesforce stamps to the second: a save by automation or a person later in the same second as
+        # this write reads back stamped `hh:mm:ss.000`, before `intended_at`, and would lose to the
+        # reflected row (a row only gives way to one at least as new). Reflect at the second instead.
+        intended_at = intended_at.replace(microsecond=0)
     fields = con.execute("SELECT DISTINCT target_field FROM reflected_writes").fetchall()
     for (field,) in fields:
         if field not in columns:

@@ -1,9 +1,10 @@
 -- One row per link with one record gone (archived in HubSpot or deleted in Salesforce, not merged) whose
 -- live twin shares a match-key value with exactly one live, unlinked record of the gone side that no
--- review item holds: a person re-created the record (a new HubSpot contact with the archived one's
--- email), and it takes the old record's place. Reads the temp table `match_keys`; the identifiers in
--- braces are the pair's snapshot tables, and {not_merged} tests that the Salesforce row is no merge
--- loser. Parameters: $pair.
+-- review item holds (an open duplicate_hubspot / duplicate_salesforce item does not count: it held the
+-- record only while the old one looked live, match/linked_twins.py): a person re-created the record (a
+-- new HubSpot contact with the archived one's email), and it takes the old record's place. Reads the
+-- temp table `match_keys`; the identifiers in braces are the pair's snapshot tables, and {not_merged}
+-- tests that the Salesforce row is no merge loser. Parameters: $pair.
 WITH orphaned AS (
     SELECT l.hubspot_id, l.salesforce_id,
            CASE WHEN coalesce(h._archived, false) THEN 'hubspot' ELSE 'salesforce' END AS deleted_in
@@ -16,9 +17,11 @@ WITH orphaned AS (
 held AS (
     SELECT hubspot_id AS record_id FROM review_items
     WHERE pair = $pair AND (settled_at IS NULL OR resolution = 'skip') AND hubspot_id IS NOT NULL
+      AND NOT (settled_at IS NULL AND kind IN ('duplicate_hubspot', 'duplicate_salesforce'))
     UNION ALL
     SELECT unnest(salesforce_ids) FROM review_items
     WHERE pair = $pair AND (settled_at IS NULL OR resolution = 'skip') AND kind <> 'orphan'
+      AND NOT (settled_at IS NULL AND kind IN ('duplicate_hubspot', 'duplicate_salesforce'))
 ),
 candidates AS (
     SELECT o.hubspot_id, o.salesforce_id, o.deleted_in, n.record_id AS new_id, n.sobject AS new_sobject,

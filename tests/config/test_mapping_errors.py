@@ -245,3 +245,12 @@ def test_a_file_without_objects_is_refused():
     with pytest.raises(MappingError) as caught:
         parse_mapping("version: 1\n")
     assert caught.value.problems[0].entry == "objects"
+
+
+def test_salesforce_assignment_rules_is_off_unless_the_file_turns_it_on(default_text):
+    assert parse_mapping(default_text).salesforce.assignment_rules is False
+    on = parse_mapping(default_text + "\nsalesforce:\n  assignment_rules: true\n")
+    assert on.salesforce.assignment_rules is True
+    with pytest.raises(MappingError) as caught:
+        parse_mapping(default_text + "\nsalesforce:\n  assignment_rule: true\n", source="crmsync.yaml")
+    assert "assignment_rule" in str(caught.value)

@@ -33,6 +33,11 @@ def sandbox():
 def synced(crm_env, sync, sandbox):
     mp = pytest.MonkeyPatch()
     mp.setenv("CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES", "0")  # look for vanished records every cycle
+    # erasure hard-deletes in Salesforce: the integration user is granted "Bulk API Hard Delete" (off by
+    # default, as in a real org; without it erasure falls back to a soft delete)
+    requests.post(
+        f"{sandbox.salesforce.url}/_sandbox/settings", json={"bulk_api_hard_delete": True}, timeout=10
+    ).raise_for_status()
     person = {
         "email": EMAIL,
         "firstname": "Zebulon",

@@ -41,6 +41,7 @@ def crms():
     mp = pytest.MonkeyPatch()
     mp.setenv("CRMSYNC_SANDBOX_HUBSPOT_URL", threads[0].url)
     mp.setenv("CRMSYNC_SANDBOX_SALESFORCE_URL", threads[1].url)
+    mp.setenv("CRMSYNC_SENSOR_SHARE", "0")  # every tick probes (test_probe_interval_adapts... sets a share)
     for name in ("HUBSPOT_ACCESS_TOKEN", "SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN"):
         mp.delenv(name, raising=False)
     yield {"hubspot": threads[0].url, "salesforce": threads[1].url}
@@ -62,8 +63,9 @@ def api(crms):
 
 
 def calls(crms) -> dict[str, int]:
+    """API calls as each CRM bills them (Salesforce: every subrequest of a composite/batch is a call)."""
     return {
-        crm: requests.get(f"{url}/_sandbox/stats", timeout=10).json()["api_calls"]
+        crm: requests.get(f"{url}/_sandbox/stats", timeout=10).json()["billed_calls"]
         for crm, url in crms.items()
     }
 
@@ -100,7 +102,7 @@ def watching(sensor, instance):
     return cursor
 
 
-def test_quiet_ticks_skip_and_cost_one_salesforce_call_each(crms, sensor):
+def test_quiet_ticks_skip_and_cost_one_billed_salesforce_call_each(crms, sensor):
     instance = dg.DagsterInstance.ephemeral()
     cursor = watching(sensor, instance)
     before = calls(crms)
@@ -108,13 +110,34 @@ def test_quiet_ticks_skip_and_cost_one_salesforce_call_each(crms, sensor):
         result, cursor = tick(sensor, instance, cursor)
         assert not result.run_requests and "no change" in result.skip_reason.skip_message
     after = calls(crms)
-    assert after["salesforce"] - before["salesforce"] == 3
+    sobjects = triggers.probe_objects(load_mapping(default_mapping_path()))[0]
+    assert after["salesforce"] - before["salesforce"] == 3 * change_probe.probe_calls_per_tick(len(sobjects))
     hubspot_objects = len(triggers.probe_objects(load_mapping(default_mapping_path()))[1])
     assert after["hubspot"] - before["hubspot"] == 3 * hubspot_objects
     # the first tick also asked once who the integration user is
-    assert "salesforce 5 (0.01% of 100,000)" in result.skip_reason.skip_message
-    per_day = triggers.sensor_calls_per_day(load_mapping(default_mapping_path()), 30)
-    assert per_day["salesforce"] == 2_880 and per_day["salesforce"] / 100_000 < 0.03
+    made = 1 + 4 * change_probe.probe_calls_per_tick(len(sobjects))
+    assert f"salesforce {made} ({made / 100_000:.2%} of 100,000)" in result.skip_reason.skip_message
+
+
+def test_probe_interval_adapts_to_stay_within_the_share(crms, sensor, monkeypatch):
+    """Billed as Salesforce bills it, a day of probes at the default tick stays under 3% of a
+    100,000-call day: with more than five sObjects the probe spaces itself out."""
+    monkeypatch.setenv("CRMSYNC_SENSOR_SHARE", "3%")
+    mapping = load_mapping(default_mapping_path())
+    per_day = triggers.sensor_calls_per_day(mapping, 30)
+    assert 0 < per_day["salesforce"] / 100_000 < 0.03
+    sobjects = triggers.probe_objects(mapping)[0]
+    every = triggers.probe_interval_s(len(sobjects), 100_000, 30)
+    assert 86_400 // every * change_probe.probe_calls_per_tick(len(sobjects)) < 3_000
+    instance = dg.DagsterInstance.ephemeral()
+    cursor = watching(sensor, instance)
+    before = calls(crms)
+    result, cursor = tick(sensor, instance, cursor)
+    assert calls(crms)["salesforce"] == before["salesforce"]  # too soon: no call
+    if every > 30:
+        assert f"next probe {every} s after the last" in result.skip_reason.skip_message
+    # an org with a smaller allocation (a Developer Edition's 15,000) stretches the interval
+    assert triggers.probe_interval_s(len(sobjects), 15_000, 30) > every
 
 
 @pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
@@ -213,3 +236,22 @@ def test_pairs_paused_as_of_the_last_run_are_not_probed(crms, sensor, tmp_path, 
     after = calls(crms)
     assert after["hubspot"] - before["hubspot"] == 1  # contacts only
     assert after["salesforce"] - before["salesforce"] == 1
+
+
+def test_status_shows_the_sensor_share_counted_as_salesforce_bills_it(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from crmsync_pipeline.cli.main import cli
+    from crmsync_pipeline.state import db
+
+    monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "state.duckdb"))
+    monkeypatch.setenv("CRMSYNC_SENSOR_SHARE", "3%")
+    monkeypatch.delenv("CRMSYNC_SENSOR_INTERVAL_S", raising=False)
+    with db.connect(tmp_path / "state.duckdb"):
+        pass
+    out = CliRunner().invoke(cli, ["status"], env={"COLUMNS": "250"}).output
+    mapping = load_mapping(default_mapping_path())
+    per_day = triggers.sensor_calls_per_day(mapping)["salesforce"]
+    every = triggers.probe_interval_s(len(triggers.probe_objects(mapping)[0]), None)
+    assert f"{per_day:,} Salesforce calls a day, a probe every {every} s" in out
+    assert per_day / 100_000 < 0.03

@@ -1,11 +1,14 @@
 """CRM v3 batch endpoints: read, create, update, upsert, archive (at most 100 inputs each).
 
 Validation is all-or-nothing, as in HubSpot: one invalid property fails the whole batch with 400.
-Missing records and injected per-record failures are reported per input in a 207.
+Missing records and injected per-record failures are reported per input in a 207. A read asking for
+property history takes at most 50 inputs, and results come back in no particular order (settings
+`history_read_max_inputs`, `batch_results_order`; docs/sandbox.md, "Batch answers").
 """
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from .emulator import HubSpotEmulator
 
 MAX_INPUTS = 100
+HISTORY_LIMIT = "The maximum number of inputs supported in a batch request for property histories is {n}"
 
 
 class BatchRoutes:
@@ -27,6 +31,7 @@ class BatchRoutes:
 
     def __init__(self, em: HubSpotEmulator):
         self.em = em
+        self._order = random.Random(0)
 
     def add(self, router: web.UrlDispatcher) -> None:
         base = "/crm/v3/objects/{type}/batch/"
@@ -52,7 +57,7 @@ class BatchRoutes:
     def _answer(self, started: str, results: list, errs: list, success: int) -> web.Response:
         body: dict[str, Any] = {
             "status": "COMPLETE",
-            "results": results,
+            "results": self._ordered(results),
             "startedAt": started,
             "completedAt": iso_z(self.em.clock.now()),
         }
@@ -60,10 +65,31 @@ class BatchRoutes:
             body.update(numErrors=len(errs), errors=errs)
         return json_response(body, 207 if errs else success)
 
-    def _injected(self, otype: ObjectType, key: str) -> dict[str, Any]:
-        return errors.batch_error(
+    def _ordered(self, results: list) -> list:
+        """HubSpot promises no order: shuffled, and never left in input order when there are two or
+        more, so a client that matches results by position fails every time rather than now and then."""
+        if self.em.settings.batch_results_order == "input" or len(results) < 2:
+            return results
+        shuffled = list(results)
+        self._order.shuffle(shuffled)
+        if shuffled == results:
+            shuffled = shuffled[1:] + shuffled[:1]
+        return shuffled
+
+    def _injected(self, otype: ObjectType, key: str, trace: str | None = None) -> dict[str, Any]:
+        error = errors.batch_error(
             "INTERNAL_ERROR", f"Failed to process {otype.upper} {key}: internal error", [key]
         )
+        if trace is not None:
+            # a failed input that sent an objectWriteTraceId is named by it (observed on batch upsert
+            # 207s by RudderStack's HubSpot destination: `context.objectWriteTraceId`)
+            error["context"] = {"objectWriteTraceId": [trace]}
+        return error
+
+    def _traced(self, body: dict[str, Any], trace: str | None) -> dict[str, Any]:
+        if trace is not None and self.em.settings.echo_object_write_trace_id:
+            body["objectWriteTraceId"] = trace
+        return body
 
     async def read(self, request: web.Request) -> web.Response:
         started = iso_z(self.em.clock.now())
@@ -71,6 +97,9 @@ class BatchRoutes:
         id_property, archived = body.get("idProperty"), bool_param(request, "archived")
         properties = body.get("properties") or None
         history = body.get("propertiesWithHistory") or None
+        cap = self.em.settings.history_read_max_inputs
+        if history and cap and len(inputs) > cap:
+            raise errors.validation(HISTORY_LIMIT.format(n=cap))
         results, missing, errs = [], [], []
         for item in inputs:
             key = str(item.get("id", ""))
@@ -102,17 +131,17 @@ class BatchRoutes:
         for item in inputs:
             changes = clean_properties(self.em, otype, (item or {}).get("properties"), None)
             links = routes.parse_associations(otype, (item or {}).get("associations") or [])
-            prepared.append((changes, links))
-        self._check_unique_within(otype, [c for c, _ in prepared], [None] * len(prepared))
+            prepared.append((changes, links, _trace(item)))
+        self._check_unique_within(otype, [c for c, _, _ in prepared], [None] * len(prepared))
         results, errs = [], []
-        for index, (changes, links) in enumerate(prepared):
+        for index, (changes, links, trace) in enumerate(prepared):
             if self.em.faults.record_fails():
-                errs.append(self._injected(otype, f"input {index}"))
+                errs.append(self._injected(otype, f"input {index}", trace))
                 continue
             record = self.em.records.create(otype, changes, "INTEGRATION")
             for to_type, to_id, specs in links:
                 self.em.associations.add(otype.type_id, record["id"], to_type, to_id, specs)
-            results.append(self.em.records.to_api(otype, record, list(changes)))
+            results.append(self._traced(self.em.records.to_api(otype, record, list(changes)), trace))
         return self._answer(started, results, errs, 201)
 
     def _check_unique_within(self, otype: ObjectType, changes: list[dict], own_ids: list[str | None]) -> None:
@@ -187,20 +216,21 @@ class BatchRoutes:
             if record is None:
                 raw.setdefault(id_property, key)
             changes = clean_properties(self.em, otype, raw, record["p"] if record else None)
-            prepared.append((key, record, changes))
+            prepared.append((key, record, changes, _trace(item)))
         self._check_unique_within(
-            otype, [c for _, _, c in prepared], [r["id"] if r else None for _, r, _ in prepared]
+            otype, [c for _, _, c, _ in prepared], [r["id"] if r else None for _, r, _, _ in prepared]
         )
         results, errs = [], []
-        for key, record, changes in prepared:
+        for key, record, changes, trace in prepared:
             if self.em.faults.record_fails():
-                errs.append(self._injected(otype, key))
+                errs.append(self._injected(otype, key, trace))
                 continue
             if record is None:
                 written = self.em.records.create(otype, changes, "INTEGRATION")
             else:
                 written = self.em.records.update(otype, record, changes, "INTEGRATION")
-            results.append({**self.em.records.to_api(otype, written, list(changes)), "new": record is None})
+            answer = {**self.em.records.to_api(otype, written, list(changes)), "new": record is None}
+            results.append(self._traced(answer, trace))
         return self._answer(started, results, errs, 200)
 
     async def archive(self, request: web.Request) -> web.Response:
@@ -210,3 +240,8 @@ class BatchRoutes:
             if record is not None:
                 self.em.records.archive(otype, record)
         return no_content()
+
+
+def _trace(item: Any) -> str | None:
+    trace = item.get("objectWriteTraceId") if isinstance(item, dict) else None
+    return str(trace) if trace is not None else None

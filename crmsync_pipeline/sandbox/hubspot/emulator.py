@@ -11,7 +11,7 @@ from ..automation import AutomationAdmin
 from ..emulator import ApiError, Emulator
 from ..faults import Fault
 from ..seed import SeedWorld
-from . import errors
+from . import errors, scopes
 from .association_store import AssociationStore
 from .associations import AssociationRoutes, embedded
 from .automation import Workflows
@@ -29,6 +29,7 @@ from .records import Records
 from .registry import TypeRegistry, props_table
 from .schema import STANDARD_TYPES, ObjectType, association_type_rows
 from .schemas import SchemaRoutes
+from .scopes import TokenRoutes
 from .search import run_search
 from .search_index import SearchIndex
 from .seed_loader import load_world
@@ -139,6 +140,7 @@ class HubSpotEmulator(Emulator):
         AssociationRoutes(self).add(router)
         ListRoutes(self).add(router)
         SchemaRoutes(self).add(router)
+        TokenRoutes(self).add(router)
 
     def add_admin_routes(self, router: web.UrlDispatcher) -> None:
         SandboxUiRoutes(self).add(router)
@@ -164,6 +166,7 @@ class HubSpotEmulator(Emulator):
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
                 "you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
             )
+        scopes.check(self, request)
         self.limits.admit(
             is_search=request.method == "POST"
             and request.path.endswith("/search")

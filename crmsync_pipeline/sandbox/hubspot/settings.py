@@ -14,6 +14,8 @@ class HubSpotSettings(BaseModel):
 
     portal_id: int = 24_681_357
     access_tokens: list[str] = Field(default_factory=lambda: ["sandbox-token"])
+    # the private app's scopes (hubspot/scopes.py); None: every scope the sandbox knows
+    token_scopes: list[str] | None = None
     install_xref_properties: bool = True
 
     # rate limits (0 = that limit is off)
@@ -26,6 +28,18 @@ class HubSpotSettings(BaseModel):
     # search
     search_lag_seconds: float = 3.0
     search_accepts_string_sorts: bool = True  # [?] bare "createdate" / "-createdate" sort strings
+
+    # batch endpoints (docs/sandbox.md, "Batch answers")
+    # at most this many inputs in a batch read that asks for propertiesWithHistory (observed: 400
+    # VALIDATION_ERROR "The maximum number of inputs supported in a batch request for property histories
+    # is 50"); 0 = no cap of its own (the 100 of every batch still applies)
+    history_read_max_inputs: int = 50
+    # order of `results` in batch read/create/update/upsert answers: HubSpot documents none and batch
+    # create answers in an order unrelated to the inputs (hubspot-api-nodejs#190); "input" is kinder
+    batch_results_order: Literal["shuffled", "input"] = "shuffled"
+    # [?] whether a result carries back the `objectWriteTraceId` its input sent (the spec lists the field
+    # on SimplePublicObject; HubSpot's SDK maintainers said in 2023 that results cannot be mapped to inputs)
+    echo_object_write_trace_id: bool = False
 
     # write rules
     lifecycle_backward: Literal["ignore", "reject"] = "ignore"

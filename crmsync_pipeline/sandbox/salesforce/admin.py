@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..clock import sf_datetime
 from . import ids
 from .errors import RecordError
 from .standard_objects import CONVERTED_LEAD_STATUS
@@ -70,7 +69,7 @@ class AdminActions:
         row = self.org.store.get(obj.name, str(body["id"]))
         if row is None or not row.get("IsDeleted") or row.get("MasterRecordId"):
             raise ValueError(f"no {obj.name} {body['id']} in the Recycle Bin")
-        now = sf_datetime(self.org.clock.now())
+        now = self.org.records.stamp()  # settings.stamp_precision, as every save
         self.org.records.write_raw(obj.name, {**row, "IsDeleted": False, "SystemModstamp": now})
         return {"id": row["Id"], "undeleted": True}
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from ..emulator import ApiError
 from .bulk_csv import NULL_MARKER, read_rows, write_rows
-from .errors import RecordError, SfError, fail
+from .errors import RecordError, SfError, batch_error, fail
 
 if TYPE_CHECKING:
     from .emulator import SalesforceEmulator
@@ -47,8 +48,14 @@ def process_ingest(org: SalesforceEmulator, job: dict[str, Any]) -> None:
             rid, created = _apply(org, obj.name, operation, job.get("externalIdFieldName"), body, user)
             ok_rows.append([rid, "true" if created else "false", *raw])
         except RecordError as err:
-            failed_rows.append([given_id if operation != "insert" else "", _cell(err.first), *raw])
+            error = batch_error(err.first, org.settings.missing_id_error)
+            failed_rows.append([given_id if operation != "insert" else "", _cell(error), *raw])
     org.stats.records_written += len(ok_rows)
+    if org.settings.bulk_results_order == "shuffled":
+        # Salesforce documents no order for result files; a client must match rows by content
+        rng = random.Random(job["id"])
+        rng.shuffle(ok_rows)
+        rng.shuffle(failed_rows)
     delimiter, line_ending = job["columnDelimiter"], job["lineEnding"]
     org.store.put(
         RESULTS,

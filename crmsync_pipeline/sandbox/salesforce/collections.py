@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..emulator import ApiError
 from . import ids
-from .errors import RecordError, SfError, fail
+from .errors import NOT_FOUND_MESSAGE, RecordError, SfError, batch_error, fail
 from .rest import Call, Reply, RouteTable
 from .sobjects import record_json, save_result
 
@@ -128,7 +128,7 @@ class CollectionsResource:
             raise fail("MALFORMED_ID", f"malformed id {rid}", [])
         found = self.org.records.locate(rid)
         if found is None:
-            raise fail("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
+            raise fail("NOT_FOUND", NOT_FOUND_MESSAGE, None, 404)  # item code: settings.missing_id_error
         return save_result(self.org.records.delete(found[0], rid))
 
     def _run(
@@ -153,7 +153,8 @@ class CollectionsResource:
                         rollback()
                         raise err.api_error() from None
                     failed = True
-                    results.append(self._failure(err.first, id_of(item)))
+                    missing_id = self.org.settings.missing_id_error
+                    results.append(self._failure(batch_error(err.first, missing_id), id_of(item)))
             if failed and all_or_none:
                 rollback()
                 results = [r if not r["success"] else self._failure(ROLLED_BACK, id_of(item))

@@ -1,5 +1,6 @@
 """`/composite` (dependent subrequests with `@{ref.path}` references, one transaction when
-allOrNone) and `/composite/batch` (independent subrequests)."""
+allOrNone; the whole request is ONE call against the API limit) and `/composite/batch` (independent
+subrequests, EACH billed as a call: `/limits`, `Sforce-Limit-Info` and the stats' billed_calls)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .emulator import SalesforceEmulator
 
 MAX_SUBREQUESTS = 25
+MAX_QUERY_OR_COLLECTION = 5  # /composite: "up to 5 of which can be query operations or collections"
 _REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 
@@ -34,6 +36,11 @@ def _lookup(value: Any, path: str) -> Any:
         else:
             value = value[int(index)]
     return value
+
+
+def _query_or_collection(url: str) -> bool:
+    path = urlsplit(url).path.rstrip("/")
+    return path.endswith(("/query", "/queryAll")) or "/composite/sobjects" in path
 
 
 class CompositeResource:
@@ -70,6 +77,10 @@ class CompositeResource:
             raise ApiError(400, "JSON_PARSER_ERROR", "compositeRequest: expected a non-empty JSON array")
         if len(subs) > MAX_SUBREQUESTS:
             raise ApiError(400, "LIMIT_EXCEEDED", f"Maximum number of subrequests is {MAX_SUBREQUESTS}")
+        heavy = [s for s in subs if isinstance(s, dict) and _query_or_collection(str(s.get("url", "")))]
+        if len(heavy) > MAX_QUERY_OR_COLLECTION:
+            raise ApiError(400, "LIMIT_EXCEEDED", f"Maximum number of query or sObject Collections "
+                           f"subrequests is {MAX_QUERY_OR_COLLECTION}")  # fmt: skip
         all_or_none = body.get("allOrNone") is True
         results: dict[str, Any] = {}
         out: list[dict[str, Any]] = []
@@ -130,6 +141,12 @@ class CompositeResource:
         return value
 
     # ---- batch ----------------------------------------------------------------------------------
+    def _bill_subrequest(self) -> None:
+        """Composite batch: "Each subrequest counts against rate limits" (the HTTP request itself paid for
+        the first). Past the daily limit the subrequest answers 403 REQUEST_LIMIT_EXCEEDED."""
+        self.org.allocation.acquire()
+        self.org.stats.bill(1)
+
     def batch(self, call: Call) -> Reply:
         body = call.json_object()
         subs = body.get("batchRequests")
@@ -140,12 +157,14 @@ class CompositeResource:
         halt = body.get("haltOnError") is True
         results: list[dict[str, Any]] = []
         has_errors = False
-        for sub in subs:
+        for i, sub in enumerate(subs):
             if halt and has_errors:
                 results.append({"statusCode": 412, "result": [{"errorCode": "BATCH_PROCESSING_HALTED",
                                                                "message": "Batch processing halted per request"}]})  # fmt: skip
                 continue
             try:
+                if i > 0:
+                    self._bill_subrequest()
                 reply = self._sub(str(sub.get("method", "GET")), "/" + str(sub.get("url", "")).lstrip("/"),
                                   sub.get("richInput"), version_prefix=False)  # fmt: skip
                 results.append({"statusCode": reply.status, "result": reply.body})

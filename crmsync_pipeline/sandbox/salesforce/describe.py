@@ -28,12 +28,17 @@ def object_summary(base: str, obj: ObjectDef, denied: frozenset[str] = frozenset
     }  # fmt: skip
 
 
-def global_describe(base: str, schema: Schema) -> dict[str, Any]:
+def global_describe(base: str, schema: Schema, access: Any = None) -> dict[str, Any]:
+    """`access` (the user's permissions) leaves out objects it may not read and flags what it may not do."""
+    objects = sorted(schema.objects.values(), key=lambda o: o.name)
+    if access is not None:
+        objects = [o for o in objects if access.can(o.name, "read")]
     return {
         "encoding": "UTF-8",
         "maxBatchSize": 200,
-        "sobjects": [object_summary(base, o) for o in sorted(schema.objects.values(), key=lambda o: o.name)],
-    }
+        "sobjects": [object_summary(base, o, access.denied.get(o.name, frozenset()) if access else frozenset())
+                     for o in objects],
+    }  # fmt: skip
 
 
 def describe_object(
@@ -43,8 +48,10 @@ def describe_object(
     restricted: set[str],
     read_only: frozenset[str] = frozenset(),
     denied: frozenset[str] = frozenset(),
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """`read_only` (lowercase names) and `denied` (object permissions) come from the user's profile."""
+    """`read_only` and `hidden` (lowercase names) and `denied` (object permissions) are the user's access:
+    a field it cannot see is not described at all."""
     out = object_summary(base, obj, denied)
     out.update({
         "actionOverrides": [], "compactLayoutable": obj.writable, "defaultImplementation": None,
@@ -52,7 +59,7 @@ def describe_object(
         "listviewable": None, "lookupLayoutable": None, "namedLayoutInfos": [], "networkScopeFieldName": None,
         "searchLayoutable": obj.writable, "sobjectDescribeOption": "FULL", "supportedScopes": [],
         "fields": [describe_field(f, f.name.lower() in restricted, f.name.lower() in read_only)
-                   for f in obj.fields.values()],
+                   for f in obj.fields.values() if f.name.lower() not in hidden],
         "childRelationships": [
             {"cascadeDelete": False, "childSObject": rel["child"], "deprecatedAndHidden": False,
              "field": rel["field"], "junctionIdListNames": [], "junctionReferenceTo": [],

@@ -11,6 +11,8 @@ from ..emulator import ApiError, Emulator
 from ..faults import Fault
 from ..seed import SeedWorld
 from .admin import AdminActions
+from .assignment import HEADER as AUTO_ASSIGN_HEADER
+from .assignment import LeadAssignment, header_choice
 from .auth import Auth
 from .automation import SalesforceAutomation
 from .bulk2 import BulkJobs
@@ -22,6 +24,7 @@ from .identity import IdentityResource
 from .limits import ApiAllocation, LimitsResource
 from .metadata import Schema
 from .org_data import API_USER_ID, ORG_ID, UI_USER_ID, install_org
+from .permissions import PermissionRules, UserCatalog, rule_rows, user_access
 from .query import QueryResource
 from .records import Records
 from .rest import MAX_VERSION, MIN_VERSION, Call, RouteTable
@@ -38,6 +41,9 @@ FAULT_CODES = {
     502: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
     503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
 }  # fmt: skip
+
+
+CONCURRENCY_MESSAGE = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
 
 
 def release_name(major: int) -> str:
@@ -61,6 +67,7 @@ class SalesforceEmulator(Emulator):
         self.bulk = BulkJobs(self)
         self.admin = AdminActions(self)
         self.automation = SalesforceAutomation(self)
+        self.assignment = LeadAssignment(self)
         super().__init__(data_dir, fault_seed=fault_seed)
         self.allocation = ApiAllocation(self)
         for resource in (SObjectResource(self), CollectionsResource(self), CompositeResource(self),
@@ -74,8 +81,25 @@ class SalesforceEmulator(Emulator):
                              self.store.meta("custom_fields", []))  # fmt: skip
         self.records = Records(self.store, self.schema, self.settings, self.clock)
         self.catalog = StoreCatalog(self.records)
-        self.records.rule_check = OrgRules(self.records, self.settings, self.catalog)
+        org_rules, permission_rules = (
+            OrgRules(self.records, self.settings, self.catalog),
+            PermissionRules(self),
+        )
+
+        def rule_check(obj: Any, row: dict[str, Any], changed: set[str], insert: bool) -> None:
+            permission_rules(obj, row, changed, insert)
+            org_rules(obj, row, changed, insert)
+
+        self.records.rule_check = rule_check
         self.records.automation = self.automation
+        self.records.access_of = self.access_of
+        self.records.assignment = self.assignment
+        if self.store.table("Organization"):  # metadata installed: mirror the rule settings as rows
+            rule_rows(self)
+
+    def access_of(self, user: str | None) -> Any:
+        """The integration user's permissions for its API saves (None: an API request); others see all."""
+        return user_access(self) if user in (None, self.api_user_id) else None
 
     def fill_columns(self) -> None:
         """Give every stored row every field of its object (after fields were added)."""
@@ -90,6 +114,7 @@ class SalesforceEmulator(Emulator):
     def install_metadata(self) -> None:
         self.rebuild()
         install_org(self.records)
+        rule_rows(self)
 
     def load_seed(self, world: SeedWorld) -> None:
         load_side(self, world.salesforce)
@@ -121,7 +146,8 @@ class SalesforceEmulator(Emulator):
 
         options = SoqlOptions(**self.settings.soql)
         try:
-            return execute(parse_soql(text), self.catalog, include_deleted=include_deleted, api_version=version,
+            catalog = UserCatalog(self.catalog, user_access(self))  # what the integration user may see
+            return execute(parse_soql(text), catalog, include_deleted=include_deleted, api_version=version,
                            options=options)  # fmt: skip
         except SoqlError as exc:
             raise ApiError(400, exc.code, exc.message) from None
@@ -133,7 +159,12 @@ class SalesforceEmulator(Emulator):
         router.add_post("/services/oauth2/token", self.auth.token)
         SoapResource(self).register(router)
         self.routes.add("GET", "/", self.resources)
-        self.routes.mount(router, lambda request, call: None)
+        self.routes.mount(router, self.before_call)
+
+    def before_call(self, request: web.Request, call: Call) -> None:
+        # the handler runs synchronously after this, so the choice holds for exactly this request (and its
+        # composite subrequests); decorate() clears it before anything else runs
+        self.assignment.choice = header_choice(request.headers.get(AUTO_ASSIGN_HEADER))
 
     async def versions(self, request: web.Request) -> web.Response:
         return web.json_response([
@@ -163,6 +194,7 @@ class SalesforceEmulator(Emulator):
             self.allocation.acquire()
 
     def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
+        self.assignment.choice = None  # bulk jobs, automation and UI edits run outside any request
         if request.path.startswith("/services/data/v"):
             response.headers["Sforce-Limit-Info"] = self.allocation.header()
 
@@ -170,6 +202,10 @@ class SalesforceEmulator(Emulator):
         return web.json_response(render_rest(err), status=err.status)
 
     def fault_error(self, fault: Fault) -> ApiError:
+        if fault.kind == "concurrency":
+            # more than 25 long-running (>= 20 s) requests at once: a 403, not a 429 (Salesforce Help
+            # 000389067 gives the text; REST API guide, "Status codes and error responses": 403 limits)
+            return ApiError(403, "REQUEST_LIMIT_EXCEEDED", CONCURRENCY_MESSAGE)
         code, message = FAULT_CODES.get(fault.status, ("UNKNOWN_EXCEPTION", f"HTTP {fault.status}"))
         return ApiError(fault.status, code, message)
 

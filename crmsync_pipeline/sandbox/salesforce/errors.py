@@ -61,6 +61,21 @@ def fail(
     return RecordError(SfError(code, message, fields, status, extra))
 
 
+MISSING_ID_MESSAGES = {
+    "INVALID_CROSS_REFERENCE_KEY": "invalid cross reference id",
+    "NOT_FOUND": NOT_FOUND_MESSAGE,
+}
+
+
+def batch_error(err: SfError, missing_id_code: str) -> SfError:
+    """A record-level error as a collection item or Bulk row reports it: a well-formed id with no
+    record is answered with `missing_id_code` (settings.missing_id_error; which code each API uses is
+    unconfirmed, so the sandbox can answer either)."""
+    if err.code != "NOT_FOUND" or err.message != NOT_FOUND_MESSAGE:
+        return err  # (Records.live raises exactly this for an id with no record)
+    return SfError(missing_id_code, MISSING_ID_MESSAGES[missing_id_code], [], err.status)
+
+
 def not_found() -> ApiError:
     return ApiError(404, "NOT_FOUND", NOT_FOUND_MESSAGE)
 

@@ -34,7 +34,9 @@ class Schema:
     def __init__(self, install_xref: bool, custom_objects: list[dict], custom_fields: list[dict]):
         self.objects: dict[str, ObjectDef] = {}
         self._lower: dict[str, ObjectDef] = {}
-        for obj in build_standard_objects(install_xref):
+        from .permissions import permission_objects
+
+        for obj in [*build_standard_objects(install_xref), *permission_objects()]:
             self._register(obj)
         for spec in custom_objects:
             self._register(custom_object(spec))

@@ -18,6 +18,17 @@ from .settings import SalesforceSettings
 from .values import coerce
 
 RuleCheck = Callable[[ObjectDef, dict[str, Any], set[str], bool], None]
+Assignment = Callable[[ObjectDef, dict[str, Any], bool], None]
+
+
+class Access(Protocol):
+    """The saving user's object and field permissions (salesforce/permissions.py)."""
+
+    def can(self, obj: str, permission: str) -> bool: ...
+
+    def sees(self, obj: str, name: str) -> bool: ...
+
+    def edits(self, obj: str, name: str) -> bool: ...
 
 
 class SaveAutomation(Protocol):
@@ -40,6 +51,10 @@ class Records:
         self.indexes: dict[tuple[str, str], dict[Any, set[str]]] = {}
         self.rule_check: RuleCheck | None = None
         self.automation: SaveAutomation | None = None
+        # the access of the user saving (None: the org's own saves and the UI user see everything); called
+        # with None for an API request that names no user (deletes)
+        self.access_of: Callable[[str | None], Access | None] = lambda user: None
+        self.assignment: Assignment | None = None  # Lead assignment rules (salesforce/assignment.py)
         self._undo: list[tuple[str, str, dict | None]] | None = None
         self._jobs: list[Any] | None = None  # asynchronous automation enrolled inside `atomic`
         self.rebuild_indexes()
@@ -99,6 +114,14 @@ class Records:
             if row is not None:
                 return candidate, row  # type: ignore[return-value]
         return None
+
+    def stamp(self) -> str:
+        """A save's CreatedDate/LastModifiedDate/SystemModstamp. Real orgs answer these with `.000`
+        milliseconds, so two saves in one second share a stamp (`stamp_precision: second`)."""
+        now = self.clock.now()
+        if self.settings.stamp_precision == "second":
+            now = now.replace(microsecond=0)
+        return sf_datetime(now)
 
     def live(self, obj: str, record_id: str, *, deleted_status: int = 404) -> dict[str, Any]:
         rid = ids.normalize(record_id)
@@ -164,9 +187,10 @@ class Records:
     ) -> str:
         obj = self.object(obj_name)
         self._writable(obj)
-        self._permitted(obj, "create")
-        values = self.resolve(obj, body, insert=True, csv=csv)
-        now = sf_datetime(self.clock.now())
+        access = self.access_of(user)
+        self._permitted(obj, "create", access)
+        values = self.resolve(obj, body, insert=True, csv=csv, access=access)
+        now = self.stamp()
         row = obj.blank_row()
         for f in obj.fields.values():
             if f.picklist_default is not None:
@@ -182,6 +206,8 @@ class Records:
         changed = set(values) | self._before_save(obj, row, None)
         apply_derived(obj, row, None, changed, self)
         self._check(obj, row, changed, insert=True)
+        if self.assignment is not None:
+            self.assignment(obj, row, True)
         self._write(obj.name, rid, row)
         self._after_save(obj, row, None)
         return rid
@@ -191,15 +217,18 @@ class Records:
     ) -> str:
         obj = self.object(obj_name)
         self._writable(obj)
-        self._permitted(obj, "edit")
+        access = self.access_of(user)
+        self._permitted(obj, "edit", access)
         old = self.live(obj.name, record_id)
         self._editable(obj, old)
-        values = self.resolve(obj, body, insert=False, csv=csv)
-        now = sf_datetime(self.clock.now())
+        values = self.resolve(obj, body, insert=False, csv=csv, access=access)
+        now = self.stamp()
         row = {**old, **values, "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
         changed = set(values) | self._before_save(obj, row, old)
         apply_derived(obj, row, old, changed, self)
         self._check(obj, row, changed, insert=False)
+        if self.assignment is not None:
+            self.assignment(obj, row, False)
         self._write(obj.name, old["Id"], row)
         self._after_save(obj, row, old)
         return old["Id"]
@@ -211,7 +240,7 @@ class Records:
         automation run): no field-level security or read-only checks, validation only when asked, org
         automation as on any save. `changes` are stored values (already coerced)."""
         obj = self.object(obj_name)
-        now = sf_datetime(self.clock.now())
+        now = self.stamp()
         row = {**old, **changes, "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
         changed = set(changes) | self._before_save(obj, row, old)
         apply_derived(obj, row, old, changed, self)
@@ -259,7 +288,7 @@ class Records:
     def delete(self, obj_name: str, record_id: str, *, hard: bool = False) -> str:
         obj = self.object(obj_name)
         self._writable(obj)
-        self._permitted(obj, "delete")
+        self._permitted(obj, "delete", self.access_of(None))
         old = self.live(obj.name, record_id)
         if old["Id"] in self._read_only_ids():
             raise self._no_access()
@@ -270,7 +299,7 @@ class Records:
         return old["Id"]
 
     def mark_deleted(self, obj: str, old: dict[str, Any], master_id: str | None = None) -> None:
-        now = sf_datetime(self.clock.now())
+        now = self.stamp()
         row = {**old, "IsDeleted": True, "SystemModstamp": now}
         if master_id is not None:
             row["MasterRecordId"] = master_id
@@ -281,7 +310,9 @@ class Records:
         self._write(obj, row["Id"], row)
 
     # ---- validation -----------------------------------------------------------------------------
-    def resolve(self, obj: ObjectDef, body: dict[str, Any], *, insert: bool, csv: bool) -> dict[str, Any]:
+    def resolve(
+        self, obj: ObjectDef, body: dict[str, Any], *, insert: bool, csv: bool, access: Access | None = None
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         read_only = {n.lower() for n in self.settings.read_only_fields.get(obj.name, [])}
         fls = {n.lower() for n in self.settings.profile_read_only_fields.get(obj.name, [])}
@@ -290,9 +321,12 @@ class Records:
             if key == "attributes":
                 continue
             f = obj.field(key, self.settings.case_insensitive_field_names)
-            if f is None:
+            if f is None or (access is not None and not access.sees(obj.name, f.name)):
                 raise fail("INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}", [key])
-            if (insert and not f.createable) or (not insert and not f.updateable) or f.name.lower() in fls:
+            fls_read_only = f.name.lower() in fls or (
+                access is not None and not access.edits(obj.name, f.name)
+            )
+            if (insert and not f.createable) or (not insert and not f.updateable) or fls_read_only:
                 if f.name == "Id" and not insert:
                     continue
                 raise fail("INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -332,8 +366,11 @@ class Records:
         if found[0] not in f.reference_to:
             raise fail("FIELD_INTEGRITY_EXCEPTION", f"{f.label}: id value of incorrect type: {rid}", [f.name])
 
-    def _permitted(self, obj: ObjectDef, permission: str) -> None:
-        if permission in self.settings.profile_denied_object_permissions.get(obj.name, []):
+    def _permitted(self, obj: ObjectDef, permission: str, access: Access | None = None) -> None:
+        if access is not None:
+            if not access.can(obj.name, permission):
+                raise self._no_access()
+        elif permission in self.settings.profile_denied_object_permissions.get(obj.name, []):
             raise self._no_access()
 
     def _writable(self, obj: ObjectDef) -> None:

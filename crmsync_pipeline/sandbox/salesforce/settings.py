@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from ..automation import AutomationRule
@@ -25,6 +27,19 @@ class DuplicateRule(BaseModel):
     fields: list[str]
     active: bool = True
     name: str | None = None
+
+
+class AssignmentRuleSetting(BaseModel):
+    """A Lead assignment rule (Setup > Lead Assignment Rules): on a REST create or update that does not send
+    `Sforce-Auto-Assign: FALSE`, the active rule's first entry whose `condition` (a SOQL WHERE condition;
+    none: every record) matches sets OwnerId to `assign_to` (a user id, username or alias). At most one
+    rule per object is active, as in Salesforce."""
+
+    name: str
+    object: str = "Lead"
+    active: bool = True
+    assign_to: str
+    condition: str | None = None
 
 
 def _default_rules() -> list[ValidationRule]:
@@ -77,6 +92,19 @@ class SalesforceSettings(BaseModel):
     profile_read_only_fields: dict[str, list[str]] = Field(default_factory=dict)
     profile_denied_object_permissions: dict[str, list[str]] = Field(default_factory=dict)
     read_only_record_ids: list[str] = Field(default_factory=list)
+    # field-level security (docs/sandbox.md, "Permissions"): a custom field created through the Tooling API
+    # grants no profile access, so the integration user cannot see it until a FieldPermissions row of a
+    # permission set assigned to it grants Read (and Edit); `profile_hidden_fields` hides standard fields the
+    # same way. `can_manage_permissions` False: the user may not create permission sets, field/object
+    # permissions or assignments (INSUFFICIENT_ACCESS_OR_READONLY), as without "Manage Profiles and
+    # Permission Sets" / "Assign Permission Sets".
+    new_fields_need_permission: bool = True
+    profile_hidden_fields: dict[str, list[str]] = Field(default_factory=dict)
+    can_manage_permissions: bool = True
+    # Tooling queries of setup objects (ValidationRule, CustomField): need "View Setup and Configuration"
+    can_view_setup: bool = True
+    # Lead assignment rules, readable as AssignmentRule rows (SOQL)
+    assignment_rules: list[AssignmentRuleSetting] = Field(default_factory=list)
     block_converted_lead_updates: bool = True
     upsert_update_returns_body: bool = Field(True, description="API >= 46: 200 + JSON; False: 204 (older)")
     insufficient_access_status: int = Field(400, description="HTTP status of INSUFFICIENT_ACCESS_OR_READONLY")
@@ -85,6 +113,23 @@ class SalesforceSettings(BaseModel):
     automation_rules: list[AutomationRule] = Field(default_factory=list)
     automation_presets: list[str] = Field(default_factory=list)
     automation_delay_s: float = Field(0.0, description="seconds before automated_process rules save")
+    # API behaviour (docs/sandbox.md, "Salesforce API truths")
+    stamp_precision: Literal["second", "millisecond"] = Field(
+        "second", description="SystemModstamp/LastModifiedDate/CreatedDate resolution"
+    )
+    bulk_results_order: Literal["shuffled", "input"] = Field(
+        "shuffled", description="row order of Bulk 2.0 ingest result files (not promised by Salesforce)"
+    )
+    bulk_in_progress_polls: int = Field(
+        1, ge=0, description="job-info reads that see InProgress before a Bulk 2.0 job may finish"
+    )
+    bulk_api_hard_delete: bool = Field(
+        False, description="the integration user holds the 'Bulk API Hard Delete' permission"
+    )
+    missing_id_error: Literal["INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"] = Field(
+        "INVALID_CROSS_REFERENCE_KEY",
+        description="record-level code for a well-formed id with no record, in collections and Bulk [B]",
+    )
     collection_create_failure_id: str = Field(
         "omit", description="'omit' or 'null': id key on failed creates"
     )

@@ -9,6 +9,7 @@ from ..emulator import ApiError
 from . import ids
 from .describe import basic_info, describe_object, global_describe
 from .errors import RecordError, not_found
+from .permissions import user_access
 from .rest import Call, Reply, RouteTable
 from .schema import ObjectDef
 
@@ -50,21 +51,25 @@ class SObjectResource:
 
     # ---- metadata -------------------------------------------------------------------------------
     def obj(self, name: str) -> ObjectDef:
+        # an object the integration user may not read does not exist for it (REST answers 404 NOT_FOUND)
         obj = self.org.schema.get(name)
-        if obj is None:
+        if obj is None or not user_access(self.org).can(obj.name, "read"):
             raise not_found()
         return obj
 
     def describe_global(self, call: Call) -> Reply:
-        return Reply(body=global_describe(call.base, self.org.schema))
+        return Reply(body=global_describe(call.base, self.org.schema, user_access(self.org)))
 
     def describe(self, call: Call) -> Reply:
         obj = self.obj(call.params["obj"])
-        settings = self.org.settings
+        settings, access = self.org.settings, user_access(self.org)
         restricted = {n.lower() for n in settings.restricted_picklists.get(obj.name, [])}
-        read_only = frozenset(n.lower() for n in settings.profile_read_only_fields.get(obj.name, []))
-        denied = frozenset(settings.profile_denied_object_permissions.get(obj.name, []))
-        return Reply(body=describe_object(call.base, self.org.schema, obj, restricted, read_only, denied))
+        read_only = access.read_only.get(obj.name, frozenset())
+        denied = access.denied.get(obj.name, frozenset())
+        hidden = access.hidden.get(obj.name, frozenset())
+        return Reply(
+            body=describe_object(call.base, self.org.schema, obj, restricted, read_only, denied, hidden)
+        )
 
     def collection(self, call: Call) -> Reply:
         obj = self.obj(call.params["obj"])
@@ -87,21 +92,30 @@ class SObjectResource:
         records = self.org.records
         if call.method == "GET":
             row = records.live(obj.name, rid)
-            return Reply(body=record_json(call.base, obj.name, row, self.fields_param(obj, call)))
+            return Reply(body=record_json(call.base, obj.name, row, self.visible_fields(obj, call)))
         if call.method == "PATCH":
             records.update(obj.name, rid, call.json_object(), self.org.api_user_id)
             return Reply(204)
         records.delete(obj.name, rid)
         return Reply(204)
 
+    def visible_fields(self, obj: ObjectDef, call: Call) -> list[str] | None:
+        """The `fields` asked for, or every field the integration user can see (None: all of them)."""
+        asked = self.fields_param(obj, call)
+        hidden = user_access(self.org).hidden.get(obj.name, frozenset())
+        if asked is not None or not hidden:
+            return asked
+        return [n for n in obj.fields if n.lower() not in hidden]
+
     def fields_param(self, obj: ObjectDef, call: Call) -> list[str] | None:
         raw = call.query.get("fields")
         if not raw:
             return None
         names = []
+        access = user_access(self.org)
         for name in raw.split(","):
             f = obj.field(name.strip())
-            if f is None:
+            if f is None or not access.sees(obj.name, f.name):
                 raise ApiError(
                     400, "INVALID_FIELD", f"No such column '{name.strip()}' on sobject of type {obj.name}"
                 )
@@ -130,7 +144,7 @@ class SObjectResource:
             records.delete(obj.name, matches[0])
             return Reply(204)
         row = records.live(obj.name, matches[0])
-        return Reply(body=record_json(call.base, obj.name, row, self.fields_param(obj, call)))
+        return Reply(body=record_json(call.base, obj.name, row, self.visible_fields(obj, call)))
 
     def upsert(self, call: Call, obj: ObjectDef, field_name: str, value: str) -> Reply:
         records = self.org.records

@@ -18,6 +18,10 @@ TOOLING_FIELDS = {
                     "LastModifiedDate", "IsDeleted"],
     "CustomObject": ["Id", "DeveloperName", "NamespacePrefix", "ManageableState", "CreatedDate", "LastModifiedDate",
                      "IsDeleted"],
+    # Tooling API Reference, ValidationRule: EntityDefinitionId is the object's name for standard objects
+    "ValidationRule": ["Id", "ValidationName", "Active", "EntityDefinitionId", "ErrorDisplayField", "ErrorMessage",
+                       "Description", "NamespacePrefix", "ManageableState", "CreatedDate", "LastModifiedDate",
+                       "IsDeleted"],
 }  # fmt: skip
 
 
@@ -42,6 +46,7 @@ class ToolingCatalog:
             "CreatedDate": "datetime",
             "LastModifiedDate": "datetime",
             "IsDeleted": "boolean",
+            "Active": "boolean",
         }.get(hit, "string")
         return FieldMeta(name=hit, type=kind)
 
@@ -53,6 +58,11 @@ class ToolingCatalog:
 
     def rows(self, sobject: str) -> Iterable[dict[str, Any]]:
         store = self.org.store
+        if sobject == "ValidationRule":
+            return [self._row({"id": ids.make_id("03d", i), "created": "2024-01-01T00:00:00.000+0000"},
+                              {"ValidationName": f"{r.object}_Rule_{i}", "Active": r.active, "EntityDefinitionId": r.object,
+                               "ErrorDisplayField": r.field, "ErrorMessage": r.message, "Description": r.error_condition})
+                    for i, r in enumerate(self.org.settings.validation_rules, 1)]  # fmt: skip
         if sobject == "CustomObject":
             specs = store.meta("custom_objects", [])
             return [self._row(s, {"DeveloperName": s["name"].removesuffix("__c")}) for s in specs]
@@ -148,6 +158,9 @@ class ToolingResource:
     def query(self, call: Call) -> Reply:
         from .soql import SoqlError, execute, parse_soql
 
+        if not self.org.settings.can_view_setup:  # setup objects need "View Setup and Configuration"
+            raise ApiError(self.org.settings.insufficient_access_status, "INSUFFICIENT_ACCESS_OR_READONLY",
+                           "insufficient access rights on object id")  # fmt: skip
         try:
             result = execute(
                 parse_soql(call.query.get("q", "")), ToolingCatalog(self.org), api_version=call.version

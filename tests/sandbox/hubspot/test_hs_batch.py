@@ -16,11 +16,13 @@ from hubspot.crm.objects import BatchReadInputSimplePublicObjectId as ObjectsBat
 
 
 def create_contacts(sandbox: Sandbox, count: int, prefix: str = "c") -> list[str]:
+    """The new contacts' ids in input order (results come in no particular order: matched by email)."""
     inputs = [{"properties": {"email": f"{prefix}{i}@x.com", "firstname": f"F{i}"}} for i in range(count)]
     answer = sandbox.client.crm.contacts.batch_api.create(
         BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs)
     )
-    return [r.id for r in answer.results]
+    by_email = {r.properties["email"]: r.id for r in answer.results}
+    return [by_email[i["properties"]["email"]] for i in inputs]
 
 
 def test_batch_create_returns_201_body(sandbox: Sandbox) -> None:

@@ -10,6 +10,7 @@ def test_custom_field_then_query(sf, sandbox) -> None:
     body = {"FullName": "Contact.Tier__c", "Metadata": {"type": "Text", "length": 20, "label": "Tier"}}
     result = sf.toolingexecute("sobjects/CustomField", method="POST", data=body)
     assert result["success"] is True and result["id"].startswith("00N")
+    sandbox.settings(new_fields_need_permission=False)  # field-level security: tests/.../test_permissions.py
     cid = sf.Contact.create({"LastName": "x", "Tier__c": "Gold"})["id"]
     assert sf.query("SELECT Tier__c FROM Contact")["records"][0]["Tier__c"] == "Gold"
     assert any(f["name"] == "Tier__c" for f in sf.Contact.describe()["fields"])
