@@ -192,4 +192,5 @@ def resync(pair_name: str, hubspot_id: str) -> None:
     forgotten = _act(actions.resync, pair_name, hubspot_id)
     click.echo(
         f"{pair_name}: HubSpot {hubspot_id}: {forgotten} agreed field value(s) forgotten; merged afresh next sync"
+        " (each field by its rule; two_way fields by each field's own change time, see `crmsync plan`)"
     )

@@ -14,12 +14,20 @@ import click
 
 from crmsync_pipeline.config import Side
 from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.extract.schemas import cached_schema
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.orchestration.run_log import record_calls
 from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.state import db
-from crmsync_pipeline.undo.plan import UndoPlan, decide, load_run_writes, read_current, refusal
+from crmsync_pipeline.undo.plan import (
+    RecordsUnread,
+    UndoPlan,
+    decide,
+    load_run_writes,
+    read_current,
+    refusal,
+)
 from crmsync_pipeline.undo.preflight import preflight_undo
 from crmsync_pipeline.undo.writes import execute_undo
 from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource
@@ -39,7 +47,13 @@ def undo_run(
         owners = owner_directory(con)
     meter = CallMeter()
     hubspot, salesforce = resource.connectors(meter)
-    current = read_current(mapping, writes, HubSpotSource(hubspot), SalesforceSource(salesforce))
+    try:
+        current = read_current(mapping, writes, HubSpotSource(hubspot), SalesforceSource(salesforce))
+    except (RecordsUnread, CrmError) as err:
+        # nothing planned, written or marked: a record read as missing would be reported gone for good
+        raise click.ClickException(
+            f"nothing undone: {err}; they could not be read now, run `crmsync undo {run_id}` again"
+        ) from err
     plan = UndoPlan(run_id, decide(mapping, owners, writes, current), creates)
     preflight_undo(mapping, plan, _fresh_schemas(resource.state_path, hubspot, salesforce))
     out: dict[str, Any] = {**described(plan), "dry_run": dry_run}

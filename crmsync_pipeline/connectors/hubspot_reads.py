@@ -107,9 +107,12 @@ class HubSpotRecordReads:
         properties: list[str],
         with_history: list[str] | None = None,
         id_property: str | None = None,
+        not_read: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """The records that exist among `ids` (100 a call); missing ones are left out. With
-        `with_history`, each record carries `properties_with_history` for those properties (50 a call)."""
+        `with_history`, each record carries `properties_with_history` for those properties (50 a call). A
+        record the answer left out with an error other than OBJECT_NOT_FOUND (a 207's INTERNAL_ERROR ...)
+        exists but was not read: with `not_read`, its id goes there with HubSpot's error category."""
         route = f"{object_type}.batch.read" + (".history" if with_history else "")
 
         def read(chunk: list[str]) -> list[dict[str, Any]]:
@@ -121,7 +124,13 @@ class HubSpotRecordReads:
             response = self.call(
                 route, self.client.crm.objects.batch_api.read, object_type, body, _preload_content=False
             )
-            return [hubspot_json.record(r) for r in hubspot_json.body(response).get("results") or []]
+            answer = hubspot_json.body(response)
+            if not_read is not None:
+                for error in answer.get("errors") or []:
+                    if error.get("category") != "OBJECT_NOT_FOUND":
+                        for key in (error.get("context") or {}).get("ids") or []:
+                            not_read[str(key)] = str(error.get("category") or "ERROR")
+            return [hubspot_json.record(r) for r in answer.get("results") or []]
 
         size = HISTORY_BATCH if with_history else BATCH
         chunks = [ids[start : start + size] for start in range(0, len(ids), size)]

@@ -9,7 +9,7 @@ cursor in the transaction of the last rows, so the cursor moves only if every ro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +35,9 @@ class ExtractStats:
     full: bool = False  # a first load (listing everything) rather than an incremental read
     bulk: bool = False  # read through a Bulk API 2.0 query job
     missing_fields: list[str] = field(default_factory=list)  # mapped, but not in the CRM's schema
+    # needed now, but not kept current by the previous reads (newly mapped, or mapped again): the reason
+    # this read lists every record
+    unread_fields: list[str] = field(default_factory=list)
 
     def add(self, other: ExtractStats) -> ExtractStats:
         return ExtractStats(
@@ -44,6 +47,7 @@ class ExtractStats:
             self.full or other.full,
             self.bulk or other.bulk,
             sorted({*self.missing_fields, *other.missing_fields}),
+            sorted({*self.unread_fields, *other.unread_fields}),
         )
 
 
@@ -65,15 +69,33 @@ def cursor_of(con: duckdb.DuckDBPyConnection, crm: str, key: str) -> datetime | 
 
 
 def store_cursor(
-    con: duckdb.DuckDBPyConnection, crm: str, key: str, value: datetime, records: int, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    crm: str,
+    key: str,
+    value: datetime,
+    records: int,
+    run_id: str,
+    fields: Sequence[str] | None = None,
 ) -> None:
+    """Store a cursor; `fields`, when given, are the fields its read kept current (kept otherwise)."""
     con.execute(
-        "INSERT INTO extract_cursors VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) DO UPDATE SET "
+        "INSERT INTO extract_cursors (crm, object, cursor_value, records_seen, updated_at, run_id, fields) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) DO UPDATE SET "
         "cursor_value = excluded.cursor_value, "
         "records_seen = extract_cursors.records_seen + excluded.records_seen, "
-        "updated_at = excluded.updated_at, run_id = excluded.run_id",
-        [crm, key, value, records, datetime.now(UTC), run_id],
+        "updated_at = excluded.updated_at, run_id = excluded.run_id, "
+        "fields = coalesce(excluded.fields, extract_cursors.fields)",
+        [crm, key, value, records, datetime.now(UTC), run_id, None if fields is None else sorted(fields)],
     )
+
+
+def fields_kept_current(con: duckdb.DuckDBPyConnection, crm: str, key: str) -> set[str] | None:
+    """The fields the reads under this cursor have kept current (None: not known, a cursor stored before
+    crmsync kept them)."""
+    rows = con.execute(
+        "SELECT fields FROM extract_cursors WHERE crm = ? AND object = ?", [crm, key]
+    ).fetchall()
+    return set(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
 def move_cursor(
@@ -81,7 +103,8 @@ def move_cursor(
 ) -> None:
     """Move a cursor, keeping the records_seen and run_id of its first store (the junction extract's)."""
     con.execute(
-        "INSERT INTO extract_cursors VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) "
+        "INSERT INTO extract_cursors (crm, object, cursor_value, records_seen, updated_at, run_id) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (crm, object) "
         "DO UPDATE SET cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
         [crm, key, value, records, datetime.now(UTC), run_id],
     )
@@ -121,11 +144,26 @@ class CursorWindow:
     started: datetime
     since: datetime | None
     stats: ExtractStats
+    fields: tuple[str, ...] = ()  # stored with the cursor: the fields this read keeps current
 
     def read_everything(self) -> None:
         """Newly mapped columns: every record is read once to fill them in."""
         self.since = None
         self.stats.full = True
+
+    def keep_current(self, con: duckdb.DuckDBPyConnection, fields: Sequence[str]) -> None:
+        """This read fetches `fields`, and stores them with the cursor. One the previous reads did not
+        keep current (newly mapped, or mapped again after a while unmapped, when the snapshot holds only
+        the values of its last read) makes this read list every record: the plan never merges a copy
+        that stopped being read."""
+        self.fields = tuple(sorted(set(fields)))
+        kept = fields_kept_current(con, self.incremental.crm, self.incremental.key)
+        if self.stats.full or kept is None:  # a first read, or a cursor from before crmsync kept them
+            return
+        unread = sorted(set(fields) - kept)
+        if unread:
+            self.stats.unread_fields = unread
+            self.read_everything()
 
     def write(
         self,
@@ -144,7 +182,13 @@ class CursorWindow:
             if then is not None:
                 then(con)
             store_cursor(
-                con, self.incremental.crm, self.incremental.key, self.started, self.stats.records, self.run_id
+                con,
+                self.incremental.crm,
+                self.incremental.key,
+                self.started,
+                self.stats.records,
+                self.run_id,
+                self.fields or None,
             )
 
         label = f"extract {self.incremental.crm} {self.incremental.key}"

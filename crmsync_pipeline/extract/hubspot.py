@@ -68,6 +68,7 @@ def extract_hubspot(
         with db.connect(state_path) as con:
             if ensure_snapshot(con, table, properties, ("_created_at", "_modified_at"), ("_archived",)):
                 window.read_everything()
+            window.keep_current(con, properties)
         pages = _hubspot_pages(connector, object_type, properties, window.since, include_archived)
 
         def rows() -> Iterator[list[dict[str, Any]]]:

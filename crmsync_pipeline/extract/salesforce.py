@@ -82,6 +82,7 @@ def extract_salesforce(
                 extra_text=("_sobject", "_master_record_id", "_last_modified_by_id"),
             ):
                 window.read_everything()
+            window.keep_current(con, present)
         sizes: list[int] = []  # the query's total size, from its first page
         soql = _soql(sobject, select, window.since)
         pages = _pages(

@@ -5,11 +5,10 @@ plan would write this again"."""
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 
 from crmsync_pipeline.config import Mapping, Side
+from crmsync_pipeline.plan.cut_lengths import cached_cut_lengths
 from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.merge import CLOCK_SKEW_SECONDS, decide_fields
@@ -33,7 +32,7 @@ def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple
                 continue
             pair = mapping.pair(pair_name)
             try:
-                build_field_state(con, pair_name, pair, owners, tables, _cached_cut_lengths(con, pair))
+                build_field_state(con, pair_name, pair, owners, tables, cached_cut_lengths(con, pair))
             except duckdb.BinderException:
                 continue  # a field mapped since the last extract: the next sync reads it, then it counts
             con.execute(
@@ -62,17 +61,3 @@ def _left_out(con: duckdb.DuckDBPyConnection, pair, owners) -> set[tuple[str, st
     }
 
 
-def _cached_cut_lengths(con: duckdb.DuckDBPyConnection, pair) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Lengths `truncate` fields are cut to, from the describes the plan cached (no CRM call): a cut
-    value is in sync with its full form, not drift."""
-    out: dict[str, int] = {}
-    for sobject in pair.salesforce:
-        row = con.execute(
-            "SELECT body FROM schema_cache WHERE crm = 'salesforce' AND object = ?", [sobject]
-        ).fetchall()
-        fields = {f["name"]: f for f in json.loads(row[0][0])["fields"]} if row else {}
-        for mapped in pair.fields:
-            length = (fields.get(mapped.salesforce) or {}).get("length") if mapped.truncate else None
-            if length and mapped.applies_to(sobject):
-                out[mapped.name] = min(int(length), out.get(mapped.name, int(length)))
-    return out

@@ -1,8 +1,9 @@
 """Backfill of a newly mapped field. Base is kept per link and field, so linked records have no base
-for a field the mapping just gained: the plan merges that field as a first link (each direction's
-first-link rule), and the extract reads every record once to fill the new column in
-(crmsync_pipeline/state/snapshots.py). What it costs is shown before it runs: records and write calls
-per field and side (`crmsync plan`)."""
+for a field the mapping just gained (or whose form changed: plan/mapping_changes.py): the plan merges
+that field as a first link (each direction's first-link rule), and the extract reads every record once
+to fill the column in with fresh values, for a field mapped again too (extract/cursors.py,
+`CursorWindow.keep_current`). What it costs is shown before it runs: records and write calls per field
+and side (`crmsync plan`)."""
 
 from __future__ import annotations
 

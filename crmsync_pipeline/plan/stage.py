@@ -20,6 +20,7 @@ from crmsync_pipeline.plan.erased_creates import drop_erased_creates
 from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
+from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
 from crmsync_pipeline.plan.merge import decide_fields
 from crmsync_pipeline.plan.ping_pong import (
     HeldFields,
@@ -51,6 +52,7 @@ class PlanReport:
     orphans: int = 0
     deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
     ping_pong: HeldFields = field(default_factory=HeldFields)  # loops found, field writes held
+    rebased: list[str] = field(default_factory=list)  # fields whose form changed: base taken afresh
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -70,6 +72,7 @@ def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
     )
 
 
+FIRST_LINK_NEWER = "first_link_newer"  # the reason of a first link the newer change decides
 PropertyHistory = Callable[[list[str], list[str]], dict[tuple[str, str], datetime]]
 
 
@@ -84,14 +87,17 @@ def plan_stage(
 ) -> PlanReport:
     """Plan updates, creates and cross-references for one pair; a re-plan in the same run replaces it.
 
-    Salesforce only knows when a record changed; HubSpot knows it per property. Where both sides changed
-    a field, `property_history(hubspot_ids, properties)` fetches those HubSpot times (one batch read per
-    50 records, HubSpot's cap with history, outside any state connection) so the newer edit is judged
-    per field. Where a planned write would close a ping-pong cycle (plan/ping_pong.py),
-    `property_versions` tells who set the HubSpot value (a workflow or a person); without it no loop is
-    declared."""
+    Salesforce only knows when a record changed; HubSpot knows it per property. Where the newer change
+    decides a field (both sides changed it, or a first link under two_way), `property_history(hubspot_ids,
+    properties)` fetches those HubSpot times (one batch read per 50 records, HubSpot's cap with history,
+    outside any state connection) so the newer edit is judged per field. Where a planned write would close
+    a ping-pong cycle (plan/ping_pong.py), `property_versions` tells who set the HubSpot value (a workflow
+    or a person); without it no loop is declared. A field whose canonical form changed in the mapping has
+    its base forgotten first (plan/mapping_changes.py)."""
     pair = mapping.pair(pair_name)
     now = datetime.now(UTC)
+    with db.connect(state_path) as con:  # before any field state: a form change forgets its base
+        rebased = rebase_changed_forms(con, mapping, pair_name, run_id, now)
     changed_at, loops = _pre_reads(
         state_path, pair_name, pair, cut_lengths, property_history, property_versions
     )
@@ -123,7 +129,15 @@ def plan_stage(
         linked = con.execute("SELECT count(*) FROM links WHERE pair = ?", [pair_name]).fetchall()[0][0]
         con.execute("COMMIT")
     return PlanReport(
-        summary, dict(creates), xrefs, len(issues), linked, deletes["reported"], dict(deletes), ping_pong
+        summary,
+        dict(creates),
+        xrefs,
+        len(issues),
+        linked,
+        deletes["reported"],
+        dict(deletes),
+        ping_pong,
+        rebased,
     )
 
 
@@ -182,8 +196,9 @@ def _report_orphans(  # type: ignore[no-untyped-def]
 
 def _pre_reads(state_path: Path, pair_name: str, pair, cut_lengths, history, versions):  # type: ignore[no-untyped-def]
     """What the plan needs from HubSpot before its transaction (no state connection is held across a CRM
-    call): property times where both sides changed a field, and who set the values of ping-pong
-    candidates."""
+    call): property times where the newer change decides a field (both sides changed it, or a first
+    link under two_way, where a record's time could be a later edit of another field), and who set the
+    values of ping-pong candidates."""
     if history is None and versions is None:
         return {}, []
     with db.connect(state_path) as con:
@@ -191,12 +206,13 @@ def _pre_reads(state_path: Path, pair_name: str, pair, cut_lengths, history, ver
         decisions = decide_fields(con, in_sync=False)
         candidates = loop_candidates(con, pair_name, pair, decisions) if versions is not None else []
         users = salesforce_users(con)
-    both = [
+    judged = [
         (d.hubspot_id, d.field)
         for d in decisions
-        if d.is_conflict and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
+        if (d.is_conflict or FIRST_LINK_NEWER in d.reason)
+        and not d.field.startswith(LOOKUP_FIELD)  # no per-association history
     ]
-    changed_at = _both_changed_times(pair, both, history) if history is not None else {}
+    changed_at = _property_times(pair, judged, history) if history is not None else {}
     loops: list[Loop] = []
     if candidates:
         properties = {f.name: f.hubspot for f in pair.fields}
@@ -207,12 +223,12 @@ def _pre_reads(state_path: Path, pair_name: str, pair, cut_lengths, history, ver
     return changed_at, loops
 
 
-def _both_changed_times(pair, both, history) -> dict:  # type: ignore[no-untyped-def]
-    if not both:
+def _property_times(pair, judged, history) -> dict:  # type: ignore[no-untyped-def]
+    if not judged:
         return {}
     properties = {f.name: f.hubspot for f in pair.fields}
-    times = history(sorted({h for h, _ in both}), sorted({properties[f] for _, f in both}))
-    return {(h, f): times[(h, properties[f])] for h, f in both if (h, properties[f]) in times}
+    times = history(sorted({h for h, _ in judged}), sorted({properties[f] for _, f in judged}))
+    return {(h, f): times[(h, properties[f])] for h, f in judged if (h, properties[f]) in times}
 
 
 def _set_property_times(con, changed_at: dict[tuple[str, str], datetime]) -> None:  # type: ignore[no-untyped-def]

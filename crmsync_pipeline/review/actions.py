@@ -20,7 +20,9 @@ closes (plan/orphans.py). A restore of the deleted record settles the item by it
 Single-record actions: `link`, `unlink` (the link and its base are removed and the pair is held in
 review, or the cross-reference ids would relink it on the next run), and `resync` (the link's base is
 forgotten, so the next sync merges it afresh as a first link: each field's own rule decides, which a
-forced one-way write could not; its failures are forgotten too, so it is retried at once)."""
+forced one-way write could not; a two_way field goes to the side that changed that field last, by its
+own change time where crmsync has one (HubSpot property history, Salesforce field times), not by a later
+edit of another field of the record; its failures are forgotten too, so it is retried at once)."""
 
 from __future__ import annotations
 

@@ -170,7 +170,9 @@ class Deferred:
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self.runs: deque[dict[str, Any]] = deque(maxlen=RUN_LOG_SIZE)
-        self.counts: Counter[str] = Counter()  # every run since the last DELETE, by rule (the log keeps the last 1000)
+        self.counts: Counter[str] = (
+            Counter()
+        )  # every run since the last DELETE, by rule (the log keeps the last 1000)
         self.pending = 0
 
     def later(self, delay: float, job: Callable[[], None]) -> None:

@@ -1,6 +1,8 @@
 """Snapshot tables: the current mirror of one CRM object, one row per record, one text column per
 fetched field (named exactly as the CRM names it) plus crmsync's own `_` columns. Columns are added
-when the mapping starts to need a new field; rows are upserted by id."""
+when the mapping starts to need a new field; rows are upserted by id, and a column the rows do not carry
+(a field no longer mapped) keeps its last-read values: extract/cursors.py reads it afresh for every
+record before it is used again."""
 
 from __future__ import annotations
 
@@ -72,18 +74,22 @@ def upsert_rows(
     rows: list[dict[str, Any]],
     before: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
-    """Insert or replace whole rows by id (columns a row lacks become NULL). `before(con)` runs first,
-    with the rows registered as `snapshot_page` and the table still as it was."""
+    """Insert or replace whole rows by id. A column no row of the page has (a field the mapping no
+    longer needs, so not read) keeps its stored value: the snapshot holds a field's values as last read,
+    never blanks from a read that did not fetch it. `before(con)` runs first, with the rows registered as
+    `snapshot_page` and the table still as it was."""
     if not rows:
         return
     columns = list(table_columns(con, table).items())
+    given = set().union(*(r.keys() for r in rows))
     schema = pa.schema([(name, _ARROW[kind]) for name, kind in columns])
     page = pa.table({name: [r.get(name) for r in rows] for name, _ in columns}, schema=schema)
+    values = ", ".join(f"{'p' if name in given else 't'}.{quoted(name)}" for name, _ in columns)
     con.register("snapshot_page", page)
     if before is not None:
         before(con)
     # A row read from a lagging index must not replace a newer one (our own confirmed writes included).
-    con.execute(f"""INSERT OR REPLACE INTO {quoted(table)} SELECT p.* FROM snapshot_page p
+    con.execute(f"""INSERT OR REPLACE INTO {quoted(table)} SELECT {values} FROM snapshot_page p
                     LEFT JOIN {quoted(table)} t ON t.id = p.id
                     WHERE t.id IS NULL OR t._modified_at IS NULL OR p._modified_at IS NULL
                        OR p._modified_at >= t._modified_at""")

@@ -21,9 +21,11 @@ from typing import Any
 import duckdb
 
 from crmsync_pipeline.config import (
+    FieldMapping,
     Mapping,
     OwnerDirectory,
     Side,
+    TransformContext,
     TransformError,
     canonical_text,
     written_as_typed,
@@ -144,11 +146,24 @@ def load_run_writes(
     return [w for w in writes if (w.pair, w.target, w.record_id) not in created], creates
 
 
+class RecordsUnread(Exception):
+    """Records that exist but could not be read now (a transient error after the retries): undo cannot
+    tell whether they changed since the run, so it plans nothing rather than call them gone."""
+
+    def __init__(self, unread: dict[tuple[Side, str], str]):
+        self.unread = unread
+        listed = ", ".join(f"{side.value} {record_id} ({code})" for (side, record_id), code in unread.items())
+        super().__init__(f"{len(unread)} record(s) could not be read now: {listed}")
+
+
 def read_current(
     mapping: Mapping, writes: list[FieldWrite], hubspot: SourceReader, salesforce: SourceReader
 ) -> dict[tuple[Side, str], dict[str, Any]]:
     """The CRMs' current values of every field the run wrote, on both sides (batched reads), keyed by
-    (side, record id). A record missing from the answer is gone (deleted or merged since)."""
+    (side, record id). A record missing from the answer is gone (deleted or merged since): HubSpot said
+    OBJECT_NOT_FOUND, or a Salesforce query by id left it out. A record a reader could not read (it keeps
+    them in `unread`: a 207 INTERNAL_ERROR after its retries) raises RecordsUnread; a failed Salesforce
+    query raises its CrmError."""
     wanted: dict[tuple[Side, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for w in writes:
         pair = mapping.pair(w.pair)
@@ -164,6 +179,13 @@ def read_current(
         fields = sorted({f for fs in by_id.values() for f in fs})
         for record_id, values in reader.read(obj, sorted(by_id), fields).items():
             out[(side, str(record_id))] = values
+    unread = {
+        (side, str(record_id)): code
+        for side, reader in ((Side.HUBSPOT, hubspot), (Side.SALESFORCE, salesforce))
+        for record_id, code in (getattr(reader, "unread", None) or {}).items()
+    }
+    if unread:
+        raise RecordsUnread(unread)
     return out
 
 
@@ -190,7 +212,12 @@ def _decide_one(
     ctx = transform_context(pair, owners, pipeline)
 
     def canonical(side: Side, raw: Any) -> str | None:
-        return canonical_text(mapped.transformer.to_canonical(side, None if raw == "" else raw, ctx))
+        # the mapping's default counts as empty (plan/field_state.py `_canonical`): a placeholder crmsync
+        # wrote is never data to carry to the other side
+        default = mapped.default.for_side(side)
+        if raw == "" or (default is not None and raw is not None and str(raw) == str(default)):
+            return None
+        return canonical_text(mapped.transformer.to_canonical(side, raw, ctx))
 
     try:
         written_now = canonical(w.written, now[w.written].get(w.target_field))
@@ -207,10 +234,7 @@ def _decide_one(
         if written_now != restored:
             undo.writes[w.written] = (w.record_id, w.target_field, w.before_value, w.after_value)
         if w.had_agreed_value and other_now != restored:
-            # a phone goes back as it was typed, not as its digits
-            value = written_as_typed(mapped.transformer, w.before_value) or as_text(
-                from_canonical_text(mapped, w.other, restored, ctx)
-            )
+            value = _restored_on(mapped, w, restored, ctx)
             other_field = mapped.side_field(w.other)
             undo.writes[w.other] = (ids[w.other], other_field, value, now[w.other].get(other_field))
         if not w.had_agreed_value:
@@ -218,6 +242,18 @@ def _decide_one(
         return undo
     except TransformError as err:
         return FieldUndo(w, "unreadable", str(err))
+
+
+def _restored_on(mapped: FieldMapping, w: FieldWrite, restored: str | None, ctx: TransformContext) -> Any:
+    """The value the other side gets back. A phone goes back as it was typed, not as its digits; an
+    empty value is that side's default where it has one (Lead.Company), else empty: never the written
+    side's placeholder."""
+    if restored is None:
+        default = mapped.default.for_side(w.other)
+        return as_text(from_canonical_text(mapped, w.other, None, ctx)) if default is None else str(default)
+    return written_as_typed(mapped.transformer, w.before_value) or as_text(
+        from_canonical_text(mapped, w.other, restored, ctx)
+    )
 
 
 def refusal(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:

@@ -63,13 +63,16 @@ def _mark_unapplied(
     """A property HubSpot answered 200 for but left out of its answer was not applied (it keeps a value
     it refuses silently, e.g. a lifecycle stage moved backward): its audit row says `not_applied` and the
     snapshot keeps the old value, so the next plan sees the sides differ and carries HubSpot's value
-    across (base holds the value written) instead of believing them agreed."""
+    across (base holds the value written) instead of believing them agreed. Only object properties: an
+    association write (`association:` / `association-remove:` plan keys) goes through the v4
+    associations API, whose answer carries no properties, so its absence from the answer says nothing."""
     answered = {ref: r.answered for ref, r in zip(refs, results, strict=True) if r.succeeded and r.answered}
     if target != "hubspot" or not answered:
         return
     rows = con.execute(
         "SELECT record_ref, target_field FROM plan_rows WHERE run_id = ? AND pair = ? AND target = ? "
-        "AND action = 'update' AND record_ref IN (SELECT unnest(?::VARCHAR[])) AND target_field NOT LIKE '@%'",
+        "AND action = 'update' AND record_ref IN (SELECT unnest(?::VARCHAR[])) AND target_field NOT LIKE '@%' "
+        "AND target_field NOT LIKE 'association%'",
         [run_id, pair_name, target, list(answered)],
     ).fetchall()
     mark_unapplied(con, run_id, pair_name, target, [(ref, f) for ref, f in rows if f not in answered[ref]])

@@ -25,8 +25,10 @@ import duckdb
 import pyarrow as pa
 
 from crmsync_pipeline.config import Condition, Direction, ObjectPair, OwnerDirectory, Side
+from crmsync_pipeline.plan.cut_lengths import cached_cut_lengths
 from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.merge import FieldDecision, decide_fields
+from crmsync_pipeline.plan.preflight import field_problem
 from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.plan.updates import plan_updates
 from crmsync_pipeline.state.bulk import insert_rows
@@ -122,10 +124,11 @@ def _plan_follow_ups(
     try:
         settle_tables = replace(tables, **{job.target: read_back})
         owners = owner_directory(con)
-        build_field_state(con, job.pair_name, job.pair, owners, settle_tables, _cut_lengths(con, job.pair))
+        build_field_state(con, job.pair_name, job.pair, owners, settle_tables, cached_cut_lengths(con, job.pair))
         settled = settle_rule(job.target, job.pair, decide_fields(con, in_sync=False))
         carried = _sent_by_admitted(job, settled.carried, stored, owners)
         summary = plan_updates(con, job.run_id, job.pair, owners, carried, now)
+        preflight_follow_ups(con, job, now)
         accept_fills(con, job.pair_name, job.run_id, job.target, settled.accepted, now)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quoted(read_back)}")
@@ -262,17 +265,50 @@ def accept_fills(
         con.execute("DROP TABLE accepted_fills")
 
 
-def _cut_lengths(con: duckdb.DuckDBPyConnection, pair: ObjectPair) -> dict[str, int]:
-    """Lengths `truncate` fields are cut to, from the describes the plan cached (no CRM call): a value
-    Salesforce holds cut is in sync with its full form, never carried back to HubSpot as a fill."""
-    out: dict[str, int] = {}
-    for sobject in pair.salesforce:
-        row = con.execute(
-            "SELECT body FROM schema_cache WHERE crm = 'salesforce' AND object = ?", [sobject]
-        ).fetchall()
-        fields = {f["name"]: f for f in json.loads(row[0][0])["fields"]} if row else {}
-        for mapped in pair.fields:
-            length = (fields.get(mapped.salesforce) or {}).get("length") if mapped.truncate else None
-            if length and mapped.applies_to(sobject):
-                out[mapped.name] = min(int(length), out.get(mapped.name, int(length)))
-    return out
+def preflight_follow_ups(con: duckdb.DuckDBPyConnection, job: ApplyJob, now: datetime) -> int:
+    """The follow-up writes face the plan's preflight checks (plan/preflight.py, against the schemas the
+    plan cached: no CRM call). A value the source would refuse (a HubSpot option removed, a restricted
+    picklist value) is held alone with its code, never sent: the rest of the record's update (its
+    cross-reference id) is written. Returns how many values were held."""
+    source = "hubspot" if job.target == "salesforce" else "salesforce"
+    rows = con.execute(
+        """SELECT record_ref, salesforce_object, target_field, new_value FROM plan_rows
+           WHERE run_id = ? AND pair = ? AND target = ? AND reason LIKE ? AND preflight_error IS NULL""",
+        [job.run_id, job.pair_name, source, f"%:{FILLED}"],
+    ).fetchall()
+    held = []
+    for ref, sobject, target_field, value in rows:
+        meta = _cached_fields(con, source, sobject if source == "salesforce" else job.pair.hubspot)
+        if meta is None:
+            continue  # no schema cached: the CRM's answer will say
+        problem = field_problem(source, meta.get(target_field), target_field, value)
+        if problem:
+            held.append((ref, target_field, *problem))
+    if not held:
+        return 0
+    con.executemany(
+        "UPDATE plan_rows SET preflight_error = ? WHERE run_id = ? AND pair = ? AND target = ? "
+        "AND record_ref = ? AND target_field = ? AND preflight_error IS NULL",
+        [(code, job.run_id, job.pair_name, source, ref, name) for ref, name, code, _ in held],
+    )
+    con.executemany(
+        "INSERT INTO write_results VALUES (?, ?, ?, ?, 'update', false, ?, ?, ?, ?)",
+        [
+            (job.run_id, job.pair_name, source, ref, code, f"preflight: {message}", [name], now)
+            for ref, name, code, message in held
+        ],
+    )
+    return len(held)
+
+
+def _cached_fields(con: duckdb.DuckDBPyConnection, crm: str, object_name: str) -> dict[str, Any] | None:
+    row = con.execute(
+        "SELECT body FROM schema_cache WHERE crm = ? AND object = ?", [crm, object_name]
+    ).fetchall()
+    if not row:
+        return None
+    body = json.loads(row[0][0])
+    items = body["fields"] if crm == "salesforce" else body
+    return {f["name"]: f for f in items}
+
+

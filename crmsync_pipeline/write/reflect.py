@@ -1,6 +1,7 @@
 """After a CRM confirms a write, the snapshot takes the values written, stamped with the time the write
 was intended. An incremental read that lags behind our own write (HubSpot's search index does, by
-seconds) then cannot put the old values back: a snapshot row only gives way to a newer one."""
+seconds) then cannot put the old values back: a snapshot row only gives way to a newer one. A Salesforce
+field written also gets that time as its own change time (crmsync's), for first links to judge it by."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 
 import duckdb
 
+from crmsync_pipeline.extract.salesforce_edit_times import integration_user
 from crmsync_pipeline.plan.lookups import reflect_association_writes
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns, table_exists
@@ -36,6 +38,11 @@ def reflect_writes(
     )
     if target == "hubspot" and hubspot_object:
         reflect_association_writes(con, hubspot_object)
+    if target == "salesforce":
+        con.execute(
+            sql("write/reflected_field_times.sql"),
+            {"at": intended_at, "integration_user": integration_user(con)},
+        )
     table = SnapshotTables.of(pair_name).on(target)
     if not table_exists(con, table):
         return

@@ -22,15 +22,30 @@ class SourceReader(Protocol):
     def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]: ...
 
 
+READS = 3  # a record a HubSpot batch read answered with an error (not OBJECT_NOT_FOUND) is asked twice more
+
+
 class HubSpotSource:
     crm = "hubspot"
 
     def __init__(self, connector: HubSpotConnector):
         self.connector = connector
+        # records that exist but could not be read (id -> HubSpot's error category), after READS tries:
+        # absent from read()'s answer like a deleted record, but not gone
+        self.unread: dict[str, str] = {}
 
     def read(self, object_name: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
-        found = self.connector.batch_read(object_name, ids, fields)
-        return {str(r["id"]): r.get("properties") or {} for r in found}
+        out: dict[str, dict[str, Any]] = {}
+        wanted = list(ids)
+        for _ in range(READS):
+            not_read: dict[str, str] = {}
+            for r in self.connector.batch_read(object_name, wanted, fields, not_read=not_read):
+                out[str(r["id"])] = r.get("properties") or {}
+            wanted = [i for i in wanted if i in not_read and i not in out]
+            if not wanted:
+                break
+        self.unread.update({i: not_read[i] for i in wanted})
+        return out
 
 
 class SalesforceSource:

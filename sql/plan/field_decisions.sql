@@ -7,7 +7,9 @@
 --            write_salesforce  HubSpot's value goes to Salesforce
 --            hold           a resolver or rule holds the field for review
 --            skip           nothing to do (direction none, create_only after creation, never-set empties)
--- reason names the rule that decided, e.g. two_way:hubspot_changed, prefer_salesforce:first_link.
+-- reason names the rule that decided, e.g. two_way:hubspot_changed, prefer_salesforce:first_link;
+-- a first link judged by the newer change ends :record_times when a side's time is the record's, for
+-- want of the field's own (HubSpot property history, Salesforce field times).
 -- Unordered: merge.py filters it (the rows needing action; the in-sync ones) and orders what it reads.
 WITH facts AS (
     SELECT
@@ -15,10 +17,17 @@ WITH facts AS (
         hubspot_value IS NOT DISTINCT FROM salesforce_value AS agree,
         has_base AND hubspot_value IS DISTINCT FROM base_value AS hubspot_changed,
         has_base AND salesforce_value IS DISTINCT FROM base_value AS salesforce_changed,
-        -- Salesforce only has record-level times; HubSpot's per-property time replaces the record's
-        -- when property history was fetched for this field.
+        -- Each side's time for this field: HubSpot's per-property time replaces the record's when
+        -- property history was fetched for this field; Salesforce's is the field's own time where
+        -- crmsync saw it change (a person's, for a change since base; anyone's at a first link, where a
+        -- value crmsync copied is no newer than its write), else the record's.
         coalesce(hubspot_property_changed_at, hubspot_modified_at) AS hubspot_at,
-        salesforce_modified_at AS salesforce_at
+        CASE WHEN has_base THEN salesforce_modified_at
+             ELSE coalesce(salesforce_field_changed_at, salesforce_modified_at) END AS salesforce_at,
+        -- a first link judged by a record's time on either side, for want of the field's own: said in
+        -- the reason (a later edit of another field makes the whole record look newer)
+        CASE WHEN NOT has_base AND (hubspot_property_changed_at IS NULL OR salesforce_field_changed_at IS NULL)
+             THEN ':record_times' ELSE '' END AS first_link_times
     FROM field_state
 ),
 newer AS (
@@ -58,8 +67,9 @@ decided AS (
             WHEN NOT has_base AND direction = 'prefer_hubspot' THEN 'write_salesforce:prefer_hubspot:first_link'
             WHEN NOT has_base AND direction = 'prefer_salesforce' THEN 'write_hubspot:prefer_salesforce:first_link'
             WHEN NOT has_base THEN
-                CASE WHEN newer_side = 'hubspot' THEN 'write_salesforce:' || direction || ':first_link_newer'
-                     ELSE 'write_hubspot:' || direction || ':first_link_newer' END
+                CASE WHEN newer_side = 'hubspot'
+                     THEN 'write_salesforce:' || direction || ':first_link_newer' || first_link_times
+                     ELSE 'write_hubspot:' || direction || ':first_link_newer' || first_link_times END
             WHEN hubspot_changed AND NOT salesforce_changed THEN 'write_salesforce:' || direction || ':hubspot_changed'
             WHEN salesforce_changed AND NOT hubspot_changed THEN 'write_hubspot:' || direction || ':salesforce_changed'
             -- both changed (neither changed yet they differ cannot happen: both equal base would agree)

@@ -1,8 +1,10 @@
 -- Appends to the temp table field_state one row per linked record x mapped field (the rows of
 -- field_values.sql, one per field): both canonical values next to their base, and the Salesforce
--- field's own change time unless crmsync's integration user made that change. A side's value that
--- accepted_values holds for the current base (a value the CRM filled in on a create, kept under a
--- direction that does not carry it across) counts as base's value.
+-- field's own change time: for a change since base, a person's (unless crmsync's integration user made
+-- that change, the record's person time then); for a first link, anyone's, crmsync's own writes included
+-- (a copy crmsync wrote is no newer than its write). A side's value that accepted_values holds for the
+-- current base (a value the CRM filled in on a create, kept under a direction that does not carry it
+-- across) counts as base's value.
 -- Parameters: $pair, $integration_user, and those of field_values.sql for every field.
 -- Formatted in (the name in braces): values, the UNION ALL of field_values.sql over the pair's fields.
 INSERT INTO field_state
@@ -16,7 +18,8 @@ SELECT $pair, v.hubspot_id, v.salesforce_object, v.salesforce_id, v.field, v.dir
        v.pipeline, b.value, b.field IS NOT NULL, v.hubspot_modified_at, NULL,
        -- the field's own time, unless crmsync was the last to change the record then
        coalesce(CASE WHEN t.changed_by IS DISTINCT FROM $integration_user THEN t.changed_at END,
-                v.salesforce_modified_at)
+                v.salesforce_modified_at),
+       t.changed_at
 FROM ({values}) v
 LEFT JOIN base_values b ON b.pair = $pair AND b.hubspot_id = v.hubspot_id AND b.field = v.field
 LEFT JOIN accepted_values ah ON ah.pair = $pair AND ah.hubspot_id = v.hubspot_id AND ah.field = v.field

@@ -54,7 +54,8 @@ SELECT pair, hubspot_id, salesforce_object, salesforce_id, $field, $direction, $
        array_to_string(linked_ids, ';') AS hubspot_raw,
        salesforce_raw,
        NULL AS pipeline,
-       base_value, has_base, hubspot_modified_at, NULL, salesforce_modified_at
+       base_value, has_base, hubspot_modified_at, NULL, salesforce_modified_at,
+       NULL AS salesforce_field_changed_at  -- an association has no time of its own
 FROM judged
 WHERE (salesforce_raw IS NULL OR salesforce_value IS NOT NULL)
   AND (unlinked = 0 OR len(coalesce(linked_ids, [])) > 0)

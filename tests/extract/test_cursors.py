@@ -57,3 +57,32 @@ def test_a_failed_read_leaves_the_cursor_where_it_was(state):
     with pytest.raises(RuntimeError), CURSOR.window(state, CallMeter(), "run-1", clock=lambda: T0) as window:
         window.write(state, TABLE, pages())
     assert read_cursor(state, "hubspot", "people") is None
+
+
+def _read(state, run_id, at, fields, rows):
+    """One extract fetching `fields`: returns its window after writing `rows`."""
+    with CURSOR.window(state, CallMeter(), run_id, clock=lambda: at) as window:
+        with db.connect(state) as con:
+            ensure_snapshot(con, TABLE, fields, ("_modified_at",), ("_archived",))
+            window.keep_current(con, fields)
+        window.write(state, TABLE, [rows])
+    return window
+
+
+def test_a_field_mapped_again_is_read_for_every_record_and_kept_meanwhile(state):
+    """Unmapped, a field keeps its last-read values (rows read meanwhile do not blank it); mapped again,
+    the read that follows lists every record, since the reads in between did not fetch it."""
+    _read(state, "run-1", T0, ["firstname", "phone"], [{**r, "phone": "555"} for r in _page(range(2))])
+    later = T0 + timedelta(minutes=5)
+    unmapped = _read(state, "run-2", later, ["firstname"], [{**_page([0])[0], "_modified_at": later}])
+    assert not unmapped.stats.full and unmapped.stats.unread_fields == []
+    with db.connect(state, read_only=True) as con:
+        assert con.execute(f"SELECT id, phone FROM {TABLE} ORDER BY id").fetchall() == [
+            ("0", "555"),
+            ("1", "555"),
+        ]
+        assert con.execute("SELECT fields FROM extract_cursors").fetchall() == [(["firstname"],)]
+    again = _read(state, "run-3", later + timedelta(minutes=5), ["firstname", "phone"], [])
+    assert again.since is None and again.stats.full and again.stats.unread_fields == ["phone"]
+    steady = _read(state, "run-4", later + timedelta(minutes=10), ["firstname", "phone"], [])
+    assert not steady.stats.full

@@ -14,11 +14,13 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NO_BASE = object()
 
 
-def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesforce_at=T0):
+def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesforce_at=T0, field_times=True):
+    """One field_state row decided; `field_times`: each side's time is the field's own (HubSpot property
+    history, a Salesforce field time), not only the record's."""
     con = duckdb.connect()
     create_field_state(con)
     con.execute(
-        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             direction,
             Direction(direction).preferred_side.value,
@@ -30,7 +32,9 @@ def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesfor
             None if base is NO_BASE else base,
             base is not NO_BASE,
             hubspot_at,
+            hubspot_at if field_times else None,
             salesforce_at,
+            salesforce_at if field_times else None,
         ],
     )
     [row] = decide_fields(con)
@@ -139,3 +143,30 @@ def test_both_changed_is_a_conflict_and_one_side_changed_is_not():
     assert decide("two_way", "b", "c", "a").is_conflict
     assert not decide("two_way", "b", "a", "a").is_conflict
     assert not decide("two_way", "h", "s").is_conflict  # first link: nothing to conflict with
+
+
+def test_a_first_link_is_judged_by_each_fields_own_time_where_crmsync_has_it():
+    """A later edit of another Salesforce field moves the record's time, not the field's: the field's own
+    times decide, and a first link judged by a record's time says so in its reason."""
+    con = duckdb.connect()
+    create_field_state(con)
+    # HubSpot's property changed after the Salesforce field; the Salesforce record changed last (Title)
+    con.execute(
+        "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'firstname', 'two_way', "
+        "'salesforce', 'Daniel', 'Danny', 'Daniel', 'Danny', NULL, NULL, false, ?, ?, ?, ?)",
+        [LATER, LATER, LATER + timedelta(seconds=3), T0],
+    )
+    [row] = decide_fields(con)
+    assert (row.decision, row.reason, row.agreed_value) == (
+        "write_salesforce",
+        "two_way:first_link_newer",
+        "Daniel",
+    )
+
+
+def test_a_first_link_without_a_fields_own_time_falls_back_to_the_records_and_says_so():
+    row = decide("two_way", "h", "s", NO_BASE, T0, LATER, field_times=False)
+    assert (row.decision, row.reason) == ("write_hubspot", "two_way:first_link_newer:record_times")
+    # a change since base is judged as before: a person's time, the field's own where known
+    row = decide("two_way", "b", "c", "a", LATER, T0, field_times=False)
+    assert row.reason == "two_way:both_changed_hubspot_newer"

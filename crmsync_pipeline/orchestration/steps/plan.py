@@ -47,6 +47,11 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         },
     )
     rejected = _preflight(ctx, schemas)
+    if report.rebased:
+        ctx.log.info(
+            f"the transform or value map of {', '.join(report.rebased)} changed: values that agree in the "
+            "new form are in sync again, those that differ are judged by the first-link rules"
+        )
     return {
         "linked records": report.linked,
         "field updates": dict(report.updates.updates),
@@ -57,6 +62,7 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         "held for review": report.updates.held,
         "ping-pong loops found (field held for review)": report.ping_pong.opened,
         "value issues": report.value_issues,
+        "fields whose form changed (base taken afresh)": ", ".join(report.rebased) or "none",
         "orphaned links (deleted on one side, reported)": report.orphans,
         "deletes (by the pair's deletes: policy)": report.deletes,
         "gone for good (GDPR or hard delete) seen": vanished,

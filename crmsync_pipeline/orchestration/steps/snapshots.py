@@ -16,9 +16,11 @@ def hubspot_snapshot_step(ctx: RunContext) -> dict[str, Any]:
     read = extract_hubspot_side(ctx)
     if read.lists is not None:
         ctx.log.info(f"{read.lists.members} member(s) of {read.lists.lists} HubSpot list(s) read")
+    _note_unread(ctx, read.stats.unread_fields)
     return {
         "records read": read.stats.records,
         "full load": read.stats.full,
+        "fields read afresh (newly mapped)": ", ".join(read.stats.unread_fields) or "none",
         "associations read": read.associations,
         "api calls": ctx.meter.total(),
     }
@@ -35,8 +37,19 @@ def salesforce_snapshot_step(ctx: RunContext) -> dict[str, Any]:
         ctx.log.warning(
             f"fields mapped but missing in Salesforce (run `crmsync setup`): {', '.join(missing)}"
         )
+    _note_unread(ctx, stats.unread_fields)
     return {
         "records read": stats.records,
+        "full load": stats.full,
+        "fields read afresh (newly mapped)": ", ".join(stats.unread_fields) or "none",
         "missing fields": ", ".join(missing) or "none",
         "api calls": ctx.meter.total(),
     }
+
+
+def _note_unread(ctx: RunContext, unread: list[str]) -> None:
+    if unread:
+        ctx.log.info(
+            f"every record read again: {', '.join(unread)} newly mapped (or mapped again), so the "
+            "copies kept while it was not read are replaced before the plan uses them"
+        )
