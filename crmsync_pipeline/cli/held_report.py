@@ -24,6 +24,12 @@ def held_pairs_of(state_path: Path, run_id: str) -> list[PlanVerdict]:
         return held_verdicts(con, run_id)
 
 
+def wrote_anything(state_path: Path, run_id: str) -> bool:
+    """Whether the run attempted any write (a pair not held, or not waiting on a held one, may have)."""
+    with db.connect(state_path, read_only=True) as con:
+        return con.execute("SELECT count(*) FROM write_results WHERE run_id = ?", [run_id]).fetchone()[0] > 0
+
+
 def only_held(failed_steps: list[str]) -> bool:
     """Whether every failed step is a threshold check (a hold), so the run did not fail otherwise."""
     return bool(failed_steps) and all(step.endswith(HELD_STEP) for step in failed_steps)

@@ -16,7 +16,7 @@ from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_ma
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 from .backfill_report import backfill_table
-from .held_report import HELD_EXIT_CODE, held_pairs_of, only_held, print_held
+from .held_report import HELD_EXIT_CODE, held_pairs_of, only_held, print_held, wrote_anything
 from .progress_display import RunDisplay, quiet_console_logger, run_display
 from .run_report import error_codes, plan_table, run_table, wide_console
 
@@ -96,17 +96,21 @@ def blocking_check_findings(result) -> list[str]:  # type: ignore[no-untyped-def
     return found
 
 
-def _report(console: Console, job_name: str, title: str, verbose: bool = False) -> None:
+def _report(
+    console: Console, job_name: str, title: str, verbose: bool = False, piped_after: float = 0.0
+) -> None:
     resource = CrmsyncResource(mapping_file=default_mapping_path())
     if verbose:
         result = execute(job_name, verbose=True)
     else:
-        with run_display(console, job_steps(job_name)) as display:
+        with run_display(console, job_steps(job_name), piped_after) as display:
             result = execute(job_name, display=display)
-    if resource.state_path.exists():  # a run stopped before its first step wrote nothing to show
-        _summary(console, resource, job_name, result.run_id, f"{title} (run {result.run_id})")
     failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
-    if only_held(failed_steps) and (held := held_pairs_of(resource.state_path, result.run_id)):
+    held = held_pairs_of(resource.state_path, result.run_id) if only_held(failed_steps) else []
+    # a held run that wrote nothing has no table to show (reads only): the held plan is the news
+    if resource.state_path.exists() and not (held and not wrote_anything(resource.state_path, result.run_id)):
+        _summary(console, resource, job_name, result.run_id, f"{title} (run {result.run_id})")
+    if held:
         print_held(console, _mapping(resource), result.run_id, held)
         sys.exit(HELD_EXIT_CODE)
     if not result.success:

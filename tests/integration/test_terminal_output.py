@@ -115,10 +115,10 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow  # a whole demo: ~25 s on an idle machine
-def test_the_demo_fits_on_three_screens(tmp_path):
+def test_the_demo_fits_on_two_screens(tmp_path):
     """`make demo` (piped, as make and CI show it): setup, the first sync held for approval, the approval,
-    the approved sync and a sync with no edits, with their tables, in <= 160 lines (148 measured; it was
-    about 85 before the first sync was held)."""
+    the approved sync and a sync with no edits, with their tables, in <= 100 lines (two screens; 89
+    measured with 150 people: a held run that wrote nothing shows no table, quick tasks no line)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRMSYNC_", "DAGSTER_"))}
     env["DAGSTER_HOME"] = str(tmp_path / "home")
     ports = ["--hubspot-port", str(_free_port()), "--salesforce-port", str(_free_port())]
@@ -136,4 +136,4 @@ def test_the_demo_fits_on_three_screens(tmp_path):
     assert "Second sync, no edits in between (run " in output
     assert _event_log_lines(output) == [], output[:3000]
     assert "held for approval" in output and "Approved sync" in output
-    assert len(output.splitlines()) <= 160, output
+    assert len(output.splitlines()) <= 100, output
