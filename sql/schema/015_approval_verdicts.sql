@@ -1,4 +1,4 @@
--- crmsync state, schema version 14: what the approval threshold decided about each pair's plan in each run,
+-- crmsync state, schema version 15: what the approval threshold decided about each pair's plan in each run,
 -- so a held run says what it holds (`crmsync status`, `crmsync approve`), and a run resuming a plan that was
 -- let through (then stopped at the API cap or by a crash) is judged only on what it adds to that plan.
 
