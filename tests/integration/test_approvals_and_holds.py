@@ -32,6 +32,8 @@ from crmsync_pipeline.orchestration.resources import default_mapping_path
 from crmsync_pipeline.setup.crm_fields import setup_fields
 from tests.orchestration.webhook_receiver import WebhookReceiver
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 RUN_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
