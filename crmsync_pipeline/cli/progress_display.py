@@ -5,7 +5,8 @@ it as Dagster does.
 - On a terminal: a line for the step running (n of the job's steps) and one bar per long task of that
   step (an extract's pages, a write's batches), fed by the progress log lines of progress.py; the bars
   go away when the run ends and the summary takes their place.
-- Piped (make, cron, CI logs): one plain line per long task when it is done, with its count.
+- Piped (make, cron, CI logs): one plain line per long task when it is done, with its count (`crmsync
+  demo` asks for lines only for the tasks that took a while: its summary tables say the rest).
 - Either way, a warning or error a step logs is printed at once, short (`warning  <step>: <message>`);
   the failure of a step is reported after the run by the command, with what to do next.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class _Task:
     unit: str = "records"
     shown: bool = False
     bar: TaskID | None = None
+    began: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class RunDisplay:
     started: int = 0
     step_bar: TaskID | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)  # both CRMs of a pair write at once
+    piped_after: float = 0.0  # piped, a task done sooner than this many seconds gets no line
 
     def task(self, name: str, done: int, total: int | None, unit: str = "records") -> None:
         with self.lock:
@@ -97,6 +101,8 @@ class RunDisplay:
 
     def _plain_line(self, name: str, task: _Task) -> None:
         task.shown = True
+        if time.monotonic() - task.began < self.piped_after:
+            return
         of = f"/{task.total}" if task.total is not None else ""
         self._print(rich.markup.escape(f"  {name}: {task.done}{of} {task.unit}"))
 
@@ -138,8 +144,10 @@ class _DagsterEventHandler(logging.Handler):
         text = str(meta.get("orig_message", ""))
         if NOT_EXECUTING.search(text):
             return  # a step skipped after a failure: the failure report counts them ("not run")
+        if text.startswith("crmsync alert [run_held]"):
+            return  # sent to the alert channels; the command prints the held plan after the run
         if record.levelno >= logging.WARNING:
-            self.display.message(record.levelno, meta.get("step_key"), str(meta.get("orig_message", "")))
+            self.display.message(record.levelno, meta.get("step_key"), text)
 
 
 def quiet_console_logger(display: RunDisplay) -> dg.LoggerDefinition:
@@ -157,8 +165,9 @@ def quiet_console_logger(display: RunDisplay) -> dg.LoggerDefinition:
 
 
 @contextmanager
-def run_display(console: Console, steps: int = 0) -> Iterator[RunDisplay]:
-    """Shows the run's progress while the block runs: bars on a terminal, plain lines when piped."""
+def run_display(console: Console, steps: int = 0, piped_after: float = 0.0) -> Iterator[RunDisplay]:
+    """Shows the run's progress while the block runs: bars on a terminal, plain lines when piped (for
+    the tasks that took at least `piped_after` seconds)."""
     progress = None
     if console.is_terminal:
         progress = Progress(
@@ -169,7 +178,7 @@ def run_display(console: Console, steps: int = 0) -> Iterator[RunDisplay]:
             console=console,
             transient=True,
         )
-    display = RunDisplay(console, steps, progress)
+    display = RunDisplay(console, steps, progress, piped_after=piped_after)
     handler = _ProgressHandler(display)
     progress_log.addHandler(handler)
     try:

@@ -16,6 +16,7 @@ from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_ma
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
 from .backfill_report import backfill_table
+from .held_report import HELD_EXIT_CODE, held_pairs_of, only_held, print_held, wrote_anything
 from .plan_details import print_plan_details
 from .progress_display import RunDisplay, quiet_console_logger, run_display
 from .run_failure import print_failure
@@ -93,22 +94,41 @@ def blocking_check_findings(result) -> list[str]:  # type: ignore[no-untyped-def
     return found
 
 
-def _report(console: Console, job_name: str, title: str, verbose: bool = False, limit: int = 0) -> None:
+def _report(  # noqa: PLR0913
+    console: Console,
+    job_name: str,
+    title: str,
+    verbose: bool = False,
+    limit: int = 0,
+    piped_after: float = 0.0,
+) -> None:
     resource = CrmsyncResource(mapping_file=default_mapping_path())
     if verbose:
         result = execute(job_name, verbose=True)
     else:
-        with run_display(console, job_steps(job_name)) as display:
+        with run_display(console, job_steps(job_name), piped_after) as display:
             result = execute(job_name, display=display)
     pair_names = _pair_names(resource)
     command = "plan" if job_name == PLAN_JOB else "sync"
+    failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
+    held = held_pairs_of(resource.state_path, result.run_id) if only_held(failed_steps) else []
     # a run stopped before its first step wrote nothing to show; a failed run shows its figures only
-    # when it did something before failing (a table of zeros would read as "nothing to do")
-    wrote = resource.state_path.exists() and run_did_something(resource.state_path, result.run_id, pair_names)
-    if resource.state_path.exists() and (result.success or wrote):
+    # when it did something before failing, a held one only when it wrote (a table of zeros would read
+    # as "nothing to do": the held plan is the news)
+    exists = resource.state_path.exists()
+    wrote = exists and run_did_something(resource.state_path, result.run_id, pair_names)
+    shown = (
+        exists and wrote_anything(resource.state_path, result.run_id)
+        if held
+        else exists and (result.success or wrote)
+    )
+    if shown:
         _summary(
             console, resource, job_name, result.run_id, f"{title} (run {result.run_id})", pair_names, limit
         )
+    if held:
+        print_held(console, _mapping(resource), result.run_id, held)
+        sys.exit(HELD_EXIT_CODE)
     if not result.success:
         print_failure(
             console, result, command, pair_names, wrote, blocking_check_findings(result), job_steps(job_name)
@@ -118,6 +138,13 @@ def _report(console: Console, job_name: str, title: str, verbose: bool = False, 
         f"state file: {resource.state_path}  (tables: links, plan_rows, conflicts, write_results, "
         "sync_errors, audit_log, review_items)"
     )
+
+
+def _mapping(resource: CrmsyncResource):  # type: ignore[no-untyped-def]
+    try:
+        return resource.mapping()
+    except Exception:  # a broken mapping: the failed check says why
+        return None
 
 
 def _pair_names(resource: CrmsyncResource) -> list[str]:

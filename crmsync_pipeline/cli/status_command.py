@@ -1,4 +1,5 @@
-"""`crmsync status`: the last runs, links per pair, errors by code, what waits in review, API calls today."""
+"""`crmsync status`: the last runs, plans held for approval, links per pair, errors by code, what waits in
+review, API calls today."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import sys
 from datetime import UTC, datetime
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from crmsync_pipeline.config import MappingError
 from crmsync_pipeline.health.queries import health_findings
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
+from crmsync_pipeline.plan.approvals import PlanVerdict, approve_command, open_holds
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.pauses import paused_pairs
 
@@ -31,6 +34,7 @@ def status(runs: int) -> None:
             "SELECT run_id, started_at, finished_at, status FROM runs ORDER BY started_at DESC LIMIT ?",
             [runs],
         ).fetchall()
+        holds = open_holds(con)
         links = con.execute(
             "SELECT pair, matched_by, count(*) FROM links GROUP BY ALL ORDER BY ALL"
         ).fetchall()
@@ -47,6 +51,7 @@ def status(runs: int) -> None:
             [today],
         ).fetchall()
     console.print(_table("Recent runs", ("run", "started", "finished", "status"), recent))
+    _print_holds(console, holds)
     console.print(_table("Links", ("pair", "matched by", "records"), links))
     pauses = [
         (p.pair, p.paused_at, p.paused_by, p.reason) for p in paused_pairs(state, read_only=True).values()
@@ -65,6 +70,24 @@ def status(runs: int) -> None:
     console.print(
         _table("Sync health", ("check", "status", "offending rows", "figures"), _health_rows(state))
     )
+
+
+def _print_holds(console: Console, holds: list[PlanVerdict]) -> None:
+    """Plans held for approval, and the exact command that writes each."""
+    rows = [
+        (
+            v.run_id,
+            v.pair,
+            f"{v.weight.overwrites} of {v.weight.linked}",
+            v.weight.deletes,
+            v.weight.fields_text(),
+        )
+        for v in holds
+    ]
+    columns = ("run", "pair", "records to change (of linked)", "to delete", "records by field")
+    console.print(_table("Held for approval (nothing written for these pairs)", columns, rows))
+    for run_id in dict.fromkeys(v.run_id for v in holds):
+        console.print(f"  to write the plan held in run {run_id}: {approve_command(run_id)}", soft_wrap=True)
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:

@@ -32,6 +32,9 @@ FIXES: dict[str, str] = {
     "value at its source, or exempt the integration user from the rule.",
     "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": "The value is not in the restricted picklist: add it to the "
     "value map (or stage map) in crmsync.yaml, or add the value to the picklist in Salesforce.",
+    "UNLISTED_PICKLIST_VALUE": "crmsync refused a value its value map (or stage map) gives that the "
+    "Salesforce picklist does not have: fix the map entry in crmsync.yaml (`crmsync check` names it and "
+    "the values it could use), or add the value to the picklist in Salesforce.",
     "UNABLE_TO_LOCK_ROW": "Another process held the record (a Salesforce lock): nothing to fix, the next "
     "run retries it. If it persists, schedule crmsync away from other bulk jobs.",
     "ENTITY_IS_DELETED": "The Salesforce record was deleted: restore it from the Recycle Bin, or unlink it "

@@ -1,4 +1,4 @@
-"""Alerts: a failed run, an error spike, an API budget near its cap. Every alert is logged; it is also
+"""Alerts: a failed run, a run held for approval, an error spike, an API budget near its cap. Every alert is logged; it is also
 POSTed as JSON to the webhook in CRMSYNC_ALERT_WEBHOOK_URL (Slack, Teams, a pager ...) and mailed when
 CRMSYNC_ALERT_SMTP_HOST and CRMSYNC_ALERT_EMAIL_TO are set. Bodies carry codes and counts, never
 record data or secrets: any connection secret found in a message is masked before it leaves."""
@@ -34,7 +34,7 @@ SECRET_PATTERNS = (
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # run_failure | error_spike | budget_near_cap
+    kind: str  # run_failure | run_held | error_spike | budget_near_cap
     title: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -96,6 +96,29 @@ def _mail(body: dict[str, Any]) -> None:
                 os.environ["CRMSYNC_ALERT_SMTP_USER"], os.environ.get("CRMSYNC_ALERT_SMTP_PASSWORD", "")
             )
         smtp.send_message(message)
+
+
+def held_alert(run_id: str, job: str, message: str, command: str, by_field: dict[str, int]) -> Alert:
+    """A plan held by the approval threshold: what it would change (counts by field, no values) and the
+    command that releases it."""
+    return Alert(
+        "run_held",
+        f"crmsync run {run_id} is held for approval: {command}",
+        {"run_id": run_id, "job": job, "held": message, "approve": command, "records by field": by_field},
+    )
+
+
+def held_run(run_id: str) -> bool:
+    """Whether the state file marks `run_id` held for approval (its failure is that hold, already alerted)."""
+    state = db.default_state_path()
+    if not state.exists():
+        return False
+    try:
+        with db.connect(state, read_only=True) as con:
+            rows = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    except Exception:  # the file busy or unreadable: report the failure as it is
+        return False
+    return bool(rows) and rows[0][0] == "held"
 
 
 def run_alerts(
@@ -175,6 +198,8 @@ def _cap_alerts(today: dict[str, Any], this_run: dict[str, Any], settings: Healt
 )
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     run = context.dagster_run
+    if held_run(run.run_id):
+        return  # not a failure: the plan_within_threshold check sent a run_held alert with the command
     message = context.failure_event.message or "the run failed"
     send_alert(
         Alert(

@@ -131,14 +131,17 @@ def _plan_within_threshold(
         asset=plan,
         blocking=True,
         name="plan_within_threshold",
-        description="Stops the run before writing when it would update, or delete (deletes: policy), more than "
-        "the configured share of records linked before this run (creates and first links are exempt).",
+        description="Holds the run before writing when it would change existing values on, or delete (deletes: "
+        "policy), more than the configured share of linked records, first syncs included (creates and filling "
+        "empty fields are exempt); `crmsync approve RUN_ID` releases exactly that plan.",
     )
     def plan_within_threshold(
         context: dg.AssetCheckExecutionContext, crmsync: CrmsyncResource
     ) -> dg.AssetCheckResult:
-        verdict = within_threshold(run_context(context, crmsync, mapping, pair_name))
-        return dg.AssetCheckResult(passed=verdict.passed, metadata=verdict.metadata)
+        verdict = within_threshold(run_context(context, crmsync, mapping, pair_name), context.run.job_name)
+        return dg.AssetCheckResult(
+            passed=verdict.passed, description=verdict.description, metadata=verdict.metadata
+        )
 
     return plan_within_threshold
 

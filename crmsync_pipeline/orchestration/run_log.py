@@ -39,3 +39,17 @@ def finish_run(state_path: Path, run_id: str, status: str, summary: dict[str, An
             "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
             [datetime.now(UTC), status, json.dumps(summary, default=str), run_id],
         )
+
+
+def hold_run(state_path: Path, run_id: str, message: str, command: str) -> None:
+    """Mark the run `held` for approval (not failed: nothing went wrong), each held pair's message in its
+    summary with the command that releases it. A run already stopped at the API cap stays `stopped`."""
+    with db.connect(state_path) as con:
+        note = con.execute("SELECT summary FROM runs WHERE run_id = ?", [run_id]).fetchall()
+        summary = json.loads(note[0][0]) if note and note[0][0] else {}
+        summary["held"] = [*summary.get("held", []), message]
+        summary["approve"] = command
+        con.execute(
+            "UPDATE runs SET status = 'held', finished_at = ?, summary = ? WHERE run_id = ? AND status IN ('running', 'held')",
+            [datetime.now(UTC), json.dumps(summary), run_id],
+        )

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from crmsync_pipeline.config import ObjectPair
+from crmsync_pipeline.config import ObjectPair, TransformKind
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD
 from crmsync_pipeline.state.audit_log import WriteOutcome, record_outcomes
 
@@ -30,6 +30,8 @@ TEXT_TYPES = {
     "encryptedstring",
 }
 Schema = Mapping[str, Mapping[str, Any]]
+# crmsync's own code: Salesforce would store the value (an unrestricted picklist), but nobody chose it
+UNLISTED_PICKLIST_VALUE = "UNLISTED_PICKLIST_VALUE"
 
 
 def preflight(
@@ -47,6 +49,11 @@ def preflight(
         [run_id, pair_name, target],
     ).fetchall()
     truncate = {f.name for f in pair.fields if f.truncate}
+    # values a value map or stage map chose: one the picklist lacks is a mapping mistake, even where
+    # Salesforce would take it (an unrestricted picklist stores any text), so it is refused, not written
+    mapped = {
+        f.name for f in pair.fields if f.transform.kind in (TransformKind.PICKLIST, TransformKind.STAGE)
+    }
     failures: dict[str, tuple[str, str]] = {}
     cut: list[tuple[str, int]] = []
     for rowid, action, ref, sobject, field, target_field, value in rows:
@@ -59,6 +66,8 @@ def preflight(
         problem = (_salesforce_problem if target == "salesforce" else _hubspot_problem)(
             meta, action, target_field, value
         )
+        if problem is None and target == "salesforce" and field in mapped:
+            problem = _unlisted_picklist_value(meta, target_field, value)
         if problem and problem[0] == "STRING_TOO_LONG" and field in truncate:
             cut.append((value[: int(meta["length"])], rowid))  # type: ignore[index]
         elif problem and ref not in failures:
@@ -152,6 +161,22 @@ def _salesforce_problem(
                 f"{name}: bad value for restricted picklist: {value}",
             )
     return None
+
+
+def _unlisted_picklist_value(
+    meta: Mapping[str, Any] | None, name: str, value: str | None
+) -> tuple[str, str] | None:
+    """A mapped value an unrestricted Salesforce picklist does not list (among its active values)."""
+    if not value or meta is None or meta.get("type") != "picklist" or not meta.get("picklistValues"):
+        return None
+    allowed = [p["value"] for p in meta["picklistValues"] if p.get("active", True)]
+    if value in allowed:
+        return None
+    return (
+        UNLISTED_PICKLIST_VALUE,
+        f"{name}: '{value}' is not an active value of the picklist (the mapping's value map names it; "
+        "`crmsync check` lists the values it could use)",
+    )
 
 
 def _hubspot_problem(

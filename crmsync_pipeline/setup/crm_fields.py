@@ -94,8 +94,8 @@ def _grant(org: OrgCalls, fields: list[FieldRef], report: SetupReport) -> None:
     if outcome.refused is not None:
         report.for_an_admin.append(admin_grant_text(fields, outcome.refused))
         return
-    report.granted += [f"Salesforce {f.full}: Read and Edit for the integration user (permission set "
-                       f"'{PERMISSION_SET_LABEL}')" for f in outcome.granted]  # fmt: skip
+    report.granted += [f"Salesforce {f.full}: Read/Edit via permission set '{PERMISSION_SET_LABEL}'"
+                       for f in outcome.granted]  # fmt: skip
 
 
 def _hubspot_cross_reference(

@@ -1,5 +1,7 @@
-"""`crmsync check` against the live schemas: a mapping that would cause INVALID_FIELD, blank stages or
-REQUIRED_FIELD_MISSING fails here, before any write, naming the mapping entry."""
+"""`crmsync check` against the live schemas: a mapping that would cause INVALID_FIELD, blank stages,
+REQUIRED_FIELD_MISSING, or a picklist value the CRM does not have (a value map or stage map entry naming
+a value that is not among the live, active picklist values or options) fails here, before any write,
+naming the mapping entry and the values it could use."""
 
 from __future__ import annotations
 
@@ -71,8 +73,12 @@ def _picklist_problems(
     value_map: ValueMap = mapping.value_maps[mapped.transform.value_map or ""]
     if value_map.unmapped is Unmapped.PASS_THROUGH:
         return []  # unlisted values are copied as they are
-    out = []
+    name = mapped.transform.value_map
     salesforce_values = [p["value"] for p in meta.get("picklistValues", []) if p.get("active", True)]
+    out = unknown_entries(f"{entry}: value map '{name}'", value_map, Side.SALESFORCE, salesforce_values)
+    if hubspot_meta and hubspot_meta.get("options"):
+        options = [o["value"] for o in hubspot_meta["options"] if not o.get("hidden", False)]
+        out += unknown_entries(f"{entry}: value map '{name}'", value_map, Side.HUBSPOT, options)
     missing = value_map.missing(Side.SALESFORCE, salesforce_values)
     if missing:
         out.append(
@@ -90,6 +96,30 @@ def _picklist_problems(
     return out
 
 
+def map_values(value_map: ValueMap, side: Side) -> set[str]:
+    """The values a map names on one side (keys one way, targets the other)."""
+    if side is Side.HUBSPOT:
+        return set(value_map.hubspot_to_salesforce) | set(value_map.salesforce_to_hubspot.values())
+    return set(value_map.salesforce_to_hubspot) | set(value_map.hubspot_to_salesforce.values())
+
+
+def unknown_entries(where: str, value_map: ValueMap, side: Side, live: list[str]) -> list[str]:
+    """An error per value the map names that the side does not have (compared as the map compares:
+    case-insensitively), with the values it could use. An empty `live` (no picklist) checks nothing."""
+    if not live:
+        return []
+    known = {v.casefold() for v in live}
+    unknown = sorted(v for v in map_values(value_map, side) if v.casefold() not in known)
+    if not unknown:
+        return []
+    crm = "HubSpot" if side is Side.HUBSPOT else "Salesforce"
+    shown = ", ".join(live[:40]) + (" ..." if len(live) > 40 else "")
+    return [
+        f"{where} names {crm} value(s) {', '.join(repr(v) for v in unknown)} that {crm} does not have "
+        f"(active values: {shown}); a record carrying one would fail or be refused"
+    ]
+
+
 def _stage_problems(
     pair_name: str, pair: Any, salesforce: dict[str, Fields], stages: dict[str, list[str]]
 ) -> list[str]:
@@ -100,6 +130,8 @@ def _stage_problems(
                 f"objects.{pair_name}.deal_stages.pipelines.{pipeline_id}: HubSpot has no such pipeline"
             )
             continue
+        where = f"objects.{pair_name}.deal_stages.pipelines.{pipeline_id}"
+        out += unknown_entries(where, stage_map, Side.HUBSPOT, stages[pipeline_id])
         missing = stage_map.missing(Side.HUBSPOT, stages[pipeline_id])
         if missing:
             out.append(
@@ -117,6 +149,7 @@ def _stage_problems(
             )
             if meta is not None:
                 values = [p["value"] for p in meta.get("picklistValues", []) if p.get("active", True)]
+                out += unknown_entries(where, stage_map, Side.SALESFORCE, values)
                 missing = stage_map.missing(Side.SALESFORCE, values)
                 if missing:
                     out.append(

@@ -3,21 +3,34 @@ then cycles with no edits that must write nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from crmsync_pipeline.connectors.clients import hubspot_client, salesforce_client
+from crmsync_pipeline.orchestration.resources import default_mapping_path
 
 INCLUDED_STAGES = ("marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
 TEST_DOMAINS = ("@test.com", "@example.com")
 
 
 @pytest.fixture(scope="module")
-def first_sync(sandbox, sync):
+def first_sync(sandbox, sync, tmp_path_factory):
+    """One first sync, measured whole. It would be held for approval (it overwrites many values the CRMs
+    hold: tests/integration/test_approvals_and_holds.py); this module measures one run's cost and what it
+    writes, so its mapping is the shipped one with the update threshold off."""
+    mp = pytest.MonkeyPatch()
+    mapping = tmp_path_factory.mktemp("mapping") / "crmsync.yaml"
+    shipped = Path(default_mapping_path()).read_text()
+    assert "max_update_share: 20%" in shipped
+    mapping.write_text(shipped.replace("max_update_share: 20%", "max_update_share: 100%"))
+    mp.setenv("CRMSYNC_CONFIG", str(mapping))
     before = sandbox.calls()
     result = sync()
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     after = sandbox.calls()
-    return result, {crm: after[crm] - before[crm] for crm in after}
+    yield result, {crm: after[crm] - before[crm] for crm in after}
+    mp.undo()
 
 
 def test_first_sync_links_creates_and_reports_rejections_with_codes(first_sync, query):

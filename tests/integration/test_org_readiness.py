@@ -94,7 +94,7 @@ def test_setup_refused_says_what_to_grant_then_grants_when_allowed(sandbox, env)
 
     granted = run("setup")
     assert granted.exit_code == 0, granted.output
-    assert f"granted  Salesforce Contact.{LIFECYCLE}: Read and Edit" in granted.output
+    assert f"granted  Salesforce Contact.{LIFECYCLE}: Read/Edit" in granted.output
     assert "created" not in granted.output  # the hidden fields were found, not created twice
     pset = records(sandbox, "SELECT Id, Label FROM PermissionSet WHERE Name = 'CrmSync_Integration'")
     assert [p["Label"] for p in pset] == ["CrmSync Integration"]

@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from crmsync_pipeline.erasure.detect import detect_vanished
-from crmsync_pipeline.plan.approvals import use_approval
+from crmsync_pipeline.plan.approvals import HELD, approve_command, held_message, judge_plan
 from crmsync_pipeline.plan.ping_pong import HubSpotVersion
 from crmsync_pipeline.plan.preflight import preflight
 from crmsync_pipeline.plan.record_merges import merges_seen
@@ -18,6 +18,8 @@ from crmsync_pipeline.plan.stage import plan_stage
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.run_context import RunContext
 
+from ..alerts import held_alert, send_alert
+from ..run_log import hold_run
 from .schemas import Schemas, current_schemas, cut_lengths
 
 PREVIEW_HEADER = [
@@ -99,29 +101,39 @@ def plan_preview(ctx: RunContext) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A check's outcome: passed, and the metadata it reports."""
+    """A check's outcome: passed, what it says in a sentence, and the metadata it reports."""
 
     passed: bool
+    description: str
     metadata: dict[str, Any]
 
 
-def within_threshold(ctx: RunContext) -> Verdict:
-    """Whether the plan may be written: it updates or deletes no more than the pair's thresholds allow
-    of the records linked before this run, or a person approved this very plan."""
+def within_threshold(ctx: RunContext, job: str) -> Verdict:
+    """Whether the plan may be written: it changes existing values on (or deletes) no more than the pair's
+    thresholds allow of its linked records, or a person approved this very plan. A held plan marks the
+    run `held` and raises an alert naming the command that releases it."""
+    thresholds = ctx.pair.thresholds
     with ctx.connect() as con:
-        linked, updated, deleted = con.execute(
-            sql("orchestration/plan_within_threshold.sql"), {"pair": ctx.pair_name, "run_id": ctx.run_id}
-        ).fetchall()[0]
-        # a held plan passes once a person approved this very plan (`crmsync approve RUN_ID`)
-        over = ctx.pair.thresholds.needs_approval(linked, updated, deleted)
-        held = over and not use_approval(con, ctx.run_id, ctx.pair_name)
-    approval = f"crmsync approve {ctx.run_id}" if held else ("approved" if over else "not needed")
-    return Verdict(
-        passed=not held,
-        metadata={
-            "linked before this run": linked,
-            "records to update": updated,
-            "records deleted on one side (to delete, restore or erase)": deleted,
-            "approval": approval,
-        },
-    )
+        verdict = judge_plan(con, ctx.run_id, ctx.pair_name, thresholds, job)
+    weight = verdict.weight
+    metadata: dict[str, Any] = {
+        "verdict": verdict.verdict,
+        "linked records": weight.linked,
+        "records whose values would change": weight.overwrites,
+        "by field (records)": dg.MetadataValue.json(weight.by_field),
+        "records deleted on one side (to delete, restore or erase)": weight.deletes,
+        "changes carried on from a plan let through before (not counted)": weight.carried_on,
+    }
+    if verdict.verdict != HELD:
+        description = f"{verdict.verdict}: {weight.overwrites} of {weight.linked} linked records change"
+        return Verdict(
+            True,
+            description,
+            metadata | {"approval": "approved" if verdict.verdict != "passed" else "not needed"},
+        )
+    message = held_message(verdict, thresholds)
+    command = approve_command(ctx.run_id)
+    hold_run(ctx.state_path, ctx.run_id, message, command)
+    if job == "sync":  # a dry run's hold is read by the person who started it, in the terminal or the UI
+        send_alert(held_alert(ctx.run_id, job, message, command, weight.by_field), ctx.log)
+    return Verdict(False, f"{message}. Approve with: {command}", metadata | {"approval": command})
