@@ -30,8 +30,14 @@ def _hubspot_contact(sandbox) -> str:
     created = requests.post(
         f"{sandbox.hubspot.url}/crm/v3/objects/contacts",
         headers=TOKEN,
-        json={"properties": {"email": "noel.nocompany@lonely-lead.org", "firstname": "Noel",
-                             "lastname": "Nocompany", "lifecyclestage": "salesqualifiedlead"}},  # fmt: skip
+        json={
+            "properties": {
+                "email": "noel.nocompany@lonely-lead.org",
+                "firstname": "Noel",
+                "lastname": "Nocompany",
+                "lifecyclestage": "salesqualifiedlead",
+            }
+        },  # fmt: skip
         timeout=10,
     )
     created.raise_for_status()
@@ -62,7 +68,8 @@ def test_an_account_named_after_the_lead_placeholder_never_reaches_hubspot(sandb
     contact = _hubspot_contact(sandbox)
     assert sync().success
     [(sobject, lead)] = query(
-        "SELECT salesforce_object, salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", contact
+        "SELECT salesforce_object, salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?",
+        contact,
     )
     assert sobject == "Lead" and salesforce_value(sandbox, "Lead", lead, "Company") == PLACEHOLDER
     new_contact, account = _convert(sandbox, lead)
@@ -75,7 +82,9 @@ def test_an_account_named_after_the_lead_placeholder_never_reaches_hubspot(sandb
         assert _hubspot_companies_named(sandbox, PLACEHOLDER) == []
         assert counts(sandbox) == population
         assert _companies_of(sandbox, contact) == []
-        assert query("SELECT count(*) FROM links WHERE pair = 'companies' AND salesforce_id = ?", account) == [(0,)]
+        assert query(
+            "SELECT count(*) FROM links WHERE pair = 'companies' AND salesforce_id = ?", account
+        ) == [(0,)]
         assert query("SELECT count(*) FROM write_results WHERE run_id = ? AND error_code IS NOT NULL",
                      result.run_id) == [(0,)]  # fmt: skip
     assert query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", contact) == [
@@ -97,8 +106,9 @@ def test_an_account_named_after_the_lead_placeholder_never_reaches_hubspot(sandb
     assert query("SELECT hubspot_id FROM links WHERE pair = 'companies' AND salesforce_id = ?", account) == [
         (company,)
     ]
-    assert soql(sandbox, f"SELECT AccountId FROM Contact WHERE Id = '{new_contact}'")["records"][0][
-        "AccountId"
-    ] == account
+    assert (
+        soql(sandbox, f"SELECT AccountId FROM Contact WHERE Id = '{new_contact}'")["records"][0]["AccountId"]
+        == account
+    )
     assert _companies_of(sandbox, contact) == [company]
     assert _hubspot_companies_named(sandbox, PLACEHOLDER) == []
