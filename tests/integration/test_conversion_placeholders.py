@@ -19,6 +19,9 @@ from test_merges import TOKEN, counts, soql
 PLACEHOLDER = "[not provided]"
 
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
+
 @pytest.fixture(scope="module")
 def sandbox():
     box = Sandbox(people=12, seed=11)

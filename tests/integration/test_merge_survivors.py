@@ -29,6 +29,9 @@ ENVELOPE = """<?xml version="1.0" encoding="utf-8"?>
 </soapenv:Envelope>"""
 
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
+
 @pytest.fixture(scope="module")
 def sandbox():
     box = Sandbox(people=30, seed=13)
