@@ -51,7 +51,7 @@ def _act(fn, *args):  # type: ignore[no-untyped-def]
 @click.option("--pair", "pair_name", help="only this object pair")
 @click.option(
     "--kind",
-    help="only this kind: ambiguous_match, duplicate_lead, duplicate_hubspot, held_conflict, ping_pong, keyless, ...",
+    help="only this kind: ambiguous_match, duplicate_lead, duplicate_hubspot, held_conflict, ping_pong, keyless, placeholder_name, drift, ...",
 )
 @click.pass_context
 def review(ctx: click.Context, as_list: bool, as_json: bool, pair_name: str | None, kind: str | None) -> None:

@@ -106,6 +106,19 @@ class Mapping(StrictModel):
     def pair(self, name: str) -> ObjectPair:
         return self.objects[name]
 
+    def lead_company_placeholders(self) -> frozenset[str]:
+        """The values crmsync writes into Lead.Company when HubSpot has none (the `default:` of a field
+        mapped to Lead.Company). Salesforce's lead conversion names a new Account after the Lead's Company,
+        so an Account holding one of them was named by crmsync, not by a person
+        (crmsync_pipeline/match/placeholder_names.py)."""
+        return frozenset(
+            str(mapped.default.salesforce).strip()
+            for pair in self.objects.values()
+            if "Lead" in pair.salesforce
+            for mapped in pair.fields_for("Lead")
+            if mapped.salesforce == "Company" and mapped.default.salesforce not in (None, "")
+        )
+
 
 def _ancestors(mapping: Mapping, name: str, seen: set[str] | None = None) -> set[str]:
     seen = set() if seen is None else seen

@@ -2,7 +2,8 @@
 about (any open review item on the link and field, or on the whole link: a held conflict, a ping-pong
 hold, ...), counted per sync in `drift_cycles`. A field still differing after DRIFT_CYCLES consecutive
 syncs has outlived the re-planning that should have carried it across: the check turns ERROR and a
-review item (kind `drift`) names both values, so a person looks instead of the sync trying forever."""
+review item (kind `drift`) names the field and both values, so a person looks instead of the sync trying
+forever; the item settles by itself once the field no longer differs."""
 
 from __future__ import annotations
 
@@ -85,6 +86,30 @@ def count_cycles(con: duckdb.DuckDBPyConnection, rows: list[DriftRow], run_id: s
         if (pair, hubspot_id, field) in lasting
     ]
     open_review_items(con, items, run_id, now)
+
+
+def settle_converged(con: duckdb.DuckDBPyConnection, differing: list[DriftRow], now: datetime) -> int:
+    """Open `drift` items whose field no longer differs (`differing`: every row of the Drift check, those
+    under another review item included) settle by themselves: `in_sync` when the link is still there (a
+    later edit, a resync or the re-planning brought both sides equal), `unlinked` when it is gone. A
+    person is not left a chore the sync already did. Returns the items settled."""
+    still = {(r.pair, r.hubspot_id, r.field) for r in differing}
+    items = con.execute(
+        """SELECT r.item_id, r.pair, r.hubspot_id, r.detail->>'field',
+                  EXISTS (SELECT 1 FROM links l WHERE l.pair = r.pair AND l.hubspot_id = r.hubspot_id)
+           FROM review_items r WHERE r.kind = 'drift' AND r.settled_at IS NULL"""
+    ).fetchall()
+    settled = [
+        (now, "in_sync" if linked else "unlinked", item)
+        for item, pair, hubspot_id, field_name, linked in items
+        if (pair, hubspot_id, field_name) not in still
+    ]
+    if settled:
+        con.executemany(
+            "UPDATE review_items SET settled_at = ?, resolution = ? WHERE item_id = ? AND settled_at IS NULL",
+            settled,
+        )
+    return len(settled)
 
 
 def outlived(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, str]]:

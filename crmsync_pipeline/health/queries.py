@@ -14,7 +14,14 @@ import duckdb
 
 from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.health.drift import drift_rows
-from crmsync_pipeline.health.drift_cycles import DRIFT_CYCLES, DriftRow, count_cycles, cycles_of, under_review
+from crmsync_pipeline.health.drift_cycles import (
+    DRIFT_CYCLES,
+    DriftRow,
+    count_cycles,
+    cycles_of,
+    settle_converged,
+    under_review,
+)
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted
@@ -221,6 +228,7 @@ def _drift(
     kept = [(r, t) for r, t in zip(found, typed, strict=True) if (t.pair, t.hubspot_id, t.field) not in held]
     if counted_run is not None:
         count_cycles(con, [t for _, t in kept], counted_run)
+        settle_converged(con, typed, datetime.now(UTC))
     cycles = cycles_of(con)
     rows = [(*r, cycles.get((t.pair, t.hubspot_id, t.field), 0)) for r, t in kept]
     columns = [*columns, "syncs_differing"] if columns else columns

@@ -29,6 +29,7 @@ from crmsync_pipeline.match.linked_twins import (
     hold_linked_twin_duplicates,
     settle_recreated,
 )
+from crmsync_pipeline.match.placeholder_names import hold_placeholder_names
 from crmsync_pipeline.match.recreated import release_recreated_twins
 from crmsync_pipeline.match.review import (
     hold_unlinked_duplicates,
@@ -64,13 +65,16 @@ def match_links(
     now: datetime,
     tables: SnapshotTables | None = None,
     reads: PartnerReads | None = None,
+    placeholders: frozenset[str] = frozenset(),
 ) -> MatchResult:
     """Link what can be linked, send ambiguity and duplicate Leads to review. Idempotent. `reads` checks
-    the partners of twins a new record matches (without it, such records wait in review)."""
+    the partners of twins a new record matches (without it, such records wait in review); an Account
+    named by one of `placeholders` (Lead.Company's, through a conversion) waits in review unmatched."""
     tables = tables or SnapshotTables.of(pair_name)
     relinked = relink_converted_leads(con, pair_name, pair, tables.salesforce, run_id, now)
     _build_match_keys(con, pair, tables)
     settle_keyless(con, pair_name, now)  # a keyless record linked or keyed since: matching takes it
+    hold_placeholder_names(con, pair_name, pair, placeholders, run_id, now)
     result = MatchResult()
     if relinked:
         result.linked_by["converted_lead"] = relinked

@@ -26,4 +26,12 @@ def match_stage(
     with db.connect(state_path) as con:
         refuse_if_state_lost(con, str(state_path), pair_name, mapping.pair(pair_name), rebuilding)
         pair = mapping.pair(pair_name)
-        return match_links(con, pair_name, pair, run_id, datetime.now(UTC), reads=reads)
+        return match_links(
+            con,
+            pair_name,
+            pair,
+            run_id,
+            datetime.now(UTC),
+            reads=reads,
+            placeholders=mapping.lead_company_placeholders(),
+        )

@@ -22,6 +22,7 @@ from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
 from crmsync_pipeline.plan.merge import decide_fields
+from crmsync_pipeline.plan.merge_survivors import review_stranded_survivors
 from crmsync_pipeline.plan.ping_pong import (
     HeldFields,
     HubSpotVersions,
@@ -112,11 +113,16 @@ def plan_stage(
         state = build_field_state(con, pair_name, pair, owners, cut_lengths=cut_lengths)
         add_lookup_state(con, mapping, pair_name)
         _set_property_times(con, changed_at)
-        decisions = [
-            d
-            for d in decide_fields(con, in_sync=False)
-            if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
-        ]
+        decided = decide_fields(con, in_sync=False)
+        decisions = [d for d in decided if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)]
+        review_stranded_survivors(  # a merge's survivor its rule keeps from sending: a person is told
+            con,
+            pair_name,
+            decided,
+            lambda d: _admitted(d.decision, d.hubspot_id, d.salesforce_id, included),
+            run_id,
+            now,
+        )
         decisions, ping_pong = hold_loops(con, run_id, pair_name, decisions, loops, now)
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
         summary.held += ping_pong.held

@@ -150,3 +150,17 @@ def test_each_field_has_the_transform_its_values_need(default_mapping):
     assert kinds[("deals", "closedate")] is TransformKind.DATE
     assert kinds[("tasks", "hs_timestamp")] is TransformKind.DATE
     assert all(kind is TransformKind.OWNER for (_, name), kind in kinds.items() if name == "hubspot_owner_id")
+
+
+def test_the_lead_company_placeholder_is_known(default_mapping) -> None:
+    """The Account a lead conversion names after Lead.Company is recognised by this value
+    (match/placeholder_names.py); without a default on Lead.Company there is none."""
+    assert default_mapping.lead_company_placeholders() == frozenset({"[not provided]"})
+    contacts = default_mapping.pair("contacts")
+    company = contacts.field("company")
+    saved = company.default
+    company.default = type(saved)()
+    try:
+        assert default_mapping.lead_company_placeholders() == frozenset()
+    finally:
+        company.default = saved

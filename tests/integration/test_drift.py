@@ -123,3 +123,48 @@ def test_a_write_hubspot_silently_kept_is_carried_back_instead_of_believed(sandb
     assert salesforce_value(sandbox, "Contact", contact_id, stage) == "customer"
     assert hubspot_value(sandbox, "contacts", hubspot_id, "lifecyclestage") == "customer"
     assert not [r for r in _drift().rows if r[1] == hubspot_id and r[4] == "lifecyclestage"]
+
+
+def test_a_drift_item_names_its_field_and_closes_itself_when_the_sides_agree(sandbox, sync, query):
+    """The `drift` item says which field drifts, with both CRMs' values, and is no chore left behind: once
+    the pair converges (here a person puts a phone Salesforce accepts in HubSpot, and the sync carries it)
+    the next sync settles the item as `in_sync`, and the Drift check no longer lists the field."""
+    created = requests.post(
+        f"{sandbox.hubspot.url}/crm/v3/objects/contacts",
+        headers=TOKEN,
+        timeout=10,
+        json={
+            "properties": {
+                "email": f"closing-{uuid.uuid4().hex[:8]}@drift-scenario.org",
+                "firstname": "Clo",
+                "lastname": "Sing",
+                "phone": "+1 555 0111",
+                "lifecyclestage": "marketingqualifiedlead",
+            }
+        },
+    ).json()
+    hubspot_id = created["id"]
+    assert sync().success
+    ((lead_id,),) = query("SELECT salesforce_id FROM links WHERE hubspot_id = ?", hubspot_id)
+    hubspot_edit(sandbox, "contacts", hubspot_id, phone="999")  # refused by the Lead's validation rule
+    assert sync().success
+    assert sync().success
+    [(item, detail)] = query(
+        "SELECT item_id, detail FROM review_items WHERE kind = 'drift' AND hubspot_id = ? AND settled_at IS NULL",
+        hubspot_id,
+    )
+    named = json.loads(detail)
+    # the values in their canonical form (phones by their digits), as the merge compares them
+    assert (named["field"], named["hubspot"], named["salesforce"]) == ("phone", "999", "+15550111")
+
+    hubspot_edit(sandbox, "contacts", hubspot_id, phone="+1 555 0199")  # a phone Salesforce takes
+    assert sync().success
+    assert salesforce_value(sandbox, "Lead", lead_id, "Phone") == "+1 555 0199"
+    assert not _phone_drift(hubspot_id)
+    assert query("SELECT settled_at IS NOT NULL, resolution FROM review_items WHERE item_id = ?", item) == [
+        (True, "in_sync")
+    ]
+    assert query(
+        "SELECT count(*) FROM review_items WHERE kind = 'drift' AND hubspot_id = ? AND settled_at IS NULL",
+        hubspot_id,
+    ) == [(0,)]
