@@ -216,8 +216,12 @@ def _pre_reads(state_path: Path, pair_name: str, pair, cut_lengths, history, ver
     loops: list[Loop] = []
     if candidates:
         properties = {f.name: f.hubspot for f in pair.fields}
-        latest = versions(
-            sorted({c.hubspot_id for c in candidates}), sorted({properties[c.field] for c in candidates})
+        # a one-sided loop on Salesforce needs no HubSpot history: no read for it
+        asked = [c for c in candidates if not (c.one_sided and c.target == Side.SALESFORCE.value)]
+        latest = (
+            versions(sorted({c.hubspot_id for c in asked}), sorted({properties[c.field] for c in asked}))
+            if asked
+            else {}
         )
         loops = confirm_loops(candidates, pair, users, latest)
     return changed_at, loops

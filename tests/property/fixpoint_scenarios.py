@@ -79,6 +79,8 @@ AUTOMATION: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         [{"name": f"title_upper_{o}", "object": o, "when_changed": "Title", "action": "upper_case", "field": "Title"}
          for o in ("Contact", "Lead")],
     ),
+    "hubspot_titles_upper": ([{"name": "title_upper", "object": "contacts", "when_changed": "jobtitle",
+                               "action": "upper_case", "field": "jobtitle"}], []),
     "last_name_upper_later": ([], [
         {"name": f"last_upper_{o}", "object": o, "when_changed": "LastName", "action": "upper_case",
          "field": "LastName", "run_as": "automated_process"} for o in ("Contact", "Lead")]),
