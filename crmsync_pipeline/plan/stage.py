@@ -22,6 +22,7 @@ from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
 from crmsync_pipeline.plan.merge import decide_fields
+from crmsync_pipeline.plan.not_applied import UnappliedFields, hold_unapplied
 from crmsync_pipeline.plan.ping_pong import (
     HeldFields,
     HubSpotVersions,
@@ -53,6 +54,7 @@ class PlanReport:
     deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
     ping_pong: HeldFields = field(default_factory=HeldFields)  # loops found, field writes held
     rebased: list[str] = field(default_factory=list)  # fields whose form changed: base taken afresh
+    not_applied: UnappliedFields = field(default_factory=UnappliedFields)  # writes a CRM kept out, held
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -117,9 +119,10 @@ def plan_stage(
             for d in decide_fields(con, in_sync=False)
             if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)
         ]
+        decisions, unapplied = hold_unapplied(con, run_id, pair_name, decisions, now)
         decisions, ping_pong = hold_loops(con, run_id, pair_name, decisions, loops, now)
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
-        summary.held += ping_pong.held
+        summary.held += ping_pong.held + unapplied.held
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
         xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
         _skip_unchanged_failures(con, run_id, pair_name, now)
@@ -138,6 +141,7 @@ def plan_stage(
         dict(deletes),
         ping_pong,
         rebased,
+        unapplied,
     )
 
 

@@ -244,7 +244,9 @@ def test_the_second_write_of_a_value_a_hubspot_workflow_turns_around_is_held(con
                 "new_value = 'SMITH', canonical_value = 'SMITH'")  # fmt: skip
     con.execute("UPDATE audit_log SET target = 'hubspot', source_id = '1', record_id = '1', field = 'lastname', "
                 "after_value = 'SMITH'")  # fmt: skip
-    con.execute("UPDATE salesforce_field_times SET changed_by = ?", [PERSON])  # Salesforce's value is a person's
+    con.execute(
+        "UPDATE salesforce_field_times SET changed_by = ?", [PERSON]
+    )  # Salesforce's value is a person's
     pair = parse_mapping("""
 version: 1
 objects:
@@ -266,5 +268,9 @@ objects:
     [d], done = hold_loops(con, "r3", "contacts", decisions, loops, T0 + timedelta(minutes=1))
     assert d.reason == HELD and done.opened == 1
     detail = open_items(con, kind="ping_pong")[0].detail
-    assert (detail["target"], detail["crmsync_writes"], detail["automation_leaves"]) == ("hubspot", "SMITH", "smith")
+    assert (detail["target"], detail["crmsync_writes"], detail["automation_leaves"]) == (
+        "hubspot",
+        "SMITH",
+        "smith",
+    )
     assert "HubSpot workflow (sourceType AUTOMATION_PLATFORM, enrollmentId:7" in detail["suspected"]
