@@ -134,6 +134,47 @@ def test_an_always_salesforce_title_upper_cased_by_a_hubspot_workflow_does_not_l
     )
 
 
+# Issue 14 item 1 for updates (found while switching echoing automation on in the property): jobtitle is
+# two_way, the first link sends Salesforce's newer "vp sales" to HubSpot, whose workflow upper-cases it to
+# "VP SALES" right after. The second sync took that for a HubSpot edit and carried it to Salesforce
+# (two_way:hubspot_changed). Now the records crmsync updated are read back after both sides' updates and
+# the rewrite is carried in the same run (write/updated_values.py).
+def test_a_value_a_hubspot_workflow_rewrites_after_an_update_is_carried_in_the_same_run(crms):
+    check(
+        Scenario(
+            mapping=MappingVariant(directions=(("email", "two_way"), ("jobtitle", "two_way"))),
+            hubspot=(
+                HubSpotContact((("email", "cy.lee0@acme.org"), ("lastname", "Lee"), ("jobtitle", "cto"))),
+            ),
+            salesforce=(
+                SalesforcePerson(
+                    "Contact", (("Email", "cy.lee0@acme.org"), ("LastName", "Lee"), ("Title", "vp sales"))
+                ),
+            ),
+            automation=("hubspot_titles_upper",),
+        ),
+        crms,
+    )
+
+
+# The same on Salesforce, by a flow the Automated Process user saves after crmsync's write (preset
+# last_name_upper_later): the first link sends HubSpot's "Ngo" to the Lead, which the flow makes "NGO".
+def test_a_value_an_automated_process_flow_rewrites_after_an_update_is_carried_in_the_same_run(crms):
+    check(
+        Scenario(
+            mapping=MappingVariant(directions=(("email", "two_way"), ("lastname", "prefer_hubspot"))),
+            hubspot=(HubSpotContact((("email", "bo.ng0@acme.org"), ("lastname", "Ngo"))),),
+            salesforce=(
+                SalesforcePerson(
+                    "Lead", (("Email", "bo.ng0@acme.org"), ("LastName", "Ng"), ("Company", "Acme"))
+                ),
+            ),
+            automation=("last_name_upper_later",),
+        ),
+        crms,
+    )
+
+
 # HubSpot never moves a lifecycle stage backward through the API: it answers 200 and keeps the stage
 # (sandbox setting lifecycle_backward: ignore; the batch update's answer leaves the property out). At
 # the first link, prefer_salesforce wrote Salesforce's "lead" over HubSpot's "customer" and stored
