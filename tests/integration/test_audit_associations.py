@@ -10,6 +10,8 @@ import pytest
 import requests
 from sandboxes import Sandbox
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 

@@ -13,6 +13,8 @@ from audit_oracle import audit_lies
 from crm_actions import hubspot_edit, salesforce_edit
 from sandboxes import Sandbox
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 
 @pytest.fixture(scope="module")
 def sandbox():

@@ -31,6 +31,8 @@ from crmsync_pipeline.orchestration import triggers
 from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 

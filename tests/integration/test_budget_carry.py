@@ -13,6 +13,8 @@ import requests
 from sandboxes import Sandbox
 from test_budget_share import salesforce_usage
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 
 @pytest.fixture(scope="module")
 def sandbox():

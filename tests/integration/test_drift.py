@@ -19,6 +19,8 @@ from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.health.queries import health_findings
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 

@@ -15,6 +15,8 @@ from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.health.drift import drift_rows
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 

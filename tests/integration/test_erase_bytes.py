@@ -19,6 +19,8 @@ from crmsync_pipeline.cli.main import cli
 from crmsync_pipeline.orchestration.health import published_path
 from crmsync_pipeline.state.db import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
 

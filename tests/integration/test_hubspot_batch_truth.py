@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 SF_API = "/services/data/v59.0"

@@ -12,6 +12,8 @@ from crm_actions import hubspot_edit
 from sandboxes import Sandbox
 from test_merges import TOKEN, hubspot_merge, linked, merge_row, merges, salesforce_merge, soql
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 JUNCTION = "@junction:OpportunityContactRole:"
 
 

@@ -18,6 +18,8 @@ from crmsync_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from crmsync_pipeline.sandbox.seed import SeedOptions, generate_world
 from crmsync_pipeline.sandbox.server import EmulatorThread
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 
 @pytest.fixture(scope="module")
 def sandbox():

@@ -5,8 +5,11 @@ Every assertion reads the CRMs themselves."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 from crm_actions import hubspot_edit, hubspot_value, salesforce_value
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 PLACEHOLDER = "[not provided]"
 TOKEN = {"Authorization": "Bearer sandbox-token"}

@@ -15,6 +15,8 @@ from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 INCLUDED = "('marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer')"
 LATER = 3.0  # seconds between the HubSpot edit and the Salesforce one: past the 2 s clock-skew window
 

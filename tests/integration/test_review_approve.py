@@ -18,6 +18,8 @@ from sandboxes import Sandbox
 from crmsync_pipeline.cli.main import cli
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 SHIPPED = Path(default_mapping_path()).read_text()
 

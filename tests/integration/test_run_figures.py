@@ -19,6 +19,8 @@ from sandboxes import Sandbox
 from crmsync_pipeline.cli.run_report import run_table
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 # figure -> the column of the run summary table (and the key of the writes assets' metadata)
 LABELS = {

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from crmsync_pipeline.orchestration.build import SYNC_JOB, build_definitions
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 HUBSPOT_SECRET = "pat-na1-7f3c2e1a-secret-hubspot-token"
 SALESFORCE_SECRET = "00Dxx0000001gPL!secret-salesforce-session"

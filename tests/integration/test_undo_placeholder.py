@@ -14,6 +14,8 @@ from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
 
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
+
 PLACEHOLDER = "[not provided]"
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 
