@@ -5,8 +5,9 @@ a HubSpot workflow upper-casing firstname). Before, every sync wrote the field a
 the second write is held: no CRM save follows (the records' own stamps, the sandboxes' automation run
 logs), a ping_pong review item names the field, the value crmsync writes, the value the automation
 leaves and the flow or workflow, Sync Health counts it, and settling the item resumes the field
-(`--resume`) or holds it for good (`--skip`). The HubSpot workflow's test and the person's are `slow`
-(`make test-slow`): a sync here takes about 15 s."""
+(`--resume`) or holds it for good (`--skip`). A long end-to-end module (a sync here takes about 15 s,
+about 150 s for the first test on a loaded machine): `make test-slow` and CI run it; `make test` holds
+the same two loops through tests/property/test_fixpoint_regressions.py (the always_* title tests)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from crmsync_pipeline.config import load_mapping
 from crmsync_pipeline.health.queries import health_findings
 from crmsync_pipeline.orchestration.resources import default_mapping_path
 
+pytestmark = pytest.mark.slow
 TOKEN = {"Authorization": "Bearer sandbox-token"}
 TITLE_UPPER = {"name": "title_upper", "object": "Contact", "when_changed": "Title", "action": "upper_case",
                "field": "Title", "run_as": "integration_user"}  # fmt: skip
@@ -193,7 +195,6 @@ def test_a_title_a_salesforce_flow_upper_cases_under_always_hubspot_is_held(
     assert open_item(query, hubspot_id, "jobtitle") is None
 
 
-@pytest.mark.slow  # the same direction in make test: test_fixpoint_regressions.py (always_salesforce title)
 def test_a_first_name_a_hubspot_workflow_upper_cases_under_always_salesforce_is_held(
     sandbox, sync, query, contacts, automation
 ):
@@ -222,7 +223,6 @@ def test_a_first_name_a_hubspot_workflow_upper_cases_under_always_salesforce_is_
     assert automation_runs(sandbox, "hubspot") == runs
 
 
-@pytest.mark.slow
 def test_a_person_rewriting_the_field_is_synced_every_time(sandbox, sync, query, contacts):
     """The same pattern made by a person in Salesforce: HubSpot's value goes across each time, no hold."""
     hubspot_id, salesforce_id = contacts[2]
