@@ -85,6 +85,8 @@ def match_links(
     if result.gone_partners:  # archived or deleted unseen: the new records take their places now
         result.recreated += _release_recreated(con, pair_name, tables, run_id, now)
         _link_by_keys(con, pair_name, pair, run_id, now, result)
+    # converted Leads were there to be linked by their ids only: never a duplicate of their own Contact
+    con.execute("DELETE FROM match_keys WHERE ids_only")
     con.execute("DROP TABLE match_candidates")
     # the unlinked groups first: where a record is also a duplicate of a linked one, the linked one is
     # named as kept (the second call refreshes the item)
@@ -182,7 +184,7 @@ def _build_match_keys(con: duckdb.DuckDBPyConnection, pair: ObjectPair, tables: 
     keys = key_sql(pair, hubspot_columns, salesforce_columns)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE match_keys (side VARCHAR, record_id VARCHAR, sobject VARCHAR, "
-        "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER)"
+        "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER, ids_only BOOLEAN)"
     )
     sources = _key_sources(pair, tables, salesforce_columns)
     register_normalize(con)
@@ -201,9 +203,9 @@ def _build_match_keys(con: duckdb.DuckDBPyConnection, pair: ObjectPair, tables: 
             )
             for i, (kind, keep) in enumerate(kept):
                 con.execute(
-                    f"""INSERT INTO match_keys SELECT $side, record_id, $sobject, $kind, key_{i}, $rank
+                    f"""INSERT INTO match_keys SELECT $side, record_id, $sobject, $kind, key_{i}, $rank, $ids_only
                         FROM match_key_values WHERE {keep}""",
-                    {"side": side, "sobject": sobject, "kind": kind, "rank": rank},
+                    {"side": side, "sobject": sobject, "kind": kind, "rank": rank, "ids_only": xref_only},
                 )
     finally:
         drop_normalize(con)

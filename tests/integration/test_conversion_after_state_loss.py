@@ -64,3 +64,23 @@ def test_a_conversion_into_a_linked_contact_is_seen_again_after_a_rebuild(
     again = [r["Id"] for sobject in ("Contact", "Lead") for r in soql(
         sandbox, f"SELECT Id FROM {sobject} WHERE CrmSync_HubSpot_Id__c = '{h2}'")["records"]]  # fmt: skip
     assert again == [lead]
+
+
+def test_a_lead_converted_into_a_new_contact_is_no_duplicate_of_it(sandbox, sync, query):
+    """The converted Lead still carries the HubSpot id the new Contact now carries too: linking by ids
+    must not report it as a `duplicate_lead` of its own Contact (nor of anything else)."""
+    assert sync().success
+    taken = {h for (h,) in query("SELECT hubspot_id FROM review_items WHERE hubspot_id IS NOT NULL")}
+    h, lead = next((h, s) for h, _, s in linked(query, "contacts", "l.salesforce_object = 'Lead'")
+                   if h not in taken and not salesforce_value(sandbox, "Lead", s, "IsConverted"))  # fmt: skip
+    contact = convert_lead(sandbox, lead)
+    for _ in range(2):  # the relink, then the run that reads the Contact's cross-reference id back
+        assert sync().success
+    assert link_of(query, h) == [("Contact", contact)]
+    assert (
+        query(
+            "SELECT item_id FROM review_items WHERE settled_at IS NULL AND list_contains(salesforce_ids, ?)",
+            lead,
+        )
+        == []
+    )
