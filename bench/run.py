@@ -16,16 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import emulator_throughput, first_sync, propagation_latency, scale_first_sync
+from . import emulator_throughput, first_sync, propagation_latency, scale_first_sync, soql_evaluator
 
 RESULTS = Path(__file__).parent / "results"
 OTHERS = {  # benchmarks other modules provide: run when the module exists; their own JSON file
     "match_merge": ("bench.match_merge_scale", "match_merge.json"),
     "peers": ("bench.peers", "peers.json"),
 }
-ORDER = ["throughput", "calls", "scale", "latency", "match_merge", "peers"]
+ORDER = ["throughput", "soql", "calls", "scale", "latency", "match_merge", "peers"]
 TITLES = {
     "throughput": "Sandbox emulator throughput",
+    "soql": "Sandbox SOQL evaluator",
     "calls": "API calls per record",
     "scale": "First sync at scale",
     "latency": "Change propagation latency",
@@ -37,6 +38,7 @@ TITLES = {
 def _own(args: argparse.Namespace) -> dict[str, tuple[Callable[[], dict], str]]:
     return {
         "throughput": (emulator_throughput.run, "throughput.json"),
+        "soql": (soql_evaluator.run, "soql.json"),
         "calls": (lambda: first_sync.run(people=args.people), "calls.json"),
         "scale": (
             lambda: scale_first_sync.run(args.scale_contacts, args.scale_companies, args.scale_deals),
@@ -157,6 +159,7 @@ def _last_whole_run() -> dict[str, Any] | None:
 def _section(name: str, data: dict) -> list[str]:
     reporter = {
         "throughput": emulator_throughput.report,
+        "soql": soql_evaluator.report,
         "calls": first_sync.report,
         "scale": scale_first_sync.report,
         "latency": propagation_latency.report,

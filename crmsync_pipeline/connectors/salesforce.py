@@ -50,6 +50,7 @@ class SalesforceConnector(SalesforceBulk, SalesforceCollections):
         self.call = CrmCaller("salesforce", meter, **caller_options)
         self.call.limit_info = self.api_usage  # Sforce-Limit-Info feeds pacing and the budget
         self._describes: dict[str, dict[str, Any]] = {}
+        self._assignment_rules: dict[str, str | None] = {}  # sObject -> its active rule's id (Bulk jobs)
         static = (
             Session(settings.instance_url, settings.access_token.get_secret_value())
             if settings.access_token is not None and settings.instance_url

@@ -5,27 +5,34 @@ request of simple-salesforce's Bulk 2.0 client counted by the caller. A mixin of
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from simple_salesforce import Salesforce
+from simple_salesforce import format_soql
+from simple_salesforce.util import call_salesforce
 
 from .bulk_csv import bulk_columns, bulk_csv, bulk_job_slices, ingest_results, parse_csv
-from .calls import CrmCaller
 from .errors import CrmError
 from .outcome import WriteResult
+from .salesforce_reads import SalesforceReads
+from .settings import SalesforceSettings
 
 BULK_DONE = {"JobComplete", "Failed", "Aborted"}
 BULK_QUERY_PAGE = 50_000
+# objects assignment rules route ("Create a Job", assignmentRuleId: "for a Case or a Lead") and the
+# operations that save records
+ASSIGNABLE = frozenset({"Lead", "Case"})
+SAVING = frozenset({"insert", "update", "upsert"})
 
 
-class SalesforceBulk:
+class SalesforceBulk(SalesforceReads):
     """Bulk 2.0 jobs: created, uploaded or paged, and polled every `bulk_poll_s` at most."""
 
-    sf: Salesforce
-    call: CrmCaller
+    settings: SalesforceSettings
     bulk_poll_s: float
+    _assignment_rules: dict[str, str | None]
 
     def bulk_query(self, soql: str, include_deleted: bool = False) -> Iterator[list[dict[str, str | None]]]:
         """A Bulk API 2.0 query job: yields pages of rows as text keyed by CSV header (an empty cell is
@@ -73,9 +80,10 @@ class SalesforceBulk:
         on_job_created: Callable[[str], None] | None,
     ) -> list[WriteResult]:
         text, _ = bulk_csv(records, operation)
+        rule = self.assignment_rule_id(sobject) if operation in SAVING else None
         job = self.call(
             "bulk2.ingest.create",
-            lambda: self._bulk(sobject).create_job(operation, external_id_field=external_id_field),
+            lambda: self._create_ingest_job(sobject, operation, external_id_field, rule),
         )
         job_id = job["id"]
         if on_job_created is not None:
@@ -107,6 +115,45 @@ class SalesforceBulk:
             for kind in ("successfulResults", "failedResults", "unprocessedRecords")
         }
         return ingest_results(records, bulk_columns(records, operation), files)
+
+    def assignment_rule_id(self, sobject: str) -> str | None:
+        """With the mapping's `salesforce.assignment_rules: true`, the org's active assignment rule for a Lead
+        or Case job (one query per object, kept by the connector), so Bulk creates are routed as REST ones are:
+        REST runs the active rule unless `Sforce-Auto-Assign: FALSE` is sent, whereas a Bulk 2.0 job runs
+        a rule only when it names its id. None when rules are off, the object has none, or the org refuses."""
+        if not self.settings.assignment_rules or sobject not in ASSIGNABLE:
+            return None
+        rules = self._assignment_rules
+        if sobject not in rules:
+            soql = format_soql(
+                "SELECT Id FROM AssignmentRule WHERE SobjectType = {} AND Active = true LIMIT 1", sobject
+            )
+            try:
+                rows = [r for page in self.query_pages(soql) for r in page]
+            except CrmError:
+                rows = []  # the user may not read AssignmentRule: the job runs no rule, as before
+            rules[sobject] = str(rows[0]["Id"]) if rows else None
+        return rules[sobject]
+
+    def _create_ingest_job(
+        self, sobject: str, operation: str, external_id_field: str | None, assignment_rule_id: str | None
+    ) -> dict[str, Any]:
+        client = self._bulk(sobject)
+        if assignment_rule_id is None:
+            return client.create_job(operation, external_id_field=external_id_field)
+        # simple-salesforce's create_job has no assignmentRuleId: the same request, on the client's session
+        payload = {"operation": operation, "object": sobject, "contentType": "CSV", "columnDelimiter": "COMMA",
+                   "lineEnding": "LF", "assignmentRuleId": assignment_rule_id}  # fmt: skip
+        if external_id_field:
+            payload["externalIdFieldName"] = external_id_field
+        answer = call_salesforce(
+            url=client._construct_request_url(None, False),
+            method="POST",
+            session=client.session,
+            headers=client._get_headers(client.JSON_CONTENT_TYPE, client.JSON_CONTENT_TYPE),
+            data=json.dumps(payload),
+        )
+        return answer.json()
 
     def _bulk(self, sobject: str) -> Any:
         # simple-salesforce's Bulk 2.0 client, one HTTP request a method, so each goes through the caller.

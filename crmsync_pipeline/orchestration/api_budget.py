@@ -1,5 +1,7 @@
-"""The daily API budget in the state file: calls crmsync made today per CRM (view api_calls_daily), and a
-run stopped at the cap (status `stopped`, the reason in its summary, the calls it made counted)."""
+"""The daily API budget in the state file: calls crmsync made today per CRM (view api_calls_daily), the
+usage the CRMs last reported (table api_usage_estimates, carried from one step's budget to the next step's
+and the next process's), and a run stopped at the cap (status `stopped`, the reason in its summary, the
+calls it made counted)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crmsync_pipeline.connectors.budget import CAP_ENV, BudgetExhausted, DailyBudget
+import duckdb
+
+from crmsync_pipeline.connectors.budget import CAP_ENV, BudgetExhausted, DailyBudget, UsageEstimate
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.state import db
 
@@ -19,6 +23,35 @@ def calls_today(state_path: Path) -> dict[str, int]:
             "SELECT crm, calls FROM api_calls_daily WHERE day = ?", [datetime.now(UTC).date()]
         ).fetchall()
     return {crm: int(calls) for crm, calls in rows}
+
+
+def carried_usage(state_path: Path) -> list[UsageEstimate]:
+    with db.connect(state_path) as con:
+        rows = con.execute(
+            "SELECT crm, reported, daily_limit, reported_at, unreported FROM api_usage_estimates"
+        ).fetchall()
+    return [
+        UsageEstimate(crm, int(used), int(limit), at.replace(tzinfo=UTC), int(n))
+        for crm, used, limit, at, n in rows
+    ]
+
+
+def save_usage(con: duckdb.DuckDBPyConnection, budget: DailyBudget | None) -> None:
+    """Keep what `budget` knows of each CRM's usage for the next step or process (inside the caller's
+    connection: the step's calls and the usage they led to are written together)."""
+    if budget is None:
+        return
+    for est in budget.estimates():
+        con.execute(
+            "INSERT OR REPLACE INTO api_usage_estimates VALUES (?, ?, ?, ?, ?)",
+            [
+                est.crm,
+                est.reported,
+                est.limit,
+                est.reported_at.astimezone(UTC).replace(tzinfo=None),
+                est.unreported,
+            ],
+        )
 
 
 def record_stop(state_path: Path, run_id: str, meter: CallMeter, err: BudgetExhausted) -> None:
@@ -36,6 +69,7 @@ def record_stop(state_path: Path, run_id: str, meter: CallMeter, err: BudgetExha
             "INSERT OR IGNORE INTO runs VALUES (?, ?, NULL, 'running', 'dagster', NULL)",
             [run_id, datetime.now(UTC)],
         )
+        save_usage(con, meter.budget)
         con.execute(
             "UPDATE runs SET status = 'stopped', finished_at = ?, summary = ? WHERE run_id = ?",
             [datetime.now(UTC), json.dumps(summary), run_id],
@@ -55,5 +89,8 @@ def attach_budget(state_path: Path, run_id: str | None, meter: CallMeter) -> Non
     if not any(os.environ.get(name) for name in CAP_ENV.values()):
         # no cap: no need to read today's calls, but a CRM's own daily-limit refusal still stops the run
         meter.budget = DailyBudget(on_exhausted=stop)
-        return
-    meter.budget = DailyBudget.from_env(calls_today(state_path), on_exhausted=stop)
+    else:
+        budget = DailyBudget.from_env(calls_today(state_path), on_exhausted=stop)
+        if budget is not None:  # this step starts from the usage the last one knew (the module's docstring)
+            budget.carry(carried_usage(state_path))
+        meter.budget = budget

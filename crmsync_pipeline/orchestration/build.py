@@ -65,8 +65,10 @@ def crm_owners(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> d
     meter = CallMeter()
     note_run(crmsync.state_path, context.run.run_id)
     hubspot, salesforce = crmsync.connectors(meter)
-    owners, users = extract_owners(crmsync.state_path, hubspot, salesforce)
-    record_calls(crmsync.state_path, context.run.run_id, meter)
+    try:
+        owners, users = extract_owners(crmsync.state_path, hubspot, salesforce)
+    finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
+        record_calls(crmsync.state_path, context.run.run_id, meter)
     return dg.MaterializeResult(
         metadata={"hubspot owners": owners, "salesforce users": users, "api calls": meter.total()}
     )

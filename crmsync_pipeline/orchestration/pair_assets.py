@@ -50,8 +50,10 @@ def _materialized(
     if paused := pause_guard(crmsync, pair_name):
         return paused[0]
     ctx = run_context(context, crmsync, mapping, pair_name)
-    metadata = step(ctx)
-    record_calls(ctx.state_path, ctx.run_id, ctx.meter)
+    try:
+        metadata = step(ctx)
+    finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
+        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -154,8 +156,10 @@ def _writes(mapping: Mapping, pair_name: str, plan: dg.AssetsDefinition) -> dg.A
             yield from paused
             return
         ctx = run_context(context, crmsync, mapping, pair_name)
-        metadata = writes_step(ctx)
-        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
+        try:
+            metadata = writes_step(ctx)
+        finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
+            record_calls(ctx.state_path, ctx.run_id, ctx.meter)
         if rewrite_after_erasures(ctx.state_path, ctx.run_id):  # no connection holds the file now
             context.log.info("state file rewritten after an erasure: no byte of the erased is left")
         for key, values in metadata.items():

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crmsync_pipeline.connectors.calls import CallMeter
+from crmsync_pipeline.orchestration.api_budget import save_usage
 from crmsync_pipeline.state import db
 
 
@@ -29,6 +30,7 @@ def record_calls(state_path: Path, run_id: str, meter: CallMeter) -> None:
             "SET calls = api_calls.calls + excluded.calls",
             rows,
         )
+        save_usage(con, meter.budget)  # the next step's budget starts from the usage this one reached
 
 
 def finish_run(state_path: Path, run_id: str, status: str, summary: dict[str, Any]) -> None:

@@ -14,6 +14,8 @@ from crmsync_pipeline.config import Direction, Mapping, ObjectPair
 from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.extract.lists import list_refs
 
+from .field_access import PERMISSION_SET_LABEL
+
 # directions under which crmsync writes the HubSpot value into Salesforce after the first link
 EDITS_SALESFORCE = {
     Direction.TWO_WAY,
@@ -125,6 +127,14 @@ def salesforce_rights(
 
 def _field_finding(entry: str, sobject: str, meta: MappingType[str, Any], verb: str) -> str:
     name = f"{sobject}.{meta['name']}"
+    if meta.get("hidden") and not meta.get("custom"):
+        # a standard field a profile hides: `crmsync setup` grants only the custom fields it creates
+        return (
+            f"{entry}: Salesforce {name} is not visible to the integration user: grant field-level security "
+            f"(an admin gives the integration user Read, and Edit where crmsync writes it, on {name} in its "
+            f"profile or a permission set such as '{PERMISSION_SET_LABEL}'); until then every read or write "
+            "naming it fails with INVALID_FIELD"
+        )
     if meta.get("hidden"):
         return (
             f"{entry}: Salesforce {name} exists but the integration user cannot see it (field-level security; "

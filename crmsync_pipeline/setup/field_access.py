@@ -40,34 +40,65 @@ class GrantOutcome:
     refused: CrmError | None = None
 
 
-def needed_custom_fields(pair: ObjectPair, sobject: str) -> list[str]:
-    """The custom fields crmsync reads and writes on one sObject: the cross-reference field, mapped fields
-    and association lookups that end in `__c`."""
+def mapped_fields(pair: ObjectPair, sobject: str) -> list[str]:
+    """Every Salesforce field crmsync reads or writes on one sObject: the cross-reference field, mapped fields
+    and association lookups, standard and custom."""
     names = [pair.xref.salesforce_field, *(f.salesforce for f in pair.fields_for(sobject))]
     names += [a.salesforce_field for a in pair.associations if a.salesforce_field]
-    return list(dict.fromkeys(n for n in names if n.endswith("__c")))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def hidden_fields(org: OrgCalls, sobject: str, names: Iterable[str]) -> set[str]:
-    """Of these custom field names (absent from the user's describe), those the Tooling API says exist on
-    the object: fields field-level security hides. Empty when the Tooling API refuses (no View Setup)."""
-    wanted = {n.removesuffix("__c"): n for n in names if n.endswith("__c")}
+    """Of these field names (absent from the user's describe), those the Tooling API says exist on the
+    object: fields field-level security hides. Custom fields are found as CustomField rows, standard ones
+    (a profile may hide Title or Phone as well) as FieldDefinition rows, which list every field whatever
+    the reader's field-level security. Empty when the Tooling API refuses (no View Setup)."""
+    names = list(names)
+    custom = [n for n in names if n.endswith("__c")]
+    standard = [n for n in names if not n.endswith("__c")]
+    try:
+        tables = _entity_ids(org, sobject) if custom or standard else set()
+        return _hidden_custom(org, tables, custom) | _hidden_standard(org, tables, standard)
+    except CrmError:
+        return set()
+
+
+def _entity_ids(org: OrgCalls, sobject: str) -> set[str]:
+    """How the Tooling API names the object: its API name, or for a custom object its id (15 and 18)."""
+    tables = {sobject}
+    if sobject.endswith("__c"):
+        objects = org.tooling_query(
+            "SELECT Id FROM CustomObject WHERE DeveloperName = " + soql_quote(sobject.removesuffix("__c"))
+        )
+        tables |= {str(r["Id"]) for r in objects} | {str(r["Id"])[:15] for r in objects}
+    return tables
+
+
+def _hidden_custom(org: OrgCalls, tables: set[str], names: list[str]) -> set[str]:
+    wanted = {n.removesuffix("__c"): n for n in names}
     if not wanted:
         return set()
     developer_names = ", ".join(soql_quote(n) for n in sorted(wanted))
-    try:
-        rows = org.tooling_query(
-            f"SELECT DeveloperName, TableEnumOrId FROM CustomField WHERE DeveloperName IN ({developer_names})"
-        )
-        tables = {sobject}
-        if sobject.endswith("__c"):  # a custom object's fields name the object by its id
-            objects = org.tooling_query(
-                "SELECT Id FROM CustomObject WHERE DeveloperName = " + soql_quote(sobject.removesuffix("__c"))
-            )
-            tables |= {str(r["Id"]) for r in objects} | {str(r["Id"])[:15] for r in objects}
-    except CrmError:
-        return set()
+    rows = org.tooling_query(
+        f"SELECT DeveloperName, TableEnumOrId FROM CustomField WHERE DeveloperName IN ({developer_names})"
+    )
     return {wanted[r["DeveloperName"]] for r in rows if r.get("TableEnumOrId") in tables}
+
+
+def _hidden_standard(org: OrgCalls, tables: set[str], names: list[str]) -> set[str]:
+    if not names:
+        return set()
+    rows = org.tooling_query(
+        "SELECT QualifiedApiName, EntityDefinitionId FROM FieldDefinition "
+        f"WHERE EntityDefinitionId IN ({', '.join(soql_quote(t) for t in sorted(tables))}) "
+        f"AND QualifiedApiName IN ({', '.join(soql_quote(n) for n in sorted(names))})"
+    )
+    by_lower = {n.lower(): n for n in names}
+    return {
+        by_lower[str(r["QualifiedApiName"]).lower()]
+        for r in rows
+        if str(r["QualifiedApiName"]).lower() in by_lower
+    }
 
 
 def grant_read_edit(org: OrgCalls, fields: list[FieldRef]) -> GrantOutcome:
@@ -133,9 +164,9 @@ def admin_grant_text(fields: list[FieldRef], err: CrmError) -> str:
 
 
 class FieldVisibility:
-    """Describe fields of each sObject plus the custom fields crmsync needs that exist but are hidden from
-    the integration user, marked `hidden` (neither createable nor updateable); one Tooling query per object,
-    only when a needed custom field is missing from describe."""
+    """Describe fields of each sObject plus the fields crmsync needs (custom or standard) that exist but are
+    hidden from the integration user, marked `hidden` (neither createable nor updateable); Tooling queries
+    only when a needed field is missing from describe."""
 
     def __init__(self, mapping: Mapping, salesforce: Any, org: OrgCalls):
         self.mapping, self.salesforce, self.org = mapping, salesforce, org
@@ -148,10 +179,10 @@ class FieldVisibility:
                 n
                 for name in self.mapping.active_pairs()
                 if sobject in self.mapping.pair(name).salesforce
-                for n in needed_custom_fields(self.mapping.pair(name), sobject)
+                for n in mapped_fields(self.mapping.pair(name), sobject)
             }
             for name in hidden_fields(self.org, sobject, sorted(needed - set(described))):
                 described[name] = {"name": name, "type": "string", "hidden": True, "createable": False,
-                                   "updateable": False, "nillable": True, "custom": True}  # fmt: skip
+                                   "updateable": False, "nillable": True, "custom": name.endswith("__c")}  # fmt: skip
             self._fields[sobject] = described
         return self._fields[sobject]

@@ -23,9 +23,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(
-    data_dir: Path, hubspot_port: int, salesforce_port: int, records: int
-) -> tuple[subprocess.Popen, float]:
+def _start(data_dir: Path, hubspot_port: int, salesforce_port: int, records: int) -> subprocess.Popen:
+    """The sandbox once it serves; how fast it starts is a benchmark (bench/emulator_throughput.py)."""
     started = time.monotonic()
     proc = subprocess.Popen(
         [
@@ -51,7 +50,7 @@ def _start(
         try:
             for port in (hubspot_port, salesforce_port):
                 requests.get(f"http://127.0.0.1:{port}/_sandbox/stats", timeout=1).raise_for_status()
-            return proc, time.monotonic() - started
+            return proc
         except requests.RequestException:
             time.sleep(0.1)
     proc.kill()
@@ -68,9 +67,8 @@ def _stop(proc: subprocess.Popen) -> str:
 def test_serves_5000_records_readable_through_paging_and_keeps_them_across_restart(tmp_path):
     hubspot_port, salesforce_port = _free_port(), _free_port()
     hubspot_url, salesforce_url = f"http://127.0.0.1:{hubspot_port}", f"http://127.0.0.1:{salesforce_port}"
-    proc, startup_s = _start(tmp_path, hubspot_port, salesforce_port, 5000)
+    proc = _start(tmp_path, hubspot_port, salesforce_port, 5000)
     try:
-        assert startup_s < 20
         hubspot = hubspot_client("sandbox-token", hubspot_url)
         contacts = hubspot.crm.contacts.get_all(properties=["email", "jobtitle"])
         assert len(contacts) == 5000 and len({c.id for c in contacts}) == 5000
@@ -91,7 +89,7 @@ def test_serves_5000_records_readable_through_paging_and_keeps_them_across_resta
         out = _stop(proc)
     assert "serving on http://127.0.0.1" in out
 
-    proc, _ = _start(tmp_path, hubspot_port, salesforce_port, 100)
+    proc = _start(tmp_path, hubspot_port, salesforce_port, 100)
     try:
         hubspot = hubspot_client("sandbox-token", hubspot_url)
         again = hubspot.crm.contacts.basic_api.get_by_id(contacts[0].id, properties=["jobtitle"])

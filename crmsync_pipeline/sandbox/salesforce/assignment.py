@@ -4,7 +4,8 @@ REST API Developer Guide, "Assignment Rule Header": `Sforce-Auto-Assign` applies
 Accounts, Cases or Leads; TRUE runs the active assignment rule, FALSE runs none, an AssignmentRule id runs
 that rule; without the header REST defaults to TRUE. Composite and collection requests carry the header of
 their request. Bulk API 2.0 runs a rule only when the ingest job names one (`assignmentRuleId`, "Create a
-Job"), so a job without it assigns nothing; the sandbox does not honour `assignmentRuleId` (docs/sandbox.md).
+Job"), so a job without it assigns nothing; a job naming one runs that rule, active or not, on each row
+(bulk_ingest.py sets `choice` to the id while the job runs).
 The rule runs after validation, as step "Executes assignment rules" of the order of execution, and sets
 OwnerId; the save stays the saving user's (LastModifiedById)."""
 

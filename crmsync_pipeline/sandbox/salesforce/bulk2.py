@@ -32,8 +32,17 @@ HARD_DELETE_REFUSED = (
 )
 
 
+# Keys of an ingest job's info that a query job's lacks (Bulk API 2.0 guide, "Get Information About a Query
+# Job": id ... numberRecordsProcessed, retries, totalProcessingTime; no failure counter, no Apex times, and
+# the SOQL is not echoed)
+INGEST_ONLY = frozenset({"numberRecordsFailed", "apiActiveProcessingTime", "apexProcessingTime", "query"})
+
+
 def public(job: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in job.items() if not k.startswith("_")}
+    """The job info as the API answers it: internal keys (`_...`) dropped, and for query jobs the keys
+    only ingest jobs document."""
+    hidden = INGEST_ONLY if job.get("jobType") == "V2Query" else frozenset()
+    return {k: v for k, v in job.items() if not k.startswith("_") and k not in hidden}
 
 
 class BulkJobs:
@@ -176,6 +185,13 @@ class BulkJobs:
             if ext is None or not (ext.external_id or ext.id_lookup):
                 raise ApiError(400, "INVALIDJOB", f"External ID was blank or not valid for {obj.name}")
             extra["externalIdFieldName"] = ext.name
+        rule = body.get("assignmentRuleId")
+        if rule is not None and operation not in ("delete", "hardDelete"):
+            # "Create a Job": the id of an assignment rule (active or not) to run for a Lead or Case; shown in
+            # the job info only when given. The refusal of a malformed id is ours (wording unconfirmed).
+            if not ids.looks_like_id(rule):
+                raise ApiError(400, "INVALIDJOB", f"Invalid assignmentRuleId: {rule}")
+            extra["assignmentRuleId"] = ids.to18(str(rule))
         job = self._new_job(call, "V2Ingest", extra)
         job["contentUrl"] = f"services/data/v{call.version}/jobs/ingest/{job['id']}/batches"
         return Reply(200, public(job))
@@ -232,7 +248,7 @@ class BulkJobs:
         self._set(job, state="UploadComplete")
         self.org.store.set_meta("bulk_query_jobs_today", self.org.store.meta("bulk_query_jobs_today", 0) + 1)
         self._schedule(job)
-        return Reply(200, {k: v for k, v in public(job).items() if k != "query"})
+        return Reply(200, public(job))
 
     def _run_query(self, job: dict[str, Any]) -> None:
         result = self.org.run_soql(job["query"], job["operation"] == "queryAll", str(job["apiVersion"]))

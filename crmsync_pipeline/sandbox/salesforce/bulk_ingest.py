@@ -31,25 +31,13 @@ def process_ingest(org: SalesforceEmulator, job: dict[str, Any]) -> None:
     obj = org.records.object(job["object"])
     operation = job["operation"]
     columns = _columns(org, obj.name, header, operation)
-    ok_rows: list[list[Any]] = []
-    failed_rows: list[list[Any]] = []
-    user = org.api_user_id
-    for raw in rows:
-        raw = raw + [""] * (len(header) - len(raw))
-        given_id = next((raw[i] for i, c in enumerate(columns) if c == ("Id", None)), "")
-        try:
-            if org.faults.record_fails():
-                raise fail(
-                    "UNABLE_TO_LOCK_ROW",
-                    f"unable to obtain exclusive access to this record or 1 records: {given_id}",
-                    [],
-                )
-            body = _body(org, columns, raw)
-            rid, created = _apply(org, obj.name, operation, job.get("externalIdFieldName"), body, user)
-            ok_rows.append([rid, "true" if created else "false", *raw])
-        except RecordError as err:
-            error = batch_error(err.first, org.settings.missing_id_error)
-            failed_rows.append([given_id if operation != "insert" else "", _cell(error), *raw])
+    # a job that names an assignment rule runs it on every row, as the REST header naming a rule does; a job
+    # without one runs none ("Create a Job", assignmentRuleId)
+    org.assignment.choice = job.get("assignmentRuleId")
+    try:
+        ok_rows, failed_rows = _process_rows(org, job, obj.name, columns, rows)
+    finally:
+        org.assignment.choice = None
     org.stats.records_written += len(ok_rows)
     if org.settings.bulk_results_order == "shuffled":
         # Salesforce documents no order for result files; a client must match rows by content
@@ -72,6 +60,36 @@ def process_ingest(org: SalesforceEmulator, job: dict[str, Any]) -> None:
     )
     job.update(state="JobComplete", numberRecordsProcessed=len(rows), numberRecordsFailed=len(failed_rows))
     org.store.touch("_bulk_jobs", job["id"])
+
+
+def _process_rows(
+    org: SalesforceEmulator,
+    job: dict[str, Any],
+    sobject: str,
+    columns: list[tuple[str, Any]],
+    rows: list[list[str]],
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Each CSV row as its own DML: (successful rows, failed rows) of the result files, unshuffled."""
+    operation, user = job["operation"], org.api_user_id
+    ok_rows: list[list[Any]] = []
+    failed_rows: list[list[Any]] = []
+    for raw in rows:
+        raw = raw + [""] * (len(columns) - len(raw))
+        given_id = next((raw[i] for i, c in enumerate(columns) if c == ("Id", None)), "")
+        try:
+            if org.faults.record_fails():
+                raise fail(
+                    "UNABLE_TO_LOCK_ROW",
+                    f"unable to obtain exclusive access to this record or 1 records: {given_id}",
+                    [],
+                )
+            body = _body(org, columns, raw)
+            rid, created = _apply(org, sobject, operation, job.get("externalIdFieldName"), body, user)
+            ok_rows.append([rid, "true" if created else "false", *raw])
+        except RecordError as err:
+            error = batch_error(err.first, org.settings.missing_id_error)
+            failed_rows.append([given_id if operation != "insert" else "", _cell(error), *raw])
+    return ok_rows, failed_rows
 
 
 def _cell(err: SfError) -> str:

@@ -1,4 +1,5 @@
-"""Tooling API: create custom fields and objects, and query them back (`SELECT ... FROM CustomField`)."""
+"""Tooling API: create custom fields and objects, and query them back (`SELECT ... FROM CustomField`), with
+FieldDefinition (every field of every object) and ValidationRule rows."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ TOOLING_FIELDS = {
     "CustomObject": ["Id", "DeveloperName", "NamespacePrefix", "ManageableState", "CreatedDate", "LastModifiedDate",
                      "IsDeleted"],
     # Tooling API Reference, ValidationRule: EntityDefinitionId is the object's name for standard objects
+    # Tooling API Reference, FieldDefinition: a standard or custom field, whatever the reading user's field-level
+    # security (it is metadata, read with "View Setup and Configuration"); EntityDefinitionId is the object's
+    # name for standard objects and its id for custom ones, as TableEnumOrId above
+    "FieldDefinition": ["Id", "DurableId", "QualifiedApiName", "DeveloperName", "EntityDefinitionId", "Label",
+                        "DataType", "IsDeleted"],
     "ValidationRule": ["Id", "ValidationName", "Active", "EntityDefinitionId", "ErrorDisplayField", "ErrorMessage",
                        "Description", "NamespacePrefix", "ManageableState", "CreatedDate", "LastModifiedDate",
                        "IsDeleted"],
@@ -63,6 +69,8 @@ class ToolingCatalog:
                               {"ValidationName": f"{r.object}_Rule_{i}", "Active": r.active, "EntityDefinitionId": r.object,
                                "ErrorDisplayField": r.field, "ErrorMessage": r.message, "Description": r.error_condition})
                     for i, r in enumerate(self.org.settings.validation_rules, 1)]  # fmt: skip
+        if sobject == "FieldDefinition":
+            return self._field_definitions()
         if sobject == "CustomObject":
             specs = store.meta("custom_objects", [])
             return [self._row(s, {"DeveloperName": s["name"].removesuffix("__c")}) for s in specs]
@@ -70,6 +78,18 @@ class ToolingCatalog:
         return [self._row(s, {"DeveloperName": s["name"].removesuffix("__c"),
                               "TableEnumOrId": custom_ids.get(s["object"], s["object"])})
                 for s in store.meta("custom_fields", [])]  # fmt: skip
+
+    def _field_definitions(self) -> list[dict[str, Any]]:
+        custom_ids = {s["name"]: s["id"] for s in self.org.store.meta("custom_objects", [])}
+        rows = []
+        for obj in self.org.schema.objects.values():
+            entity = custom_ids.get(obj.name, obj.name)
+            for f in obj.fields.values():
+                durable = f"{entity}.{f.name}"
+                rows.append({"Id": durable, "DurableId": durable, "QualifiedApiName": f.name,
+                             "DeveloperName": f.name.removesuffix("__c"), "EntityDefinitionId": entity,
+                             "Label": f.label or f.name, "DataType": f.type, "IsDeleted": False})  # fmt: skip
+        return rows
 
     def _row(self, spec: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         return {"Id": spec["id"], "NamespacePrefix": None, "ManageableState": "unmanaged", "IsDeleted": False,

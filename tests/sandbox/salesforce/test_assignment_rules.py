@@ -80,3 +80,36 @@ def test_bulk_ingest_runs_no_rule_and_ui_edits_none(sf, sandbox, rule) -> None:
     assert lead["OwnerId"] == sandbox.emulator.api_user_id
     sandbox.admin("salesforce/edit", {"object": "Lead", "id": lead["Id"], "fields": {"Title": "x"}})
     assert owner(sf, lead["Id"]) == sandbox.emulator.api_user_id
+
+
+def bulk_insert(sf, body: dict, csv_text: str) -> dict:
+    """A Bulk 2.0 insert job created with `body` (simple-salesforce's create_job cannot name a rule)."""
+    job = sf.restful("jobs/ingest", method="POST", json={"object": "Lead", "operation": "insert",
+                                                         "contentType": "CSV", "lineEnding": "LF", **body})  # fmt: skip
+    client = sf.bulk2.Lead._client
+    client.upload_job_data(job["id"], csv_text)
+    client.close_job(job["id"])
+    for _ in range(200):
+        info = client.get_job(job["id"], is_query=False)
+        if info["state"] in ("JobComplete", "Failed"):
+            return info
+        time.sleep(0.02)
+    raise AssertionError("the job did not finish")
+
+
+def test_bulk_job_naming_a_rule_runs_it_on_each_row(sf, sandbox, rule) -> None:
+    """Bulk API 2.0 "Create a Job": `assignmentRuleId` runs that rule (active or not) for the job's Leads."""
+    rule_id = sf.query("SELECT Id FROM AssignmentRule WHERE SobjectType = 'Lead'")["records"][0]["Id"]
+    info = bulk_insert(sf, {"assignmentRuleId": rule_id}, "LastName,Company\nRouted,Acme\nKept,Keep Inc\n")
+    assert info["state"] == "JobComplete" and info["assignmentRuleId"] == rule_id
+    owners = {r["LastName"]: r["OwnerId"] for r in sf.query("SELECT LastName, OwnerId FROM Lead WHERE "
+                                                             "LastName IN ('Routed', 'Kept')")["records"]}  # fmt: skip
+    assert owners == {"Routed": rule, "Kept": sandbox.emulator.api_user_id}  # the rule's entry criteria
+    sandbox.settings(assignment_rules=[{"name": "Lead Routing", "assign_to": "srive", "active": False}])
+    bulk_insert(sf, {"assignmentRuleId": rule_id}, "LastName,Company\nInactive,Acme\n")
+    lead = sf.query("SELECT OwnerId FROM Lead WHERE LastName = 'Inactive'")["records"][0]
+    assert lead["OwnerId"] == rule  # named by id, an inactive rule runs too (as the REST header)
+    plain = bulk_insert(sf, {}, "LastName,Company\nPlain,Acme\n")
+    assert "assignmentRuleId" not in plain  # shown only when the job names a rule
+    with pytest.raises(Exception, match="INVALIDJOB"):
+        bulk_insert(sf, {"assignmentRuleId": "not an id"}, "LastName,Company\nX,Acme\n")

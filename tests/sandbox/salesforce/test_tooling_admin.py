@@ -75,3 +75,19 @@ def test_ui_edit_changes_last_modified_by(sf, sandbox) -> None:
     sandbox.admin("salesforce/edit", {"object": "Contact", "id": cid, "fields": {"Title": "VP"}})
     row = sf.Contact.get(cid)
     assert row["Title"] == "VP" and row["LastModifiedById"] == sandbox.emulator.ui_user_id
+
+
+def test_field_definition_lists_fields_field_level_security_hides(sf, sandbox) -> None:
+    """Tooling FieldDefinition is metadata: it lists a standard field a profile hides, which describe omits."""
+    from urllib.parse import quote
+
+    sandbox.settings(profile_hidden_fields={"Contact": ["Title"]})
+    assert "Title" not in {f["name"] for f in sf.Contact.describe()["fields"]}
+    soql = ("SELECT QualifiedApiName, EntityDefinitionId, DataType FROM FieldDefinition "
+            "WHERE EntityDefinitionId = 'Contact' AND QualifiedApiName IN ('Title', 'Email', 'Nope')")  # fmt: skip
+    rows = sf.toolingexecute(f"query/?q={quote(soql)}")["records"]
+    assert sorted((r["QualifiedApiName"], r["EntityDefinitionId"]) for r in rows) == [
+        ("Email", "Contact"), ("Title", "Contact")]  # fmt: skip
+    sandbox.settings(can_view_setup=False)  # metadata needs "View Setup and Configuration"
+    with pytest.raises(Exception, match="INSUFFICIENT_ACCESS_OR_READONLY"):
+        sf.toolingexecute(f"query/?q={quote(soql)}")
