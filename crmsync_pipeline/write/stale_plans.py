@@ -90,7 +90,8 @@ def drop_rows_whose_target_moved(
     """Before an update batch is sent, read the target records again (one batch read) and drop the
     fields someone edited there since the snapshot the plan came from: neither CRM offers a conditional
     batch write, so without this an edit made while the run planned would be overwritten and lost.
-    Next cycle the three-way merge sees both changes and decides by the field's rule.
+    Next cycle the three-way merge sees both changes and decides by the field's rule; a field that had
+    no base (a first link) keeps the plan's value as base, so the edit counts as the newer change.
     `records`: the batch's updates (ref = target id); returns the dropped (ref, target field)."""
     wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for record in records:  # association keys (with ':') are not fields
@@ -109,8 +110,28 @@ def drop_rows_whose_target_moved(
     if not moved:
         return set()
     dropped = [HeldField(ref, "update", name) for ref, name in sorted(moved)]
-    _mark(connect, run_id, pair_name, target, dropped, datetime.now(UTC), f"the target ({target})")
+    now = datetime.now(UTC)
+    _mark(connect, run_id, pair_name, target, dropped, now, f"the target ({target})")
+    _keep_first_link_base(connect, run_id, pair_name, target, dropped, now)
     return moved
+
+
+def _keep_first_link_base(
+    connect: Connect, run_id: str, pair_name: str, target: str, dropped: list[HeldField], now: datetime
+) -> None:
+    """A dropped write of a field with no base yet (a first link, a fill) still settled what the link
+    starts from: keep that as base, so the edit made on the target after the plan is judged next cycle
+    as a change since the link and wins, rather than losing to a first-link rule again."""
+    params = {
+        "run_id": run_id,
+        "pair": pair_name,
+        "target": target,
+        "refs": [r.record_ref for r in dropped],
+        "fields": [r.target_field for r in dropped],
+        "now": now,
+    }
+    with connect() as con:
+        con.execute(sql("write/first_link_base_kept.sql"), params)
 
 
 def _moved(
