@@ -1,7 +1,8 @@
 """Random edits as users make them, on both sides, each one recorded in the soak's model with its time:
 creates (some on both sides at once, so matching must link them), updates, clears, conflicting edits
-(the second one 2.5 s after the first, past the 2 s clock-skew window), association changes, deletes,
-lead conversions, merges (behind a flag), and edits queued to land while a sync runs."""
+(the second one 3.5 s after the first, past the 2 s clock-skew window and Salesforce's whole-second
+stamps), association changes, deletes, lead conversions, merges (behind a flag), and edits queued to
+land while a sync runs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .life_edits import LifeCycleEdits, LifeEdits
 from .model import Entity, MappedField, World, expected
 from .structural_edits import NoCandidate, StructuralEdits
 
-SKEW_GAP_S = 2.5  # past crmsync's 2 s clock-skew window, so the newer edit is unambiguous
+SKEW_GAP_S = 3.5  # past crmsync's 2 s clock-skew window plus the second a Salesforce stamp drops (a 2.5 s gap
+# read as 1.5 s when Salesforce's edit came late in its second, and prefer_hubspot then rightly kept HubSpot's)
 NEVER_CLEARED = {"email", "lastname", "company", "name", "description"}  # required or identity fields
 WEIGHTS = {"update": 40, "clear": 9, "create": 14, "conflict": 8, "association": 8, "delete": 3,
            "convert": 4, "merge": 3, "mid_run": 11, "keyless": 1, "merge_unlinked": 2, "restore": 2,

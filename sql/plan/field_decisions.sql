@@ -38,7 +38,15 @@ newer AS (
             WHEN abs(epoch(hubspot_at) - epoch(salesforce_at)) <= $skew_seconds THEN preferred_side
             WHEN hubspot_at > salesforce_at THEN 'hubspot'
             ELSE 'salesforce'
-        END AS newer_side
+        END AS newer_side,
+        -- why a change of both sides went to newer_side: the times, or the field's preferred side for
+        -- want of a time or because the times are within the skew window (Salesforce stamps to the
+        -- whole second, so an edit 2.5 s after a HubSpot edit can read as 1.5 s)
+        CASE
+            WHEN hubspot_at IS NULL OR salesforce_at IS NULL THEN 'no_time'
+            WHEN abs(epoch(hubspot_at) - epoch(salesforce_at)) <= $skew_seconds THEN 'within_skew'
+            ELSE 'newer'
+        END AS judged_by
     FROM facts
 ),
 decided AS (
@@ -73,6 +81,9 @@ decided AS (
             WHEN hubspot_changed AND NOT salesforce_changed THEN 'write_salesforce:' || direction || ':hubspot_changed'
             WHEN salesforce_changed AND NOT hubspot_changed THEN 'write_hubspot:' || direction || ':salesforce_changed'
             -- both changed (neither changed yet they differ cannot happen: both equal base would agree)
+            WHEN judged_by <> 'newer' THEN
+                CASE WHEN newer_side = 'hubspot' THEN 'write_salesforce:' ELSE 'write_hubspot:' END
+                || direction || ':both_changed_' || judged_by || '_' || newer_side || '_preferred'
             WHEN newer_side = 'hubspot' THEN 'write_salesforce:' || direction || ':both_changed_hubspot_newer'
             ELSE 'write_hubspot:' || direction || ':both_changed_salesforce_newer'
         END AS verdict

@@ -64,7 +64,17 @@ SKEWED = T0 + timedelta(seconds=1)
         ("prefer_hubspot", "a", "b", "a", T0, T0, "write_hubspot", "prefer_hubspot:salesforce_changed", "b"),
         # both changed: the newer wins; within the 2 s skew window the preferred side does
         ("two_way", "b", "c", "a", LATER, T0, "write_salesforce", "two_way:both_changed_hubspot_newer", "b"),
-        ("two_way", "b", "c", "a", SKEWED, T0, "write_hubspot", "two_way:both_changed_salesforce_newer", "c"),
+        (
+            "two_way",
+            "b",
+            "c",
+            "a",
+            SKEWED,
+            T0,
+            "write_hubspot",
+            "two_way:both_changed_within_skew_salesforce_preferred",
+            "c",
+        ),
         (
             "prefer_hubspot",
             "b",
@@ -73,7 +83,7 @@ SKEWED = T0 + timedelta(seconds=1)
             T0,
             SKEWED,
             "write_salesforce",
-            "prefer_hubspot:both_changed_hubspot_newer",
+            "prefer_hubspot:both_changed_within_skew_hubspot_preferred",
             "b",
         ),
         # first link: the preferred side wins unless it is empty; two_way takes the newer
