@@ -269,7 +269,9 @@ class Soak:
     def _lose_state(self) -> None:
         state = Path(self.env["CRMSYNC_STATE_DB"])
         if self.o.keep_state:  # the lost file too, for a post-mortem of what crmsync knew before the loss
-            shutil.copy(state, ROOT / "bench" / "results" / f"{self.o.keep_state}_lost.duckdb")
+            lost = ROOT / "bench" / "results" / f"{self.o.keep_state}_lost.duckdb"
+            lost.parent.mkdir(parents=True, exist_ok=True)  # bench/results/ is not in git: a fresh clone lacks it
+            shutil.copy(state, lost)
         for p in (state, state.with_name(state.name + ".wal")):
             p.unlink(missing_ok=True)
         refused = run_cli(self.env, "sync")

@@ -12,7 +12,7 @@ from typing import Any
 
 from .automation import comparable
 from .crm import TOKEN, SoakCrms
-from .model import Entity, Erased, World, expected, norm
+from .model import Entity, Erased, MappedField, World, expected, norm
 from .oracle import Snapshot
 from .state_checks import connect
 from .syncs import run_cli, tail
@@ -88,7 +88,7 @@ class Operations:
                 for side in changed:
                     self.world.record(e, side, f.hubspot, new[side], "undo", now)
                 continue
-            if first_link or (len(changed) == 1 and new[changed[0]] is None):
+            if first_link or (len(changed) == 1 and new[changed[0]] is None) or self._as_created(e, f, new):
                 continue  # a fill with no agreed value before, put back on the written side: merged again
             if (e.hs_id, e.sf_id) in in_review:
                 e.gone = "held in review after an undo"
@@ -97,6 +97,20 @@ class Operations:
             op.findings.append({"kind": "undo_split", "pair": e.pair, "key": e.key, "field": f.hubspot,
                                 "before": old, "after": new, "run": op.target})  # fmt: skip
         self._learn_company(e, sf0, sf1, now)
+
+    def _as_created(self, e: Entity, f: MappedField, new: dict[str, str | None]) -> bool:
+        """Each side holds again the value it was created with, and no person ever edited the field: the
+        two sides never agreed on a value (a record made in both CRMs, or re-created, then linked), so
+        the undone run's write was a first link's fill, which undo puts back on the written side only
+        (docs/design.md, undo). Read from the CRMs, whatever scan first saw the pair: a fill delayed by a
+        failed write, or made again after an earlier undo, is still a first link's fill. A person's edit
+        of the field (the run carrying a change) never passes: undo must move both sides then."""
+        events = e.events.get(f.hubspot, [])
+        created = {ev.side: ev.value for ev in events if ev.kind == "create"}
+        if len(created) < 2 or any(ev.kind != "create" for ev in events):
+            return False
+        return all(self._form(e, f.hubspot, norm(created[side])) == self._form(e, f.hubspot, new[side])
+                   for side in created)  # fmt: skip
 
     def _learn_company(self, e: Entity, sf0: dict, sf1: dict, now: float) -> None:
         """An undo may move a Contact's account back: the model follows what Salesforce now holds."""

@@ -89,7 +89,8 @@ CHECKS = (
     HealthCheck(
         "ping_pong",
         "Ping-pong held",
-        "Fields crmsync stopped writing because CRM automation on both sides kept turning them around.",
+        "Fields crmsync stopped writing because CRM automation kept turning them around (on both sides, "
+        "or on one side against an always_* direction).",
     ),
 )
 

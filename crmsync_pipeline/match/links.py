@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import duckdb
 
@@ -80,10 +81,16 @@ def match_links(
         result.linked_by["converted_lead"] = relinked
     result.recreated = _release_recreated(con, pair_name, tables, run_id, now)
     _link_by_keys(con, pair_name, pair, run_id, now, result)
+    # a converted Lead the ids just linked (a lost state file rebuilt) follows its conversion at once
+    relinked = relink_converted_leads(con, pair_name, pair, tables.salesforce, run_id, now)
+    if relinked:
+        result.linked_by["converted_lead"] += relinked
     result.gone_partners = confirm_gone_partners(con, pair_name, tables, reads, run_id, now)
     if result.gone_partners:  # archived or deleted unseen: the new records take their places now
         result.recreated += _release_recreated(con, pair_name, tables, run_id, now)
         _link_by_keys(con, pair_name, pair, run_id, now, result)
+    # converted Leads were there to be linked by their ids only: never a duplicate of their own Contact
+    con.execute("DELETE FROM match_keys WHERE ids_only")
     con.execute("DROP TABLE match_candidates")
     # the unlinked groups first: where a record is also a duplicate of a linked one, the linked one is
     # named as kept (the second call refreshes the item)
@@ -137,23 +144,40 @@ def _link_by_key(
     return linked, ambiguous
 
 
-def _key_sources(
-    pair: ObjectPair, tables: SnapshotTables, salesforce_columns: set[str]
-) -> list[tuple[str, str | None, int, str]]:
-    """(side, sObject, rank, FROM clause) of each set of live records keys are read from: HubSpot's,
-    then each Salesforce object of the pair in preference order."""
-    # a converted Lead is history, not a person to match (its Contact is)
+class KeySource(NamedTuple):
+    """One set of records keys are read from: a side (and Salesforce object), its preference rank, the
+    FROM clause, and whether only the cross-reference ids are read from it."""
+
+    side: str
+    sobject: str | None
+    rank: int
+    source: str
+    xref_only: bool = False
+
+
+XREF_KINDS = ("salesforce_id_in_hubspot", "hubspot_id_in_salesforce")
+
+
+def _key_sources(pair: ObjectPair, tables: SnapshotTables, salesforce_columns: set[str]) -> list[KeySource]:
+    """The live records of HubSpot, then of each Salesforce object of the pair in preference order. A
+    converted Lead is history, not a person to match by email or name (its Contact is), but the ids the
+    CRMs carry still link it: after a lost state file the HubSpot record linked to it is relinked to it,
+    so the conversion is seen again (relinked to its new Contact, or a merge of two linked people)."""
     converted = (
-        "AND coalesce(s.\"IsConverted\", 'false') <> 'true'" if "IsConverted" in salesforce_columns else ""
+        "coalesce(s.\"IsConverted\", 'false') = 'true'" if "IsConverted" in salesforce_columns else None
     )
-    live_salesforce = f"s._sobject = $sobject AND NOT coalesce(s._deleted, false) {converted}"
-    sources: list[tuple[str, str | None, int, str]] = [
-        ("hubspot", None, 0, f"{quoted(tables.hubspot)} h WHERE NOT coalesce(h._archived, false)")
+    live_salesforce = "s._sobject = $sobject AND NOT coalesce(s._deleted, false)"
+    sources = [
+        KeySource("hubspot", None, 0, f"{quoted(tables.hubspot)} h WHERE NOT coalesce(h._archived, false)")
     ]
-    sources += [
-        ("salesforce", sobject, rank, f"{quoted(tables.salesforce)} s WHERE {live_salesforce}")
-        for rank, sobject in enumerate(pair.salesforce)
-    ]
+    for rank, sobject in enumerate(pair.salesforce):
+        table = f"{quoted(tables.salesforce)} s WHERE {live_salesforce}"
+        if converted is None:
+            sources.append(KeySource("salesforce", sobject, rank, table))
+            continue
+        sources.append(KeySource("salesforce", sobject, rank, f"{table} AND NOT {converted}"))
+        if sobject == "Lead":
+            sources.append(KeySource("salesforce", sobject, rank, f"{table} AND {converted}", xref_only=True))
     return sources
 
 
@@ -164,13 +188,15 @@ def _build_match_keys(con: duckdb.DuckDBPyConnection, pair: ObjectPair, tables: 
     keys = key_sql(pair, hubspot_columns, salesforce_columns)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE match_keys (side VARCHAR, record_id VARCHAR, sobject VARCHAR, "
-        "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER)"
+        "key_kind VARCHAR, key_value VARCHAR, sobject_rank INTEGER, ids_only BOOLEAN)"
     )
     sources = _key_sources(pair, tables, salesforce_columns)
     register_normalize(con)
     try:
-        for side, sobject, rank, source in sources:
-            columns, kept = select_keys(keys, sobject)
+        for side, sobject, rank, source, xref_only in sources:
+            columns, kept = select_keys(
+                [k for k in keys if k.kind in XREF_KINDS] if xref_only else keys, sobject
+            )
             if not kept:
                 continue
             alias = "h" if side == "hubspot" else "s"
@@ -181,9 +207,9 @@ def _build_match_keys(con: duckdb.DuckDBPyConnection, pair: ObjectPair, tables: 
             )
             for i, (kind, keep) in enumerate(kept):
                 con.execute(
-                    f"""INSERT INTO match_keys SELECT $side, record_id, $sobject, $kind, key_{i}, $rank
+                    f"""INSERT INTO match_keys SELECT $side, record_id, $sobject, $kind, key_{i}, $rank, $ids_only
                         FROM match_key_values WHERE {keep}""",
-                    {"side": side, "sobject": sobject, "kind": kind, "rank": rank},
+                    {"side": side, "sobject": sobject, "kind": kind, "rank": rank, "ids_only": xref_only},
                 )
     finally:
         drop_normalize(con)

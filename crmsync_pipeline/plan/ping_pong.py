@@ -1,16 +1,20 @@
-"""No ping-pong (docs/design.md, "No ping-pong"): a field of one link that crmsync would write back and
-forth because CRM automation on each side rewrites what crmsync wrote (a Salesforce flow upper-cases
-it, a HubSpot workflow lower-cases it, ...).
+"""No ping-pong (docs/design.md, "No ping-pong"): a field of one link that crmsync would write again and
+again because CRM automation rewrites what crmsync wrote: on both sides (a Salesforce flow upper-cases
+it, a HubSpot workflow lower-cases it, ...), or on one side against a direction that always sends the
+other side's value (always_hubspot while a Salesforce flow upper-cases the field).
 
-A loop is declared when a planned write would close a full cycle (sql/plan/ping_pong_candidates.sql):
-crmsync wrote value x to the target, the target turned it into y, crmsync carried y to the source, and
-the source turned it back into x, all in the pair's last three writing runs. That is the third write of
-the field, so a loop is caught within three cycles of its start. Both rewrites must be automation's,
-never a person's: on Salesforce the user who changed the field is crmsync's integration user (a
-before-save flow or trigger in crmsync's own save) or the Automated Process user, and no other user
-edited the record since crmsync's write; on HubSpot the property's latest history entry comes from a
-workflow (`sourceType` AUTOMATION_PLATFORM). Anything else (a person, an import, another integration)
-is not a loop, and the field syncs as usual.
+A loop is declared when a planned write would send a target a value crmsync already sent it and
+automation turned around (sql/plan/ping_pong_candidates.sql), in the pair's last three writing runs:
+- two-sided: crmsync wrote x to the target, the target turned it into y, crmsync carried y to the
+  source, and the source turned it back into x. The planned write is the third of the field;
+- one-sided: crmsync wrote x to the target, the target turned it into y, and the direction would write
+  x again. The planned write is the second of the field: nothing the sync does can change the outcome,
+  so a second sync writes nothing (the fixpoint, docs/design.md "Guarantees").
+Each rewrite must be automation's, never a person's: on Salesforce the user who changed the field is
+crmsync's integration user (a before-save flow or trigger in crmsync's own save) or the Automated
+Process user, and no other user edited the record since crmsync's write; on HubSpot the property's
+latest history entry comes from a workflow (`sourceType` AUTOMATION_PLATFORM). Anything else (a
+person, an import, another integration) is not a loop, and the field syncs as usual.
 
 The field is then held for that link: its writes are skipped with reason `ping_pong:held`, and a review
 item of kind `ping_pong` names the field, both values and the automation suspected. Settling the item
@@ -40,6 +44,7 @@ RECENT_RUNS = 3  # a cycle is two writes; a third run leaves room for an echo re
 # HubSpot property-history source types of workflows (AUTOMATION_PLATFORM today, WORKFLOWS on older
 # portals' history)
 AUTOMATION_SOURCES = frozenset({"AUTOMATION_PLATFORM", "WORKFLOWS", "WORKFLOW"})
+TWO_SIDED, ONE_SIDED = "two_sided", "one_sided"
 AUTOMATED_PROCESS = "AutomatedProcess"  # Salesforce User.UserType of the Automated Process user
 _WRITES = {"write_salesforce": Side.SALESFORCE, "write_hubspot": Side.HUBSPOT}
 
@@ -76,9 +81,24 @@ class Candidate:
     hubspot_raw: str | None
     salesforce_raw: str | None
     first_run: str
-    second_run: str
+    second_run: str | None  # None for a one-sided loop (one write of crmsync's)
     salesforce_changed_by: str | None
     person_edited_salesforce: bool
+    loop: str = TWO_SIDED  # TWO_SIDED | ONE_SIDED
+
+    @property
+    def one_sided(self) -> bool:
+        return self.loop == ONE_SIDED
+
+    @property
+    def target_raw(self) -> str | None:
+        """What the target holds: the automation's value in a one-sided loop."""
+        return self.salesforce_raw if self.target == Side.SALESFORCE.value else self.hubspot_raw
+
+    @property
+    def source_raw(self) -> str | None:
+        """What crmsync sends: the source's value."""
+        return self.hubspot_raw if self.target == Side.SALESFORCE.value else self.salesforce_raw
 
 
 @dataclass(frozen=True)
@@ -92,24 +112,24 @@ class Loop:
 
     def review_item(self, pair_name: str, run_id: str) -> ReviewItem:
         c = self.candidate
+        detail = {
+            "field": c.field,
+            "hubspot_property": self.hubspot_property,
+            "salesforce_field": f"{c.salesforce_object}.{self.salesforce_field}",
+            "hubspot": c.hubspot_raw,
+            "salesforce": c.salesforce_raw,
+            "hubspot_canonical": c.hubspot_value,
+            "salesforce_canonical": c.salesforce_value,
+            "suspected": "; ".join(self.suspects),
+            "runs": [r for r in (c.first_run, c.second_run) if r],
+            "loop": c.loop,
+        }
+        if c.one_sided:  # what crmsync would keep writing, and what the target's automation leaves
+            detail |= {"target": c.target, "crmsync_writes": c.source_raw, "automation_leaves": c.target_raw}
         return ReviewItem(
-            f"{KIND}:{pair_name}:{c.hubspot_id}:{c.field}:{run_id}",
-            KIND,
-            pair_name,
-            c.hubspot_id,
-            [c.salesforce_id],
-            {
-                "field": c.field,
-                "hubspot_property": self.hubspot_property,
-                "salesforce_field": f"{c.salesforce_object}.{self.salesforce_field}",
-                "hubspot": c.hubspot_raw,
-                "salesforce": c.salesforce_raw,
-                "hubspot_canonical": c.hubspot_value,
-                "salesforce_canonical": c.salesforce_value,
-                "suspected": "; ".join(self.suspects),
-                "runs": [c.first_run, c.second_run],
-            },
-        )
+            f"{KIND}:{pair_name}:{c.hubspot_id}:{c.field}:{run_id}", KIND, pair_name, c.hubspot_id,
+            [c.salesforce_id], detail,
+        )  # fmt: skip
 
 
 def loop_candidates(
@@ -198,7 +218,8 @@ def confirm_loops(
     users: SalesforceUsers,
     versions: dict[tuple[str, str], HubSpotVersion],
 ) -> list[Loop]:
-    """The candidates whose rewrites were automation's on both sides, each with what is suspected."""
+    """The candidates whose rewrites were automation's (on both sides of a two-sided loop, on the target
+    of a one-sided one), each with what is suspected."""
     fields = {f.name: f for f in pair.fields}
     loops = []
     for c in candidates:
@@ -207,7 +228,11 @@ def confirm_loops(
         hubspot = _hubspot_suspect(
             c, pair.hubspot, mapped.hubspot, versions.get((c.hubspot_id, mapped.hubspot))
         )
-        if salesforce and hubspot:
+        if c.one_sided:
+            suspect = salesforce if c.target == Side.SALESFORCE.value else hubspot
+            if suspect:
+                loops.append(Loop(c, mapped.hubspot, mapped.salesforce, (suspect,)))
+        elif salesforce and hubspot:
             loops.append(Loop(c, mapped.hubspot, mapped.salesforce, (salesforce, hubspot)))
     return loops
 

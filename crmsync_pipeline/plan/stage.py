@@ -23,6 +23,7 @@ from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookup
 from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
 from crmsync_pipeline.plan.merge import decide_fields
 from crmsync_pipeline.plan.merge_survivors import review_stranded_survivors
+from crmsync_pipeline.plan.not_applied import UnappliedFields, hold_unapplied
 from crmsync_pipeline.plan.ping_pong import (
     HeldFields,
     HubSpotVersions,
@@ -54,6 +55,7 @@ class PlanReport:
     deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
     ping_pong: HeldFields = field(default_factory=HeldFields)  # loops found, field writes held
     rebased: list[str] = field(default_factory=list)  # fields whose form changed: base taken afresh
+    not_applied: UnappliedFields = field(default_factory=UnappliedFields)  # writes a CRM kept out, held
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
@@ -123,9 +125,10 @@ def plan_stage(
             run_id,
             now,
         )
+        decisions, unapplied = hold_unapplied(con, run_id, pair_name, decisions, now)
         decisions, ping_pong = hold_loops(con, run_id, pair_name, decisions, loops, now)
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
-        summary.held += ping_pong.held
+        summary.held += ping_pong.held + unapplied.held
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)
         xrefs = plan_cross_references(con, run_id, pair_name, pair, now)
         _skip_unchanged_failures(con, run_id, pair_name, now)
@@ -144,6 +147,7 @@ def plan_stage(
         dict(deletes),
         ping_pong,
         rebased,
+        unapplied,
     )
 
 
@@ -222,8 +226,12 @@ def _pre_reads(state_path: Path, pair_name: str, pair, cut_lengths, history, ver
     loops: list[Loop] = []
     if candidates:
         properties = {f.name: f.hubspot for f in pair.fields}
-        latest = versions(
-            sorted({c.hubspot_id for c in candidates}), sorted({properties[c.field] for c in candidates})
+        # a one-sided loop on Salesforce needs no HubSpot history: no read for it
+        asked = [c for c in candidates if not (c.one_sided and c.target == Side.SALESFORCE.value)]
+        latest = (
+            versions(sorted({c.hubspot_id for c in asked}), sorted({properties[c.field] for c in asked}))
+            if asked
+            else {}
         )
         loops = confirm_loops(candidates, pair, users, latest)
     return changed_at, loops

@@ -18,6 +18,7 @@ from crmsync_pipeline.state.connections import Connect, TakingTurns, one_databas
 from crmsync_pipeline.write.apply import apply_plan
 from crmsync_pipeline.write.crm_writer import CrmWriter
 from crmsync_pipeline.write.job import ApplySummary, WritesHalted
+from crmsync_pipeline.write.updated_values import settle_updated
 
 
 def apply_both(
@@ -56,7 +57,11 @@ def apply_both(
                 to_salesforce.result()  # raises the Salesforce failure that halted HubSpot's writes
                 raise
         salesforce_summary = to_salesforce.result()
-        # cross-references still unwritten (written in the first pass when both sides' creates succeeded)
+        # what automation rewrote in the records both sides just updated goes across in this run
+        for writer in (salesforce, hubspot):
+            settle_updated(connect, writer, run_id, pair_name, pair)
+        # the follow-ups, and cross-references still unwritten (written in the first pass when both
+        # sides' creates succeeded)
         salesforce_summary.add(apply_plan(connect, salesforce, run_id, pair_name, pair))
         to_hubspot.add(apply_plan(connect, hubspot, run_id, pair_name, pair))
     return salesforce_summary, to_hubspot

@@ -67,12 +67,12 @@ def settle_created(job: ApplyJob, creates: list[PendingRecord]) -> int:
     links = [CreatedLink(*row) for row in rows]
     if not links:
         return 0
-    stored = _read_back(job, reader, links)  # outside any state connection: never held across a call
+    stored = read_back(job, reader, links)  # outside any state connection: never held across a call
     with job.connect() as con:
         return _plan_follow_ups(con, job, stored, datetime.now(UTC))
 
 
-def _read_back(job: ApplyJob, reader: SourceReader, links: list[CreatedLink]) -> list[dict[str, str | None]]:
+def read_back(job: ApplyJob, reader: SourceReader, links: list[CreatedLink]) -> list[dict[str, str | None]]:
     """The created records' mapped fields as the CRM stored them, in the form their snapshot holds."""
     by_object: dict[str, list[str]] = {}
     for link in links:
@@ -119,23 +119,25 @@ def _plan_follow_ups(
     tables = SnapshotTables.of(job.pair_name)
     if not stored or not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
         return 0
-    read_back = READ_BACK.format(side=job.target)
-    _load_read_back(con, tables.on(job.target), read_back, stored)
+    table = READ_BACK.format(side=job.target)
+    load_read_back(con, tables.on(job.target), table, stored)
     try:
-        settle_tables = replace(tables, **{job.target: read_back})
+        settle_tables = replace(tables, **{job.target: table})
         owners = owner_directory(con)
-        build_field_state(con, job.pair_name, job.pair, owners, settle_tables, cached_cut_lengths(con, job.pair))
+        build_field_state(
+            con, job.pair_name, job.pair, owners, settle_tables, cached_cut_lengths(con, job.pair)
+        )
         settled = settle_rule(job.target, job.pair, decide_fields(con, in_sync=False))
-        carried = _sent_by_admitted(job, settled.carried, stored, owners)
+        carried = sent_by_admitted(job, settled.carried, stored, owners)
         summary = plan_updates(con, job.run_id, job.pair, owners, carried, now)
         preflight_follow_ups(con, job, now)
         accept_fills(con, job.pair_name, job.run_id, job.target, settled.accepted, now)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {quoted(read_back)}")
+        con.execute(f"DROP TABLE IF EXISTS {quoted(table)}")
     return sum(summary.updates.values())
 
 
-def _load_read_back(
+def load_read_back(
     con: duckdb.DuckDBPyConnection, snapshot: str, table: str, stored: list[dict[str, str | None]]
 ) -> None:
     """A temp table shaped as the target's snapshot, holding only the records read back: joined in place
@@ -213,7 +215,7 @@ class CreatedRecordFacts:
         return email is not None and self.owners.id_for(other, email) is not None
 
 
-def _sent_by_admitted(
+def sent_by_admitted(
     job: ApplyJob, carried: list[FieldDecision], stored: list[dict[str, str | None]], owners: OwnerDirectory
 ) -> list[FieldDecision]:
     """A side sends its values only while its inclusion rule admits the record (plan/inclusion.py):
@@ -265,7 +267,9 @@ def accept_fills(
         con.execute("DROP TABLE accepted_fills")
 
 
-def preflight_follow_ups(con: duckdb.DuckDBPyConnection, job: ApplyJob, now: datetime) -> int:
+def preflight_follow_ups(
+    con: duckdb.DuckDBPyConnection, job: ApplyJob, now: datetime, reason: str = FILLED
+) -> int:
     """The follow-up writes face the plan's preflight checks (plan/preflight.py, against the schemas the
     plan cached: no CRM call). A value the source would refuse (a HubSpot option removed, a restricted
     picklist value) is held alone with its code, never sent: the rest of the record's update (its
@@ -274,7 +278,7 @@ def preflight_follow_ups(con: duckdb.DuckDBPyConnection, job: ApplyJob, now: dat
     rows = con.execute(
         """SELECT record_ref, salesforce_object, target_field, new_value FROM plan_rows
            WHERE run_id = ? AND pair = ? AND target = ? AND reason LIKE ? AND preflight_error IS NULL""",
-        [job.run_id, job.pair_name, source, f"%:{FILLED}"],
+        [job.run_id, job.pair_name, source, f"%:{reason}"],
     ).fetchall()
     held = []
     for ref, sobject, target_field, value in rows:
@@ -310,5 +314,3 @@ def _cached_fields(con: duckdb.DuckDBPyConnection, crm: str, object_name: str) -
     body = json.loads(row[0][0])
     items = body["fields"] if crm == "salesforce" else body
     return {f["name"]: f for f in items}
-
-

@@ -15,4 +15,7 @@ WHERE c.moved
 QUALIFY row_number() OVER (PARTITION BY id, c.field ORDER BY _modified_at DESC) = 1
 ON CONFLICT (salesforce_id, field) DO UPDATE SET changed_at = excluded.changed_at,
     changed_by = excluded.changed_by
-WHERE excluded.changed_at >= salesforce_field_times.changed_at
+-- Salesforce's stamps have whole seconds, crmsync's own rows (write/reflected_field_times.sql) its
+-- intent time: a save in the same second as crmsync's write (an Automated Process flow it enrolled)
+-- reads as earlier, yet a value that differs from the one crmsync wrote was saved after it
+WHERE excluded.changed_at >= date_trunc('second', salesforce_field_times.changed_at)

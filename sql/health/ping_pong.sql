@@ -1,6 +1,7 @@
--- One row per link and field held out of the sync for a ping-pong loop (CRM automation on both sides
--- turning each other's value around, plan/ping_pong.py): its open `ping_pong` review item, both values
--- and the automation suspected. Settle with `crmsync review resolve ITEM --resume` (or --keep).
+-- One row per link and field held out of the sync for a ping-pong loop (CRM automation on both sides,
+-- or on one side against an always_* direction, turning the value around, plan/ping_pong.py): its open
+-- `ping_pong` review item, both values and the automation suspected. Settle with
+-- `crmsync review resolve ITEM --resume` (or --keep).
 -- No parameters.
 SELECT pair,
        hubspot_id,

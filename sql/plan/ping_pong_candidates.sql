@@ -1,9 +1,14 @@
--- One row per planned field write (temp table `planned_writes`) that would close a ping-pong cycle:
--- crmsync already wrote this very value to the target (write A), the target turned it into another
--- value, crmsync carried that one to the source side (write B), and the source now holds the first
--- value again. Both writes are crmsync's latest two of that link and field, confirmed, in the pair's
--- last $recent_runs runs that wrote anything, and after the field's last ping-pong review item was
--- settled (a resolution starts the count afresh). Who made the two rewrites is judged by the caller
+-- One row per planned field write (temp table `planned_writes`) that would close a ping-pong cycle,
+-- `loop` saying which kind:
+-- - two_sided: crmsync already wrote this very value to the target (write A), the target turned it into
+--   another value, crmsync carried that one to the source side (write B), and the source now holds the
+--   first value again (A and B are crmsync's latest two writes of that link and field);
+-- - one_sided: crmsync's latest write of that link and field (B) already sent this very value to the
+--   same target, and the target now holds another value: the target turned it around and the direction
+--   would send it again (always_<source>, or prefer_<source> while the source holds a value).
+-- The writes are confirmed, in the pair's last $recent_runs runs that wrote anything, and after the
+-- field's last ping-pong review item was settled (a resolution starts the count afresh). Who made the
+-- rewrites is judged by the caller
 -- (plan/ping_pong.py) from the Salesforce facts that come along: the user an extract saw change the
 -- field (else the record's last modifier), and whether any user but crmsync's and the automation users
 -- edited the record since crmsync's write to Salesforce (2 s of clock skew allowed).
@@ -48,6 +53,25 @@ cycles AS (
     WHERE b.target = w.source AND b.value IS DISTINCT FROM w.value
       AND a.target = w.target AND a.value IS NOT DISTINCT FROM w.value
       AND w.target_value IS NOT DISTINCT FROM b.value
+),
+one_sided AS (
+    SELECT w.*, 'one_sided' AS loop, b.run_id AS first_run, NULL::VARCHAR AS second_run,
+           CASE WHEN w.target = 'salesforce' THEN b.intended_at END AS salesforce_written_at
+    FROM planned_writes w
+    JOIN writes b ON b.hubspot_id = w.hubspot_id AND b.field = w.field AND b.nth = 1
+    WHERE b.target = w.target AND b.value IS NOT DISTINCT FROM w.value
+      AND w.target_value IS DISTINCT FROM w.value
+),
+found AS (
+    SELECT hubspot_id, salesforce_object, salesforce_id, field, salesforce_field, target,
+           hubspot_value, salesforce_value, hubspot_raw, salesforce_raw,
+           'two_sided' AS loop, first_run, second_run, salesforce_written_at
+    FROM cycles
+    UNION ALL
+    SELECT hubspot_id, salesforce_object, salesforce_id, field, salesforce_field, target,
+           hubspot_value, salesforce_value, hubspot_raw, salesforce_raw,
+           loop, first_run, second_run, salesforce_written_at
+    FROM one_sided
 )
 SELECT
     c.hubspot_id, c.salesforce_object, c.salesforce_id, c.field, c.target,
@@ -60,8 +84,9 @@ SELECT
           AND e.modified_by IS DISTINCT FROM $integration_user
           AND NOT list_contains($automation_users::VARCHAR[], e.modified_by)
           AND e.edited_at > c.salesforce_written_at - INTERVAL 2 SECOND
-    ) AS person_edited_salesforce
-FROM cycles c
+    ) AS person_edited_salesforce,
+    c.loop
+FROM found c
 LEFT JOIN {salesforce_table} s ON s.id = c.salesforce_id
 LEFT JOIN salesforce_field_times ft ON ft.salesforce_id = c.salesforce_id AND ft.field = c.salesforce_field
 ORDER BY c.hubspot_id, c.field

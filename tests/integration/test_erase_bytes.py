@@ -56,8 +56,8 @@ def _person(tag: str) -> dict[str, str]:
     }
 
 
-PHONES = {"hubspot": "867 5309", "forget": "867 2461"}
-NEW_PHONES = {"hubspot": "+1 415 867 5310", "forget": "+1 415 867 2462"}
+PHONES = {"hubspot": "867 5309", "forget": "867 2461", "again": "867 3873"}
+NEW_PHONES = {"hubspot": "+1 415 867 5310", "forget": "+1 415 867 2462", "again": "+1 415 867 3874"}
 
 
 def _needles(person: dict[str, str], new_phone: str) -> list[bytes]:
@@ -139,3 +139,19 @@ def test_forget_leaves_no_byte_of_the_person(sandbox, home):
     state = Path(os.environ["CRMSYNC_STATE_DB"])
     assert published_path(state).exists()
     assert _holding(home, _needles(person, NEW_PHONES["forget"])) == {}
+
+
+def test_the_syncs_after_forget_bring_no_byte_back(sandbox, home):
+    """Without the Bulk API hard delete (the default), the erased person's Salesforce record goes to the
+    recycle bin, where queryAll still answers it, values and all, to the next sync's incremental read
+    (seen in the seed-7 soak). An erased id's row must never enter the mirror again."""
+    person = _person("again")
+    hubspot_id = _create_in_hubspot(sandbox, person)
+    _sync()
+    _edit_phone(sandbox, hubspot_id, NEW_PHONES["again"])
+    _sync()
+    result = CliRunner().invoke(cli, ["forget", person["email"], "--yes"])
+    assert result.exit_code == 0, result.output
+    for _ in range(2):
+        _sync()
+    assert _holding(home, _needles(person, NEW_PHONES["again"])) == {}

@@ -193,3 +193,84 @@ def test_an_item_whose_sides_agree_settles_itself(con):
     con.execute("UPDATE hubspot_contacts_snapshot SET lastname = 'SMITH'")
     _, done = plan(con, run_id="r4")
     assert done.settled == 1 and not open_items(con, kind="ping_pong")
+
+
+# ---- one-sided loops: a direction that always sends one side's value, automation on the other ------
+
+ALWAYS = parse_mapping("""
+version: 1
+objects:
+  contacts:
+    hubspot: contacts
+    salesforce: Contact
+    fields:
+      - {hubspot: lastname, salesforce: LastName, direction: always_hubspot}
+""").pair("contacts")
+
+
+def one_sided(con, versions=None, run_id: str = "r3"):
+    """Contact 1 <-> 003A after one crmsync write, under always_hubspot: 'smith' to Salesforce, which
+    made it 'SMITH' in crmsync's own save (no write back to HubSpot)."""
+    con.execute("DELETE FROM audit_log WHERE run_id = 'r2'")
+    con.execute("DELETE FROM plan_rows WHERE run_id = 'r2'")
+    con.execute("UPDATE base_values SET value = 'smith', run_id = 'r1'")
+    build_field_state(con, "contacts", ALWAYS, OwnerDirectory())
+    decisions = decide_fields(con, in_sync=False)
+    candidates = loop_candidates(con, "contacts", ALWAYS, decisions)
+    loops = confirm_loops(candidates, ALWAYS, salesforce_users(con), versions or {})
+    return hold_loops(con, run_id, "contacts", decisions, loops, T0 + timedelta(minutes=1))
+
+
+def test_the_second_write_of_a_value_salesforce_automation_turns_around_is_held(con):
+    [d], done = one_sided(con)
+    assert (d.decision, d.reason) == ("skip", HELD) and (done.opened, done.held) == (1, 1)
+    [item] = open_items(con, kind="ping_pong")
+    detail = item.detail
+    assert (detail["loop"], detail["target"], detail["runs"]) == ("one_sided", "salesforce", ["r1"])
+    assert (detail["crmsync_writes"], detail["automation_leaves"]) == ("smith", "SMITH")
+    assert "integration user (005INT) rewrote Contact.LastName to 'SMITH'" in detail["suspected"]
+    assert "HubSpot" not in detail["suspected"]  # HubSpot's side plays no part
+
+
+def test_a_person_rewriting_salesforce_is_no_one_sided_loop(con):
+    con.execute("INSERT INTO salesforce_edit_times VALUES ('003A', ?, ?)", [PERSON, T0])
+    [d], done = one_sided(con)
+    assert d.decision == "write_salesforce" and done.opened == 0
+
+
+def test_the_second_write_of_a_value_a_hubspot_workflow_turns_around_is_held(con):
+    """always_salesforce: crmsync wrote 'SMITH' to HubSpot, whose workflow made it 'smith'."""
+    con.execute("UPDATE plan_rows SET target = 'hubspot', record_ref = '1', target_field = 'lastname', "
+                "new_value = 'SMITH', canonical_value = 'SMITH'")  # fmt: skip
+    con.execute("UPDATE audit_log SET target = 'hubspot', source_id = '1', record_id = '1', field = 'lastname', "
+                "after_value = 'SMITH'")  # fmt: skip
+    con.execute(
+        "UPDATE salesforce_field_times SET changed_by = ?", [PERSON]
+    )  # Salesforce's value is a person's
+    pair = parse_mapping("""
+version: 1
+objects:
+  contacts:
+    hubspot: contacts
+    salesforce: Contact
+    fields:
+      - {hubspot: lastname, salesforce: LastName, direction: always_salesforce}
+""").pair("contacts")
+    con.execute("UPDATE base_values SET value = 'SMITH', run_id = 'r1'")
+    con.execute("DELETE FROM audit_log WHERE run_id = 'r2'")
+    con.execute("DELETE FROM plan_rows WHERE run_id = 'r2'")
+    build_field_state(con, "contacts", pair, OwnerDirectory())
+    decisions = decide_fields(con, in_sync=False)
+    candidates = loop_candidates(con, "contacts", pair, decisions)
+    by_a_person = confirm_loops(candidates, pair, salesforce_users(con), {})
+    assert by_a_person == []  # no history read: no verdict
+    loops = confirm_loops(candidates, pair, salesforce_users(con), {("1", "lastname"): WORKFLOW})
+    [d], done = hold_loops(con, "r3", "contacts", decisions, loops, T0 + timedelta(minutes=1))
+    assert d.reason == HELD and done.opened == 1
+    detail = open_items(con, kind="ping_pong")[0].detail
+    assert (detail["target"], detail["crmsync_writes"], detail["automation_leaves"]) == (
+        "hubspot",
+        "SMITH",
+        "smith",
+    )
+    assert "HubSpot workflow (sourceType AUTOMATION_PLATFORM, enrollmentId:7" in detail["suspected"]

@@ -61,6 +61,7 @@ def plan_step(ctx: RunContext) -> dict[str, Any]:
         "conflicts": report.updates.conflicts,
         "held for review": report.updates.held,
         "ping-pong loops found (field held for review)": report.ping_pong.opened,
+        "writes the CRM did not apply (field held until a side changes)": report.not_applied.held,
         "value issues": report.value_issues,
         "fields whose form changed (base taken afresh)": ", ".join(report.rebased) or "none",
         "orphaned links (deleted on one side, reported)": report.orphans,
