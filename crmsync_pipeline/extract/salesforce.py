@@ -16,8 +16,7 @@ from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
 from crmsync_pipeline.extract.salesforce_edit_times import remember_edit_times, remember_field_changes
 from crmsync_pipeline.state import db
-from crmsync_pipeline.state.erasures import erased_ids
-from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.names import quoted
 from crmsync_pipeline.state.run_context import Clock, utc_now
 from crmsync_pipeline.state.snapshots import ensure_snapshot
 
@@ -84,9 +83,6 @@ def extract_salesforce(
             ):
                 window.read_everything()
             window.keep_current(con, present)
-            # an erased person's record in Salesforce's recycle bin (no hard delete) is still answered by
-            # queryAll, values and all: it never enters the mirror again
-            erased = erased_ids(con, pair_name) if table_exists(con, "erasures") else set()
         sizes: list[int] = []  # the query's total size, from its first page
         soql = _soql(sobject, select, window.since)
         pages = _pages(
@@ -97,7 +93,6 @@ def extract_salesforce(
         def rows() -> Iterator[list[dict[str, Any]]]:
             for page in pages:
                 batch = [_salesforce_row(r, sobject, fields, window.started, run_id) for r in page]
-                batch = [row for row in batch if row["id"] not in erased]
                 seen.extend((r["id"], r["_last_modified_by_id"], r["_modified_at"]) for r in batch)
                 yield batch
 

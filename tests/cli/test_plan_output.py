@@ -9,9 +9,12 @@ import re
 import uuid
 
 import duckdb
+import pytest
 import requests
 from cli_helpers import TOKEN, hubspot_contact
 from crm_actions import hubspot_edit, salesforce_value
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 
 def _state(sql: str, *params):  # type: ignore[no-untyped-def]

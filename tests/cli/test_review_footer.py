@@ -11,8 +11,11 @@ import re
 import uuid
 
 import duckdb
+import pytest
 import requests
 from cli_helpers import TOKEN, hubspot_contact
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 
 def _linked(hubspot_id: str) -> str:

@@ -11,8 +11,11 @@ import re
 import uuid
 
 import duckdb
+import pytest
 import requests
 from cli_helpers import TOKEN, hubspot_contact, sandbox_admin
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 
 def _row(output: str, pair: str, side: str) -> dict[str, int]:

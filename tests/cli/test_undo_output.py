@@ -11,9 +11,12 @@ import re
 import uuid
 
 import duckdb
+import pytest
 import requests
 from cli_helpers import hubspot_contact
 from crm_actions import hubspot_edit, hubspot_value, salesforce_value
+
+pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
 REPR = re.compile(r"[{}]|'[^']*'|\bNone\b")  # a dict, a quoted str or None printed by Python
 
