@@ -27,6 +27,7 @@ import duckdb
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.connectors.salesforce_deletes import existing_ids
+from crmsync_pipeline.match.merge_losers import hubspot_survivor_of, salesforce_survivor_of
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
@@ -80,8 +81,17 @@ def linked_twin_matches(
         hubspot_table=quoted(tables.hubspot),
         salesforce_table=quoted(tables.salesforce),
         kinds="(" + ", ".join(f"'{k}'" for k in KINDS.values()) + ")",
+        merge_survivor=_merge_survivor(con, tables),
     )
     return [LinkedTwinMatch(*row) for row in con.execute(statement, {"pair": pair_name}).fetchall()]
+
+
+def _merge_survivor(con: duckdb.DuckDBPyConnection, tables: SnapshotTables) -> str:
+    """The new record merged the partner into itself (HubSpot's survivor lists it, Salesforce's loser
+    names it its master): not a re-creation nor a duplicate, the plan moves the link to it."""
+    hubspot = hubspot_survivor_of(con, tables.hubspot, "nh", "t.partner_id")
+    salesforce = salesforce_survivor_of(con, tables.salesforce, "ps", "n.record_id")
+    return f"(({hubspot}) OR ({salesforce}))"
 
 
 def confirm_gone_partners(

@@ -4,7 +4,8 @@ deletes a Salesforce Contact and enters it again. The new record is not a new pe
 deleted one's place. The old link goes to history (deleted_links, action 'recreated'), its orphan item
 is settled, and the live twin is left unlinked, so the match keys that follow link it to the new record
 instead of the plan creating a second copy of the person on the live side. Only one new record may
-match the twin (otherwise the keys' own ambiguity review decides)."""
+match the twin (otherwise the keys' own ambiguity review decides), and a merge loser is never taken for
+a deleted record: the plan moves its link to the survivor (match/merge_losers.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import datetime
 
 import duckdb
 
+from crmsync_pipeline.match.merge_losers import hubspot_merge_losers
 from crmsync_pipeline.state.closed_links import close_link, settle_orphan_items
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted
@@ -37,6 +39,7 @@ def release_recreated_twins(
         hubspot_table=quoted(tables.hubspot),
         salesforce_table=quoted(tables.salesforce),
         not_merged="s._master_record_id IS NULL" if merged else "true",
+        hubspot_merge_losers=hubspot_merge_losers(con, tables.hubspot),
     )
     found = [Recreated(*row) for row in con.execute(statement, {"pair": pair_name}).fetchall()]
     for r in found:

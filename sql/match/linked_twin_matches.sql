@@ -6,8 +6,10 @@
 -- twice on one side. Either way the key loop cannot link it (its twin is taken) and the plan would
 -- create it a second time. Records held by review are left out, except by this check's own open items
 -- (`held` true), which are looked at again. `partner_gone`: the snapshot already knows the partner is
--- archived / deleted. Reads the temp table `match_keys`; the identifiers in braces are the pair's
--- snapshot tables and {kinds} this check's review kinds as a SQL list. Parameters: $pair.
+-- archived / deleted. A record that is the survivor of a CRM merge of the partner is left out: the
+-- plan moves the link to it (the placeholder merge_survivor, match/merge_losers.py, over the partner's row `ph` / `ps`
+-- and the new HubSpot record's row `nh`). Reads the temp table `match_keys`; the identifiers in braces
+-- are the pair's snapshot tables and {kinds} this check's review kinds as a SQL list. Parameters: $pair.
 WITH linked AS (
     SELECT hubspot_id, salesforce_object, salesforce_id FROM links WHERE pair = $pair
 ),
@@ -43,8 +45,10 @@ JOIN match_keys tk ON tk.side = t.twin_side AND tk.record_id = t.twin_id
 JOIN match_keys n ON n.side <> t.twin_side AND n.key_kind = tk.key_kind AND n.key_value = tk.key_value
 LEFT JOIN {hubspot_table} ph ON n.side = 'hubspot' AND ph.id = t.partner_id
 LEFT JOIN {salesforce_table} ps ON n.side = 'salesforce' AND ps.id = t.partner_id
+LEFT JOIN {hubspot_table} nh ON n.side = 'hubspot' AND nh.id = n.record_id
 WHERE tk.key_kind NOT IN ('salesforce_id_in_hubspot', 'hubspot_id_in_salesforce')
   AND n.record_id <> t.partner_id
+  AND NOT {merge_survivor}
   AND n.record_id NOT IN (SELECT hubspot_id FROM linked)
   AND n.record_id NOT IN (SELECT salesforce_id FROM linked)
   AND n.record_id NOT IN (SELECT record_id FROM held WHERE NOT own AND record_id IS NOT NULL)

@@ -3,8 +3,11 @@
 -- review item holds (an open duplicate_hubspot / duplicate_salesforce item does not count: it held the
 -- record only while the old one looked live, match/linked_twins.py): a person re-created the record (a
 -- new HubSpot contact with the archived one's email), and it takes the old record's place. Reads the
--- temp table `match_keys`; the identifiers in braces are the pair's snapshot tables, and {not_merged}
--- tests that the Salesforce row is no merge loser. Parameters: $pair.
+-- temp table `match_keys`; the identifiers in braces are the pair's snapshot tables, {not_merged}
+-- tests that the Salesforce row is no merge loser, and the placeholder hubspot_merge_losers is a
+-- subquery of the HubSpot ids a live survivor lists as merged into it (match/merge_losers.py): a merge
+-- loser's link is the plan's to move to the survivor (plan/record_merges.py), never a re-creation.
+-- Parameters: $pair.
 WITH orphaned AS (
     SELECT l.hubspot_id, l.salesforce_id,
            CASE WHEN coalesce(h._archived, false) THEN 'hubspot' ELSE 'salesforce' END AS deleted_in
@@ -13,6 +16,7 @@ WITH orphaned AS (
     JOIN {salesforce_table} s ON s.id = l.salesforce_id
     WHERE l.pair = $pair AND coalesce(h._archived, false) <> coalesce(s._deleted, false)
       AND {not_merged}
+      AND l.hubspot_id NOT IN ({hubspot_merge_losers})
 ),
 held AS (
     SELECT hubspot_id AS record_id FROM review_items

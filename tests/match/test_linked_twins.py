@@ -104,3 +104,44 @@ def test_a_salesforce_contact_hard_deleted_and_entered_again_takes_its_link(con)
     assert con.execute("SELECT _deleted FROM salesforce_contacts_snapshot WHERE id = '003C'").fetchall() == [
         (True,)
     ]
+
+
+def merged_into(con, survivor: str, losers: str) -> None:
+    """HubSpot's merge as the snapshot shows it: the survivor lists the losers in hs_merged_object_ids."""
+    con.execute("ALTER TABLE hubspot_contacts_snapshot ADD COLUMN IF NOT EXISTS hs_merged_object_ids VARCHAR")
+    con.execute(
+        "UPDATE hubspot_contacts_snapshot SET hs_merged_object_ids = ? WHERE id = ?", [losers, survivor]
+    )
+
+
+def test_a_linked_contact_merged_into_a_new_one_keeps_its_link_for_the_plan_to_move(con):
+    """Not a re-creation: the plan moves the loser's link to the survivor and records the merge
+    (plan/record_merges.py); the match stage neither reads the loser nor releases its link."""
+    hubspot(con, "1", email="di@acme.org")  # the loser, not yet seen archived
+    hubspot(con, "2", email="di@acme.org")  # the survivor; HubSpot's merge filled its email from the loser
+    salesforce(con, "003E", "Contact", email="di@acme.org")
+    link(con, "1", "003E")
+    merged_into(con, "2", "1")
+    reads = FakeReads(live=set())  # a merged-away id answers its survivor: never live
+    run(con, reads)
+    assert reads.calls == []
+    assert links(con) == {"1": "003E:email"}
+    assert con.execute("SELECT count(*) FROM deleted_links").fetchall() == [(0,)]
+    assert open_items(con) == []
+    # the archive check marks the loser archived before the plan ran: still no re-creation
+    con.execute("UPDATE hubspot_contacts_snapshot SET _archived = true WHERE id = '1'")
+    run(con, reads, "run2")
+    assert links(con) == {"1": "003E:email"}
+    assert con.execute("SELECT count(*) FROM deleted_links").fetchall() == [(0,)]
+
+
+def test_a_linked_lead_merged_into_a_new_one_is_no_duplicate_to_hold(con):
+    con.execute("ALTER TABLE salesforce_contacts_snapshot ADD COLUMN _master_record_id VARCHAR")
+    hubspot(con, "1", email="ed@acme.org")
+    salesforce(con, "00QA", "Lead", email="ed@acme.org", deleted=True)  # the merge loser
+    salesforce(con, "00QB", "Lead", email="ed@acme.org")  # the master
+    con.execute("UPDATE salesforce_contacts_snapshot SET _master_record_id = '00QB' WHERE id = '00QA'")
+    link(con, "1", "00QA", "Lead")
+    run(con, FakeReads(live={"1", "00QB"}))
+    assert links(con) == {"1": "00QA:email"}
+    assert open_items(con) == []
