@@ -11,6 +11,8 @@ a. both sides edit a prefer_hubspot field, Salesforce 2.6 s after HubSpot, and H
 b. a HubSpot edit made while the sync that links twins (a person created in both CRMs) writes was
    reverted by the next sync: the dropped first-link write left no base, so the next plan judged a
    first link again and prefer_salesforce took Salesforce's title over the person's newer edit.
+c. (not here) a re-created HubSpot contact relinked to a seeded Lead kept the Lead's older names in some
+   runs only (timing-dependent, cause not found): see the soakfield helper's report.
 """
 
 from __future__ import annotations
