@@ -11,7 +11,9 @@
 -- rewrites is judged by the caller
 -- (plan/ping_pong.py) from the Salesforce facts that come along: the user an extract saw change the
 -- field (else the record's last modifier), and whether any user but crmsync's and the automation users
--- edited the record since crmsync's write to Salesforce (2 s of clock skew allowed).
+-- edited the record since crmsync's write to Salesforce: after the stamp Salesforce gave that write when
+-- an extract has seen it, else within 2 s of clock skew of crmsync's own time of the write (a record a
+-- person created a second before the sync that wrote it is no edit since).
 -- Parameters: $pair, $recent_runs, $integration_user, $automation_users. Placeholder: {salesforce_table}.
 WITH recent_runs AS (
     SELECT run_id FROM audit_log
@@ -83,7 +85,13 @@ SELECT
         WHERE e.salesforce_id = c.salesforce_id
           AND e.modified_by IS DISTINCT FROM $integration_user
           AND NOT list_contains($automation_users::VARCHAR[], e.modified_by)
-          AND e.edited_at > c.salesforce_written_at - INTERVAL 2 SECOND
+          AND e.edited_at > coalesce(
+                  -- the stamp Salesforce gave crmsync's write, once an extract saw it: an edit the
+                  -- write's own run had already read (stamped before it) is no edit since
+                  (SELECT max(i.edited_at) FROM salesforce_edit_times i
+                   WHERE i.salesforce_id = c.salesforce_id AND i.modified_by = $integration_user
+                     AND i.edited_at >= c.salesforce_written_at - INTERVAL 2 SECOND),
+                  c.salesforce_written_at - INTERVAL 2 SECOND)
     ) AS person_edited_salesforce,
     c.loop
 FROM found c

@@ -58,7 +58,7 @@ def assert_fixpoint(outcome: Outcome) -> None:
     assert outcome.first_failures == [], "the first sync failed"
     second = outcome.second
     assert second.failures == [], "the second sync failed"
-    assert second.planned == [], "the second sync planned writes"
+    assert second.planned == [], f"the second sync planned writes: {second.planned}"
     assert second.writes == {}, "the second sync called write endpoints"
     assert second.stamps_moved == [], "the second sync changed records (their CRM stamps moved)"
     assert second.appeared == [], "the second sync created records"
