@@ -5,6 +5,7 @@ item). Either way the run completes and the ordinary records made alongside sync
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -176,16 +177,26 @@ def test_each_hostile_value_syncs_intact_or_is_reported_with_a_code(synced, sand
         assert (linked and value is not None) or codes, f"lost silently (linked={linked}, value={value!r})"
 
 
-def test_the_same_person_twice_in_one_batch_waits_in_review_and_is_not_created(synced, sandbox, query):
-    """Two Leads of equal rank share an email: which one is the person is a human decision."""
+def test_the_same_person_as_two_leads_keeps_the_oldest_and_reports_the_other(synced, sandbox, query):
+    """Two Leads share an email (in different case): design.md ("One person, a Lead and a Contact, or two
+    Leads") keeps the oldest (CreatedDate, then id) and syncs it; the other is a `duplicate_lead` item
+    naming the kept one, never created in HubSpot. HubSpot ends with exactly one contact of that email."""
     made, _, _ = synced
-    twins = [made["salesforce:same_email_first"], made["salesforce:same_email_second"]]
-    assert None not in twins
-    assert query("SELECT count(*) FROM links WHERE list_contains(?, salesforce_id)", twins) == [(0,)]
-    for twin in twins:
-        assert "ambiguous_match" in _codes(query, twin)
+    first, second = made["salesforce:same_email_first"], made["salesforce:same_email_second"]
+    assert None not in (first, second)
+    linked = query(
+        "SELECT salesforce_id, hubspot_id FROM links WHERE list_contains(?, salesforce_id)", [first, second]
+    )
+    assert [row[0] for row in linked] == [first]  # the first made is the oldest
+    assert "duplicate_lead" in _codes(query, second)
+    ((detail,),) = query(
+        "SELECT detail FROM review_items WHERE kind = 'duplicate_lead' AND list_contains(salesforce_ids, ?)",
+        second,
+    )
+    assert json.loads(detail)["kept"] == first
     url = f"{sandbox.hubspot.url}/crm/v3/objects/contacts/twin@hostile-corp.io?idProperty=email"
-    assert requests.get(url, headers=TOKEN, timeout=10).status_code == 404
+    found = requests.get(url, headers=TOKEN, timeout=10)
+    assert found.status_code == 200 and found.json()["id"] == linked[0][1]
 
 
 def test_ordinary_records_made_alongside_sync_as_usual(synced, sandbox, query):
