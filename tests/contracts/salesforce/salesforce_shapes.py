@@ -8,6 +8,7 @@ of another JSON type, or (for a closed object) a key the documentation does not 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +19,11 @@ SF_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$
 SF_ID = re.compile(r"^[a-zA-Z0-9]{18}$")
 
 
-class Shape:
-    def problems(self, value: Any, path: str) -> list[str]:
-        raise NotImplementedError
+class Shape(ABC):
+    """A JSON shape: what is wrong with a value at `path` (an empty list when it fits)."""
+
+    @abstractmethod
+    def problems(self, value: Any, path: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
