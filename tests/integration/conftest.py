@@ -64,9 +64,9 @@ def query():
     return query_state
 
 
-def sync_once() -> dg.ExecuteInProcessResult:
+def sync_once(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     job = build_definitions().resolve_job_def(SYNC_JOB)
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
 def first_sync_held(run_id: str) -> bool:
@@ -78,16 +78,17 @@ def first_sync_held(run_id: str) -> bool:
     ) == [(True,)]
 
 
-def run_sync() -> dg.ExecuteInProcessResult:
+def run_sync(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     """One sync, as `crmsync sync` runs it. A first sync that would change many values the CRMs already
     hold is held for approval (tests/integration/test_approvals_and_holds.py tests that); here it is
-    approved and run again, as a user does after reading the held plan, so tests start from a synced pair."""
-    result = sync_once()
+    approved and run again, as a user does after reading the held plan, so tests start from a synced pair.
+    Every run goes to `instance` when one is given (a test that reads the event log), else to a fresh one."""
+    result = sync_once(instance)
     for _ in range(3):  # a pair that waits on a held one is planned (and may be held) once that one writes
         if result.success or not first_sync_held(result.run_id):
             break
         approve_plan(Path(os.environ["CRMSYNC_STATE_DB"]), result.run_id, by="integration tests")
-        result = sync_once()
+        result = sync_once(instance)
     return result
 
 
