@@ -25,7 +25,6 @@ SKEW = 2.5  # past crmsync's 2 s clock-skew window
 pytestmark = pytest.mark.slow  # about four minutes: make test-slow
 
 
-
 @pytest.fixture(scope="module")
 def sandbox():
     box = Sandbox(people=40, seed=31)
