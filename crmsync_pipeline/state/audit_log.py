@@ -89,13 +89,15 @@ def mark_unapplied(
     pair_name: str,
     target: str,
     fields: Sequence[tuple[str, str]],
+    intended_at: datetime,
 ) -> None:
-    """(record ref, field) writes the CRM took without applying: outcome `not_applied`."""
+    """(record ref, field) writes the CRM took without applying: outcome `not_applied`. Only the rows
+    of the batch intended at `intended_at`."""
     if fields:
         con.executemany(
             "UPDATE audit_log SET outcome = 'not_applied' WHERE run_id = ? AND pair = ? AND target = ? "
-            "AND source_id = ? AND field = ? AND outcome = 'confirmed'",
-            [(run_id, pair_name, target, ref, name) for ref, name in fields],
+            "AND source_id = ? AND field = ? AND outcome = 'confirmed' AND intended_at = ?",
+            [(run_id, pair_name, target, ref, name, intended_at) for ref, name in fields],
         )
 
 

@@ -39,7 +39,7 @@ def confirm(
     outcomes = [WriteOutcome.of(ref, r) for ref, r in zip(refs, results, strict=True)]
     with connect() as con:
         record_outcomes(con, run_id, pair_name, target, outcomes, datetime.now(UTC), agreed_empty)
-        _mark_unapplied(con, run_id, pair_name, target, refs, results)
+        _mark_unapplied(con, run_id, pair_name, target, refs, results, intended_at)
         reflect_writes(
             con,
             run_id,
@@ -59,13 +59,15 @@ def _mark_unapplied(
     target: str,
     refs: Sequence[str],
     results: Sequence[WriteResult],
+    intended_at: datetime,
 ) -> None:
     """A property HubSpot answered 200 for but left out of its answer was not applied (it keeps a value
     it refuses silently, e.g. a lifecycle stage moved backward): its audit row says `not_applied` and the
     snapshot keeps the old value, so the next plan sees the sides differ and carries HubSpot's value
     across (base holds the value written) instead of believing them agreed. Only object properties: an
     association write (`association:` / `association-remove:` plan keys) goes through the v4
-    associations API, whose answer carries no properties, so its absence from the answer says nothing."""
+    associations API, whose answer carries no properties, so its absence from the answer says nothing.
+    Only this batch's rows (`intended_at`): a record's earlier write in the same run sent other fields."""
     answered = {ref: r.answered for ref, r in zip(refs, results, strict=True) if r.succeeded and r.answered}
     if target != "hubspot" or not answered:
         return
@@ -75,7 +77,8 @@ def _mark_unapplied(
         "AND target_field NOT LIKE 'association%'",
         [run_id, pair_name, target, list(answered)],
     ).fetchall()
-    mark_unapplied(con, run_id, pair_name, target, [(ref, f) for ref, f in rows if f not in answered[ref]])
+    unapplied = [(ref, f) for ref, f in rows if f not in answered[ref]]
+    mark_unapplied(con, run_id, pair_name, target, unapplied, intended_at)
 
 
 def still_intended(

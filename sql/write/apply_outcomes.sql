@@ -13,6 +13,13 @@ SELECT p.* FROM plan_rows p
 WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target
   AND p.record_ref IN (SELECT record_ref FROM write_outcomes);
 
+-- The rows this batch sent, whose base may move: those with an open audit intent. A record written once
+-- already in this run sends only its follow-ups; its other rows (confirmed, or failed) stay as they are.
+CREATE OR REPLACE TEMP TABLE batch_sent AS
+SELECT p.* FROM batch_plan p
+WHERE EXISTS (SELECT 1 FROM audit_log a WHERE a.run_id = $run_id AND a.pair = $pair AND a.target = $target
+              AND a.source_id = p.record_ref AND a.field = p.target_field AND a.outcome = 'intended');
+
 UPDATE audit_log a
 SET outcome = CASE WHEN o.succeeded OR list_contains(o.applied_fields, a.field) THEN 'confirmed' ELSE 'failed' END,
     confirmed_at = CASE WHEN o.succeeded OR list_contains(o.applied_fields, a.field) THEN $now END,
@@ -58,7 +65,7 @@ SELECT $pair,
        CASE WHEN $target = 'hubspot' AND p.action = 'create' THEN o.record_id ELSE p.hubspot_id END,
        p.field, p.canonical_value, $now, $run_id
 FROM write_outcomes o
-JOIN batch_plan p ON p.record_ref = o.record_ref
+JOIN batch_sent p ON p.record_ref = o.record_ref
 WHERE (o.succeeded OR (p.action = 'update' AND list_contains(o.applied_fields, p.target_field)))
   AND p.preflight_error IS NULL
   -- lookups planned as updates keep a base (creates' lookup rows and the removal half of a move do not)
@@ -70,7 +77,7 @@ INSERT INTO base_values
 SELECT DISTINCT $pair, CASE WHEN $target = 'hubspot' THEN o.record_id ELSE p.hubspot_id END,
        f.field, NULL, $now, $run_id
 FROM write_outcomes o
-JOIN batch_plan p ON p.record_ref = o.record_ref
+JOIN batch_sent p ON p.record_ref = o.record_ref
 CROSS JOIN (SELECT unnest($agreed_empty::VARCHAR[]) AS field) f
 WHERE o.succeeded AND p.action = 'create'
 ON CONFLICT DO NOTHING;

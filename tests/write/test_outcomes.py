@@ -9,7 +9,7 @@ import pytest
 
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.state import db
-from crmsync_pipeline.state.audit_log import WriteOutcome, record_intent, record_outcomes
+from crmsync_pipeline.state.audit_log import WriteOutcome, mark_unapplied, record_intent, record_outcomes
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
@@ -193,3 +193,40 @@ def test_a_failed_record_s_fields_the_crm_took_all_the_same_are_confirmed_and_ba
         ("7", "INTERNAL_ERROR")
     ]
     assert con.execute("SELECT succeeded FROM write_results WHERE record_ref = '7'").fetchall() == [(False,)]
+
+
+def test_a_follow_up_batch_settles_only_the_fields_it_sends(con):
+    """A record written once already in this run (its write failed) gets a second batch with only a
+    follow-up (a value automation rewrote, `...:rewritten_on_save`). That batch's intents, outcome and
+    base are its own field's: the fields of the failed write stay failed and keep their base (the soak
+    had found them called confirmed, and one called not_applied because HubSpot's answer lacked it)."""
+    con.executemany(
+        "INSERT INTO plan_rows (run_id, pair, target, action, record_ref, hubspot_id, salesforce_object, "
+        "salesforce_id, field, target_field, old_value, new_value, canonical_value, reason, planned_at) "
+        "VALUES ('r1', 'contacts', 'hubspot', 'update', '8', '8', 'Contact', '003E', ?, ?, ?, ?, ?, ?, now())",
+        [
+            ("jobtitle", "jobtitle", "Old", "CTO", "CTO", "prefer_salesforce:first_link"),
+            ("@association:companies:279", "association:companies:279", None, "200", "200", "fill_empty"),
+        ],
+    )
+    record_intent(con, "r1", "contacts", "hubspot", ["8"], NOW)
+    failed = WriteResult.failed("8", "INTERNAL_ERROR", "Failed to process CONTACT 8: internal error")
+    record_outcomes(con, "r1", "contacts", "hubspot", [WriteOutcome.of("8", failed)], NOW)
+    con.execute(
+        "INSERT INTO plan_rows (run_id, pair, target, action, record_ref, hubspot_id, salesforce_object, "
+        "salesforce_id, field, target_field, old_value, new_value, canonical_value, reason, planned_at) "
+        "VALUES ('r1', 'contacts', 'hubspot', 'update', '8', '8', 'Contact', '003E', 'phone', 'phone', "
+        "'1', '(555) 000-0001', '+15550000001', 'prefer_hubspot:rewritten_on_save', now())"
+    )
+    later = NOW + timedelta(seconds=2)
+    record_intent(con, "r1", "contacts", "hubspot", ["8"], later)
+    assert con.execute("SELECT field FROM audit_log WHERE outcome = 'intended'").fetchall() == [("phone",)]
+    answer = WriteResult.ok("8", answered=frozenset({"phone", "hs_object_id"}))
+    record_outcomes(con, "r1", "contacts", "hubspot", [WriteOutcome.of("8", answer)], later)
+    mark_unapplied(con, "r1", "contacts", "hubspot", [("8", "jobtitle")], later)  # absent from the answer
+    assert con.execute("SELECT field, outcome FROM audit_log ORDER BY field").fetchall() == [
+        ("association:companies:279", "failed"),
+        ("jobtitle", "failed"),
+        ("phone", "confirmed"),
+    ]
+    assert con.execute("SELECT field FROM base_values WHERE hubspot_id = '8'").fetchall() == [("phone",)]
