@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME := $(abspath dagster_home)
 
-.PHONY: demo test test-slow lint format bench sandbox clean ui ui-test soak
+.PHONY: demo test test-slow test-property lint format bench sandbox clean ui ui-test soak
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "crmsync needs Python 3.11 (set PYTHON=python3.11)")'
@@ -25,6 +25,10 @@ test: $(STAMP) lint
 # exactly the tests marked `slow` (-m slow replaces the `not slow` of pyproject's addopts)
 test-slow: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile -m slow
+
+# the fixpoint property with 100 generated scenarios per test (make test-slow runs 30 of each)
+test-property: $(STAMP)
+	CRMSYNC_FIXPOINT_EXAMPLES=100 $(BIN)/pytest -n 2 --dist loadfile -m slow tests/property
 
 # ruff, then the import contracts of pyproject.toml (imports flow one way, no cycles, the sandbox apart)
 lint: $(STAMP)

@@ -9,6 +9,8 @@ builds it again (kept as `@example` in test_fixpoint_regressions.py)."""
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -440,6 +442,9 @@ def edit_strategy(draw: st.DrawFn) -> Edit:
 # the property test's scenarios (every class: the hostile pair case_flip is not among AUTOMATION) and
 # the settings of every test that draws them
 FIXPOINT_SCENARIOS = scenarios()
+# examples per generated test of the slow suite: 30 in `make test-slow` (CI's 25 minutes hold the whole
+# suite; derandomized, so the same 60 scenarios every run), 100 in `make test-property`
+FIXPOINT_EXAMPLES = int(os.environ.get("CRMSYNC_FIXPOINT_EXAMPLES") or 30)
 EXAMPLE_SETTINGS: dict[str, Any] = dict(
     deadline=None,
     derandomize=True,

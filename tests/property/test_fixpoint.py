@@ -10,9 +10,10 @@ is generated: values Salesforce fills on the creates crmsync makes (Lead.Status)
 synced fields (a one-sided loop against an always_* direction is held at the second sync, so that sync
 writes nothing), lifecycle stages behind HubSpot's (HubSpot keeps its stage; plan/not_applied.py).
 
-The 200 examples of `make test-slow` are two tests of 100, this one and test_fixpoint_more.py, so the
-two xdist workers (`--dist loadfile`) share them; `make test` runs the quick test below (two explicit
-examples and two generated ones)."""
+The generated examples are two tests, this one and test_fixpoint_more.py, so the two xdist workers
+(`--dist loadfile`) share them: 30 each in `make test-slow`, 100 each in `make test-property`
+(CRMSYNC_FIXPOINT_EXAMPLES); `make test` runs the quick test below (two explicit examples and two
+generated ones)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 from fixpoint_run import check
 from fixpoint_scenarios import (
     EXAMPLE_SETTINGS,
+    FIXPOINT_EXAMPLES,
     FIXPOINT_SCENARIOS,
     Edit,
     HubSpotContact,
@@ -34,7 +36,7 @@ from hypothesis import example, given, settings
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)  # about 4 s an example on an idle core; a busy machine takes longer
-@settings(max_examples=100, **EXAMPLE_SETTINGS)
+@settings(max_examples=FIXPOINT_EXAMPLES, **EXAMPLE_SETTINGS)
 @given(scenario=FIXPOINT_SCENARIOS)
 def test_a_second_sync_writes_nothing(crms, scenario):
     check(scenario, crms)
