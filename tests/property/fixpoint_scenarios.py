@@ -10,7 +10,6 @@ builds it again (kept as `@example` in test_fixpoint_regressions.py)."""
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
