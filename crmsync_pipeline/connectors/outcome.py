@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,7 @@ class WriteResult:
 
     def partly_applied(self, applied: frozenset[str]) -> WriteResult:
         """This failure with `applied`: the fields the CRM took in another call of the same write."""
-        return WriteResult(
-            self.record_id,
-            False,
-            error_code=self.error_code,
-            error_message=self.error_message,
-            error_fields=self.error_fields,
-            applied=applied,
-        )
+        return replace(self, applied=applied)
 
     def counted_as_done(self, why: str) -> WriteResult:
         """This refusal means the write is already in effect (a delete answered ENTITY_IS_DELETED): a
