@@ -59,5 +59,3 @@ def _left_out(con: duckdb.DuckDBPyConnection, pair, owners) -> set[tuple[str, st
         for d in decide_fields(con, in_sync=False)
         if left_out(pair, owners, d) is not None
     }
-
-
