@@ -13,6 +13,7 @@ from crmsync_pipeline.extract.hubspot import extract_owners
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.retention import purge_older_than, retention_days
 
+from .context import held_for_the_step
 from .health import health_definitions
 from .pair_assets import pair_assets
 from .resources import CrmsyncResource, default_mapping_path
@@ -63,12 +64,13 @@ def mapping_is_valid(crmsync: CrmsyncResource) -> dg.AssetCheckResult:
 )
 def crm_owners(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
     meter = CallMeter()
-    note_run(crmsync.state_path, context.run.run_id)
-    hubspot, salesforce = crmsync.connectors(meter)
-    try:
-        owners, users = extract_owners(crmsync.state_path, hubspot, salesforce)
-    finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
-        record_calls(crmsync.state_path, context.run.run_id, meter)
+    with held_for_the_step(crmsync):
+        note_run(crmsync.state_path, context.run.run_id)
+        hubspot, salesforce = crmsync.connectors(meter)
+        try:
+            owners, users = extract_owners(crmsync.state_path, hubspot, salesforce)
+        finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
+            record_calls(crmsync.state_path, context.run.run_id, meter)
     return dg.MaterializeResult(
         metadata={"hubspot owners": owners, "salesforce users": users, "api calls": meter.total()}
     )
@@ -89,10 +91,11 @@ def summary_asset(mapping: Mapping) -> Any:
         "calls per CRM (table api_calls).",
     )
     def sync_summary(context: dg.AssetExecutionContext, crmsync: CrmsyncResource) -> dg.MaterializeResult:
-        summary = run_summary(crmsync, context.run.run_id, mapping.active_pairs())
-        finish_run(crmsync.state_path, context.run.run_id, "succeeded", summary)
-        with db.connect(crmsync.state_path) as con:
-            purged = purge_older_than(con, retention_days())
+        with held_for_the_step(crmsync):
+            summary = run_summary(crmsync, context.run.run_id, mapping.active_pairs())
+            finish_run(crmsync.state_path, context.run.run_id, "succeeded", summary)
+            with db.connect(crmsync.state_path) as con:
+                purged = purge_older_than(con, retention_days())
         return dg.MaterializeResult(
             metadata={
                 "api calls": summary["api_calls"],

@@ -1,16 +1,29 @@
-"""What every pair asset does around its step: the pause guard, and the run context it builds once."""
+"""What every pair asset does around its step: the state file held, the pause guard, and the run context
+it builds once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import dagster as dg
 
 from crmsync_pipeline.config import Mapping
+from crmsync_pipeline.state import db
 from crmsync_pipeline.state.pauses import pause_of
 from crmsync_pipeline.state.run_context import RunContext
 
 from .resources import CrmsyncResource
+
+
+@contextmanager
+def held_for_the_step(crmsync: CrmsyncResource) -> Iterator[None]:
+    """The state file kept open through an asset's step, so its phases (each opening short-lived
+    connections, between CRM calls) reuse one attachment: attaching and detaching (a checkpoint) cost
+    ~10 ms each time, about ten times an asset. Released when the step ends, as before: between steps
+    the file is free for the CLI and for the rewrite after an erasure."""
+    with db.connect(crmsync.state_path):
+        yield
 
 
 def pause_guard(

@@ -11,7 +11,7 @@ from crmsync_pipeline.config import Mapping
 from crmsync_pipeline.extract.fields_needed import associated_objects
 from crmsync_pipeline.state.run_context import RunContext
 
-from .context import pause_guard, run_context
+from .context import held_for_the_step, pause_guard, run_context
 from .health import rewrite_after_erasures
 from .resources import CrmsyncResource
 from .run_log import record_calls
@@ -47,13 +47,14 @@ def _materialized(
 ) -> dg.MaterializeResult:
     """The body of every one-output pair asset: the pause guard, the run context, one step, the API
     calls recorded, the step's metadata."""
-    if paused := pause_guard(crmsync, pair_name):
-        return paused[0]
-    ctx = run_context(context, crmsync, mapping, pair_name)
-    try:
-        metadata = step(ctx)
-    finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
-        record_calls(ctx.state_path, ctx.run_id, ctx.meter)
+    with held_for_the_step(crmsync):
+        if paused := pause_guard(crmsync, pair_name):
+            return paused[0]
+        ctx = run_context(context, crmsync, mapping, pair_name)
+        try:
+            metadata = step(ctx)
+        finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
+            record_calls(ctx.state_path, ctx.run_id, ctx.meter)
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -155,14 +156,17 @@ def _writes(mapping: Mapping, pair_name: str, plan: dg.AssetsDefinition) -> dg.A
         "made necessary on the other. Results in write_results, failures in sync_errors.",
     )
     def writes(context: dg.AssetExecutionContext, crmsync: CrmsyncResource):  # type: ignore[no-untyped-def]
-        if paused := pause_guard(crmsync, pair_name, write_keys(pair_name)):
+        with held_for_the_step(crmsync):
+            paused = pause_guard(crmsync, pair_name, write_keys(pair_name))
+            if not paused:
+                ctx = run_context(context, crmsync, mapping, pair_name)
+                try:
+                    metadata = writes_step(ctx)
+                finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
+                    record_calls(ctx.state_path, ctx.run_id, ctx.meter)
+        if paused:
             yield from paused
             return
-        ctx = run_context(context, crmsync, mapping, pair_name)
-        try:
-            metadata = writes_step(ctx)
-        finally:  # a failed step's calls were made too: counted, and the usage they reached carried on
-            record_calls(ctx.state_path, ctx.run_id, ctx.meter)
         if rewrite_after_erasures(ctx.state_path, ctx.run_id):  # no connection holds the file now
             context.log.info("state file rewritten after an erasure: no byte of the erased is left")
         for key, values in metadata.items():

@@ -10,6 +10,9 @@ from typing import Any
 from crmsync_pipeline.connectors.calls import CallMeter
 from crmsync_pipeline.orchestration.api_budget import save_usage
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.bulk import insert_rows
+
+ADD_CALLS = "ON CONFLICT (run_id, crm, route) DO UPDATE SET calls = api_calls.calls + excluded.calls"
 
 
 def note_run(state_path: Path, run_id: str, trigger: str = "dagster") -> None:
@@ -25,11 +28,8 @@ def record_calls(state_path: Path, run_id: str, meter: CallMeter) -> None:
     if not rows:
         return
     with db.connect(state_path) as con:
-        con.executemany(
-            "INSERT INTO api_calls VALUES (?, ?, ?, ?) ON CONFLICT (run_id, crm, route) DO UPDATE "
-            "SET calls = api_calls.calls + excluded.calls",
-            rows,
-        )
+        # one statement (DuckDB's executemany runs one per row); the meter has one row per CRM and route
+        insert_rows(con, "api_calls", rows, ADD_CALLS)
         save_usage(con, meter.budget)  # the next step's budget starts from the usage this one reached
 
 

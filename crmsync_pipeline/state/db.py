@@ -85,7 +85,7 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[du
         if path.exists():
             _owner_only_temp_directory(path)
         con = duckdb.connect(str(path), read_only=True)
-        _apply_limits(con)
+        _apply_limits(con, _limits())
         try:
             yield con
         finally:
@@ -120,6 +120,7 @@ class _Host:
     pid: int
     users: int = 0
     attached: bool = False
+    limits: tuple[str, int | None] | None = None  # the settings the instance took last (kept across ATTACHes)
 
 
 _lock = threading.Lock()
@@ -143,7 +144,10 @@ def _attach(path: Path) -> duckdb.DuckDBPyConnection:
             try:
                 if created:
                     os.chmod(path, 0o600)  # the state holds personal data from both CRMs
-                _apply_limits(host.con)
+                limits = _limits()
+                if host.limits != limits:  # instance-wide settings: only a changed environment resets them
+                    _apply_limits(host.con, limits)
+                    host.limits = limits
                 if _migrated.get(key) != _identity(path):
                     _migrated[key] = None
                     with host.con.cursor() as con:
@@ -228,15 +232,20 @@ def held_open(step: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _apply_limits(con: duckdb.DuckDBPyConnection) -> None:
+def _limits() -> tuple[str, int | None]:
     """DuckDB would take 80% of RAM; a self-hosted sync shares its machine, so the state connections
     stop at `CRMSYNC_DUCKDB_MEMORY_LIMIT` (default 1GB; beyond it DuckDB spills to the temporary
-    directory) and `CRMSYNC_DUCKDB_THREADS` (default: all cores). Set whenever the file is attached."""
+    directory) and `CRMSYNC_DUCKDB_THREADS` (default: all cores). Read whenever the file is attached."""
     limit = os.environ.get("CRMSYNC_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
     threads = os.environ.get("CRMSYNC_DUCKDB_THREADS")
-    con.execute(f"SET memory_limit = '{_checked_size(limit)}'")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    return _checked_size(limit), int(threads) if threads else None
+
+
+def _apply_limits(con: duckdb.DuckDBPyConnection, limits: tuple[str, int | None]) -> None:
+    memory_limit, threads = limits
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads is not None:
+        con.execute(f"SET threads = {threads}")
 
 
 def _owner_only_temp_directory(path: Path) -> None:

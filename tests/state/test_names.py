@@ -59,3 +59,22 @@ def test_snapshot_tables_of_a_pair() -> None:
     assert tables.on(Side.SALESFORCE) == tables.salesforce and tables.on("hubspot") == tables.hubspot
     with pytest.raises(ValueError):
         tables.on("pipedrive")
+
+
+def test_views_temporary_tables_and_exact_column_names(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute('CREATE TABLE mixed (a INTEGER, "Mixed_Case" VARCHAR)')
+    assert table_exists(con, "people_view") and table_exists(con, "scratch")
+    assert column_exists(con, "people_view", "email") and column_exists(con, "scratch", "id")
+    assert column_exists(con, "mixed", "Mixed_Case") and not column_exists(con, "mixed", "mixed_case")
+    assert not column_exists(con, "nobody", "id")
+
+
+def test_asking_about_a_missing_table_inside_a_transaction_leaves_it_usable(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("BEGIN")
+    con.execute("INSERT INTO people VALUES ('1', 'a@example.com', NULL, 1)")
+    assert not table_exists(con, "nobody") and not column_exists(con, "nobody", "id")
+    con.execute("INSERT INTO people VALUES ('2', 'b@example.com', NULL, 2)")
+    con.execute("COMMIT")
+    assert con.execute("SELECT count(*) FROM people").fetchall() == [(2,)]
