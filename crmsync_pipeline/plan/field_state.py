@@ -125,9 +125,7 @@ def build_field_state(
     finally:
         con.unregister(MAPS)
         drop_fallback(con)
-    result = FieldStateResult()
-    for i, rule in enumerate(rules):
-        result.issues += _issues(con, pair, owners, i, rule)
+    result = FieldStateResult(issues=_issues(con, pair, owners, rules))
     user = time_params.get("integration_user")
     result.rows = _insert_field_state(con, pair_name, rules, cut_lengths, user)
     con.execute("DROP TABLE field_canonical")
@@ -160,23 +158,34 @@ def _canonical(exprs: SqlTransforms, i: int, rule: FieldMapping, side: Side, raw
     return f"CASE WHEN {raw} = {exprs.param(str(default))} THEN NULL ELSE {canonical} END"
 
 
-def _applies(rule: FieldMapping) -> tuple[str, dict]:
+def _applies(rule: FieldMapping, i: int) -> tuple[str, dict]:
+    """The condition on salesforce_object for the i-th field (`true` when it applies to all), with its
+    parameter $objects_<i>."""
     if rule.salesforce_objects is None:
         return "true", {}
-    return "list_contains($objects, salesforce_object)", {"objects": rule.salesforce_objects}
+    return f"list_contains($objects_{i}, salesforce_object)", {f"objects_{i}": rule.salesforce_objects}
 
 
 def _issues(
-    con: duckdb.DuckDBPyConnection, pair: ObjectPair, owners: OwnerDirectory, i: int, rule: FieldMapping
+    con: duckdb.DuckDBPyConnection, pair: ObjectPair, owners: OwnerDirectory, rules: list[FieldMapping]
 ) -> list[ValueIssue]:
-    """The values of one field a transform cannot place (HubSpot's first, as a record stops there),
-    each with the transform's own message."""
-    applies, params = _applies(rule)
+    """The values a transform cannot place, field by field (HubSpot's first, as a record stops there),
+    each with the transform's own message. One query for all fields: planning a query per field cost
+    more than the scans."""
+    if not rules:
+        return []
+    params: dict = {"cannot": CANNOT_PLACE}
+    selects = []
+    for i, rule in enumerate(rules):
+        applies, objects = _applies(rule, i)
+        params.update(objects)
+        selects.append(sql("plan/field_issues.sql").format(i=i, applies=applies))
     rows = con.execute(
-        sql("plan/field_issues.sql").format(i=i, applies=applies), {"cannot": CANNOT_PLACE, **params}
+        f"SELECT * FROM ({' UNION ALL '.join(selects)}) ORDER BY field_index, part, position", params
     ).fetchall()
     issues = []
-    for side, record_id, raw, pipeline in rows:
+    for i, _, _, side, record_id, raw, pipeline in rows:
+        rule = rules[i]
         try:
             rule.transformer.to_canonical(Side(side), raw, transform_context(pair, owners, pipeline))
             problem = f"{side} value {raw!r} cannot be placed"  # SQL and Python disagree: report anyway
@@ -198,9 +207,8 @@ def _insert_field_state(
     params: dict = {"pair": pair_name, "cannot": CANNOT_PLACE}
     values, selects = sql("plan/field_values.sql"), []
     for i, rule in enumerate(rules):
-        applies, objects = _applies(rule)
-        applies = applies.replace("$objects", f"$objects_{i}")
-        params.update({f"objects_{i}": v for v in objects.values()})
+        applies, objects = _applies(rule, i)
+        params.update(objects)
         params.update({f"name_{i}": rule.name, f"direction_{i}": rule.direction.value})
         params[f"preferred_{i}"] = rule.direction.preferred_side.value
         params[f"salesforce_field_{i}"] = rule.salesforce
