@@ -61,5 +61,3 @@ def _left_out(con: duckdb.DuckDBPyConnection, pair, owners) -> set[tuple[str, st
         for d in (FieldDecision(*row) for row in needs_action.fetchall())
         if left_out(pair, owners, d) is not None
     }
-
-
