@@ -28,7 +28,6 @@ from crmsync_pipeline.config import (
 from crmsync_pipeline.extract.salesforce_edit_times import person_modified_at_sql
 from crmsync_pipeline.match.canonical import (
     CANNOT_PLACE,
-    MAPS,
     SqlTransforms,
     drop_fallback,
     register_fallback,
@@ -110,7 +109,6 @@ def build_field_state(
     pipeline = f"h.{quoted(pipeline_column)}" if pipeline_column else "NULL::VARCHAR"
     columns = [f"{pipeline} AS pipeline", *_canonical_columns(rules, exprs, pipeline)]
     salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
-    con.register(MAPS, exprs.table())
     register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
     try:
         con.execute(
@@ -123,7 +121,6 @@ def build_field_state(
             {"pair": pair_name, **time_params, **exprs.params},
         )
     finally:
-        con.unregister(MAPS)
         drop_fallback(con)
     result = FieldStateResult(issues=_issues(con, pair, owners, rules))
     user = time_params.get("integration_user")
