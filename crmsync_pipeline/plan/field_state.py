@@ -218,10 +218,8 @@ def _insert_field_state(
         selects.append(values.format(i=i, applies=applies, salesforce_value=salesforce_value))
     if not selects:
         return 0
-    con.execute(
+    inserted = con.execute(  # field_state was created empty for this pair: the INSERT's count is its rows
         sql("plan/field_state_insert.sql").format(values=" UNION ALL ".join(selects)),
         {**params, "integration_user": integration_user},
-    )
-    return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[
-        0
-    ][0]
+    ).fetchall()
+    return int(inserted[0][0])

@@ -7,5 +7,5 @@ from crmsync_pipeline.match.canonical import WHITESPACE, WHITESPACE_END
 
 def test_the_whitespace_set_is_every_whitespace_character_of_unicode():
     everything = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
-    assert WHITESPACE == everything
+    assert everything == WHITESPACE
     assert all(ord(c) < WHITESPACE_END for c in everything)
