@@ -19,6 +19,9 @@ class WriteResult:
     # the fields the CRM's answer shows (HubSpot answers each written property it kept); None: the answer
     # lists none, so nothing can be told from it
     answered: frozenset[str] | None = None
+    # a failed record's fields the CRM applied all the same: HubSpot took a record's properties in one
+    # call and refused one of its associations in another, so the record failed but those fields changed
+    applied: frozenset[str] = frozenset()
 
     @classmethod
     def ok(
@@ -33,6 +36,17 @@ class WriteResult:
     ) -> WriteResult:
         """The CRM refused the write with its own `code`; `fields` are the fields it blamed."""
         return cls(record_id, False, error_code=code, error_message=message, error_fields=tuple(fields))
+
+    def partly_applied(self, applied: frozenset[str]) -> WriteResult:
+        """This failure with `applied`: the fields the CRM took in another call of the same write."""
+        return WriteResult(
+            self.record_id,
+            False,
+            error_code=self.error_code,
+            error_message=self.error_message,
+            error_fields=self.error_fields,
+            applied=applied,
+        )
 
     def counted_as_done(self, why: str) -> WriteResult:
         """This refusal means the write is already in effect (a delete answered ENTITY_IS_DELETED): a

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from .clock import Clock
-from .faults import Fault, FaultInjector, RequestHooks
+from .faults import SERVING_PATH, Fault, FaultInjector, RequestHooks
 from .seed import SeedOptions, SeedWorld, generate_world
 from .stats import ApiStats
 from .store import RecordStore
@@ -174,6 +174,7 @@ class Emulator(abc.ABC):
         return response
 
     async def _serve(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        SERVING_PATH.set(request.path)  # this request's task only (record_fails reads it)
         if self.faults.applies_to(request.path):
             delay = self.faults.latency_s()
             if delay:

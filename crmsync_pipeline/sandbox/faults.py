@@ -9,10 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+# the path of the API request being served: aiohttp serves each request in its own task, so a
+# record-level fault drawn deep in a handler sees its own request's path (set by the emulator's middleware)
+SERVING_PATH: ContextVar[str | None] = ContextVar("sandbox_serving_path", default=None)
 
 
 class FaultSettings(BaseModel):
@@ -105,6 +110,11 @@ class FaultInjector:
         return None
 
     def record_fails(self) -> bool:
+        """Whether the record being handled fails on its own; like every fault, only on requests whose
+        path contains `path_contains` when that is set."""
+        path = SERVING_PATH.get()
+        if path is not None and not self.applies_to(path):
+            return False
         rate = self.settings.record_failure_rate
         fails = bool(rate) and self._rng.random() < rate
         if fails:

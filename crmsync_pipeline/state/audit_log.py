@@ -27,6 +27,7 @@ class WriteOutcome:
     error_code: str | None = None
     error_message: str | None = None
     error_fields: tuple[str, ...] = field(default_factory=tuple)
+    applied_fields: frozenset[str] = frozenset()  # a failed record's fields the CRM took all the same
 
     @classmethod
     def of(cls, record_ref: str, result: WriteResult) -> WriteOutcome:
@@ -39,6 +40,7 @@ class WriteOutcome:
             result.error_code,
             result.error_message,
             result.error_fields,
+            result.applied,
         )
 
     @classmethod
@@ -55,6 +57,7 @@ class WriteOutcome:
             self.error_code,
             self.error_message,
             list(self.error_fields),
+            sorted(self.applied_fields),
         )
 
 

@@ -1,7 +1,8 @@
 """HubSpot updates that carry association changes (a lookup that moved on the Salesforce side): HubSpot
 keeps associations apart from properties, so a planned record is split into its property update and
 the v4 association adds and removals, each batched across the records of the call. A record fails when
-any part of its write fails, with that part's error code."""
+any part of its write fails, with that part's error code; the properties HubSpot took before an
+association failed are named in the failure (`applied`), so the audit log calls them confirmed."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def update_with_associations(
             elif key.startswith(REMOVE):
                 to_object, _, other = key.removeprefix(REMOVE).split(":", 2)
                 removes[to_object].append((i, other))
+    taken = {i: _properties_taken(properties[i], results[i]) for i in with_properties if results[i].succeeded}
     for (to_object, type_id), wanted in adds.items():
         pairs = [(records[i]["id"], other, type_id) for i, other in wanted]
         _settle(
@@ -63,7 +65,17 @@ def update_with_associations(
                 wanted,
                 lambda p=pairs, t=to_object: archive_associations(connector, object_name, t, p),
             )
-    return results
+    return [
+        result.partly_applied(taken[i]) if not result.succeeded and taken.get(i) else result
+        for i, result in enumerate(results)
+    ]
+
+
+def _properties_taken(written: dict[str, str], result: WriteResult) -> frozenset[str]:
+    """The properties of a property update HubSpot took: those its answer shows (a property it left out
+    was kept, not written: write/batch.py), or every one sent when the answer lists none."""
+    sent = frozenset(k for k in written if k != "id")
+    return sent if result.answered is None else sent & result.answered
 
 
 def fail_unconfirmed(

@@ -1,5 +1,6 @@
 -- Record what one batch's CRM call answered, for every record in `write_outcomes`: confirm or fail the
--- audit intents, keep per-record results, keep the errors table (first/last seen, attempts; a record
+-- audit intents (a failed record's fields the CRM took all the same, `applied_fields`, are confirmed:
+-- HubSpot took the properties and refused an association), keep per-record results, keep the errors table (first/last seen, attempts; a record
 -- that synced leaves it), link created records, and move base to what the CRM confirmed, never further.
 -- A created record's mapped fields that the create left empty are agreed empty (a NULL base): both
 -- sides are empty, so the first edit of either side next cycle is a change, not a first link.
@@ -13,8 +14,8 @@ WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target
   AND p.record_ref IN (SELECT record_ref FROM write_outcomes);
 
 UPDATE audit_log a
-SET outcome = CASE WHEN o.succeeded THEN 'confirmed' ELSE 'failed' END,
-    confirmed_at = CASE WHEN o.succeeded THEN $now END,
+SET outcome = CASE WHEN o.succeeded OR list_contains(o.applied_fields, a.field) THEN 'confirmed' ELSE 'failed' END,
+    confirmed_at = CASE WHEN o.succeeded OR list_contains(o.applied_fields, a.field) THEN $now END,
     record_id = coalesce(a.record_id, o.record_id)
 FROM write_outcomes o
 WHERE a.run_id = $run_id AND a.pair = $pair AND a.target = $target
@@ -58,7 +59,8 @@ SELECT $pair,
        p.field, p.canonical_value, $now, $run_id
 FROM write_outcomes o
 JOIN batch_plan p ON p.record_ref = o.record_ref
-WHERE o.succeeded AND p.preflight_error IS NULL
+WHERE (o.succeeded OR (p.action = 'update' AND list_contains(o.applied_fields, p.target_field)))
+  AND p.preflight_error IS NULL
   -- lookups planned as updates keep a base (creates' lookup rows and the removal half of a move do not)
   AND (p.field NOT LIKE '@%' OR (p.action = 'update' AND p.field LIKE '@association:%' AND p.field NOT LIKE '%:replaced'))
 ON CONFLICT (pair, hubspot_id, field) DO UPDATE SET

@@ -8,5 +8,6 @@ CREATE OR REPLACE TEMP TABLE write_outcomes (
     created BOOLEAN NOT NULL,
     error_code VARCHAR,
     error_message VARCHAR,
-    error_fields VARCHAR[]
+    error_fields VARCHAR[],
+    applied_fields VARCHAR[]  -- a failed record's fields the CRM took in another call of the same write
 );

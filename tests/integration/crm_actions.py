@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
+
+HUBSPOT_TOKEN = {"Authorization": "Bearer sandbox-token"}
+
+
+def hubspot_get(url: str, **params: str) -> requests.Response:
+    """A GET of HubSpot's public API as a careful script makes it: a 429 (the portal's ten-second limit,
+    which a sync just before may have used up) is waited out, as HubSpot's answer asks, then retried."""
+    for _ in range(30):
+        answer = requests.get(url, headers=HUBSPOT_TOKEN, params=params, timeout=10)
+        if answer.status_code != 429:
+            return answer
+        time.sleep(float(answer.headers.get("Retry-After") or 1))
+    return answer
 
 
 def hubspot_edit(sandbox, object_type: str, record_id: str, **properties: str) -> None:
@@ -18,9 +33,8 @@ def salesforce_edit(sandbox, sobject: str, record_id: str, **fields: object) -> 
 
 
 def hubspot_value(sandbox, object_type: str, record_id: str, prop: str) -> str | None:
-    url = f"{sandbox.hubspot.url}/crm/v3/objects/{object_type}/{record_id}?properties={prop}"
-    body = requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()
-    return body["properties"].get(prop)
+    url = f"{sandbox.hubspot.url}/crm/v3/objects/{object_type}/{record_id}"
+    return hubspot_get(url, properties=prop).json()["properties"].get(prop)
 
 
 def salesforce_value(sandbox, sobject: str, record_id: str, field: str) -> object:

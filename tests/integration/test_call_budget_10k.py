@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.first_sync import sync_and_count
+from bench.first_sync import sync_and_count, synced_environment
 from bench.sandbox_process import SandboxProcess
-from crmsync_pipeline.config import load_mapping
-from crmsync_pipeline.connectors.calls import CallMeter
-from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
-from crmsync_pipeline.setup.crm_fields import setup_fields
 
 pytestmark = pytest.mark.slow  # make test-slow
 
@@ -20,16 +16,16 @@ PEOPLE = 10_000
 
 
 @pytest.fixture(scope="module")
-def large_sandbox(tmp_path_factory):
+def large_sandbox():
+    """The 10k sandbox, crmsync pointed at it as `make bench` does: a fresh state file, `crmsync setup` run,
+    and the shipped mapping with the first-sync approval threshold off (a first sync of 10k records
+    overwrites many values, and is held for approval otherwise; approving it is tested elsewhere)."""
     mp = pytest.MonkeyPatch()
-    with SandboxProcess(records=PEOPLE) as sandbox:
-        mp.setenv("CRMSYNC_SANDBOX_HUBSPOT_URL", sandbox.hubspot_url)
-        mp.setenv("CRMSYNC_SANDBOX_SALESFORCE_URL", sandbox.salesforce_url)
-        mp.setenv("CRMSYNC_STATE_DB", str(tmp_path_factory.mktemp("state10k") / "crmsync.duckdb"))
-        for name in ("HUBSPOT_ACCESS_TOKEN", "SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN"):
-            mp.delenv(name, raising=False)
-        mapping = load_mapping(default_mapping_path())
-        setup_fields(mapping, *CrmsyncResource(mapping_file=default_mapping_path()).connectors(CallMeter()))
+    for name in ("CRMSYNC_SANDBOX_HUBSPOT_URL", "CRMSYNC_SANDBOX_SALESFORCE_URL", "CRMSYNC_STATE_DB"):
+        mp.setenv(name, "")  # restored by undo() after synced_environment set them
+    for name in ("HUBSPOT_ACCESS_TOKEN", "SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN"):
+        mp.delenv(name, raising=False)
+    with SandboxProcess(records=PEOPLE) as sandbox, synced_environment(sandbox):
         yield sandbox
     mp.undo()
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
+from crm_actions import hubspot_edit, hubspot_get, hubspot_value, salesforce_edit, salesforce_value
 
 pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
@@ -79,8 +79,9 @@ def _new_salesforce_contacts(sandbox) -> dict[str, str]:
 
 def _hubspot_record(sandbox, hubspot_id: str) -> dict:
     url = f"{sandbox.hubspot.url}/crm/v3/objects/contacts/{hubspot_id}"
-    params = {"properties": "email,firstname,crmsync_salesforce_id"}
-    return requests.get(url, headers=TOKEN, params=params, timeout=10).json()
+    answer = hubspot_get(url, properties="email,firstname,crmsync_salesforce_id")
+    assert answer.status_code == 200, (hubspot_id, answer.status_code, answer.text)
+    return answer.json()
 
 
 def test_people_created_in_hubspot_from_shuffled_batch_answers_link_to_their_own_salesforce_records(

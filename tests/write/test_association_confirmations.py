@@ -58,6 +58,14 @@ def test_a_move_whose_new_association_fails_keeps_the_old_one_and_fails_the_reco
 
     assert not result.succeeded and result.error_code
     assert _companies_of(url, contact) == [old]  # never left with no company
+    # the property went in by its own call: the failure names it, so the audit log calls it confirmed
+    assert result.applied == {"jobtitle"}
+    held = requests.get(
+        f"{url}/crm/v3/objects/contacts/{contact}?properties=jobtitle",
+        headers={"Authorization": "Bearer sandbox-token"},
+        timeout=10,
+    ).json()
+    assert held["properties"]["jobtitle"] == "Mover"
     requests.delete(f"{url}/_sandbox/faults", timeout=10)
     [again] = update_with_associations(connector, "contacts", [move])
     assert again.succeeded

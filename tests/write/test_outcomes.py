@@ -157,3 +157,39 @@ def test_an_unconfirmed_intent_stays_visible_for_reconciliation(con):
     # the process dies here: no outcome is recorded
     assert con.execute("SELECT source_id, outcome FROM audit_log").fetchall() == [("003A", "intended")]
     assert con.execute("SELECT count(*) FROM base_values").fetchone() == (0,)
+
+
+def test_a_failed_record_s_fields_the_crm_took_all_the_same_are_confirmed_and_based(con):
+    """HubSpot took a contact's properties and refused its new company association (two calls of one
+    write): the record fails (errors table, write_results) but the audit log does not call the property
+    HubSpot holds failed, and base moves for it alone. Found by the short chaos soak."""
+    con.executemany(
+        "INSERT INTO plan_rows (run_id, pair, target, action, record_ref, hubspot_id, salesforce_object, "
+        "salesforce_id, field, target_field, old_value, new_value, canonical_value, reason, planned_at) "
+        "VALUES ('r1', 'contacts', 'hubspot', 'update', '7', '7', 'Contact', '003D', ?, ?, ?, ?, ?, "
+        "'two_way:salesforce_changed', now())",
+        [
+            ("jobtitle", "jobtitle", "Old", "CTO", "CTO"),
+            ("@association:companies:279", "association:companies:279", "100", "200", "200"),
+        ],
+    )
+    record_intent(con, "r1", "contacts", "hubspot", ["7"], NOW)
+    refused = WriteResult.failed("7", "INTERNAL_ERROR", "HubSpot did not confirm the association with 200")
+    record_outcomes(
+        con,
+        "r1",
+        "contacts",
+        "hubspot",
+        [WriteOutcome.of("7", refused.partly_applied(frozenset({"jobtitle"})))],
+        NOW,
+    )
+    assert con.execute(
+        "SELECT field, outcome FROM audit_log WHERE source_id = '7' ORDER BY field"
+    ).fetchall() == [("association:companies:279", "failed"), ("jobtitle", "confirmed")]
+    assert con.execute("SELECT field, value FROM base_values WHERE hubspot_id = '7'").fetchall() == [
+        ("jobtitle", "CTO")
+    ]
+    assert con.execute("SELECT record_ref, error_code FROM sync_errors").fetchall() == [
+        ("7", "INTERNAL_ERROR")
+    ]
+    assert con.execute("SELECT succeeded FROM write_results WHERE record_ref = '7'").fetchall() == [(False,)]
