@@ -11,7 +11,7 @@ from crmsync_pipeline.config import Mapping, Side
 from crmsync_pipeline.plan.cut_lengths import cached_cut_lengths
 from crmsync_pipeline.plan.field_state import build_field_state
 from crmsync_pipeline.plan.inclusion import included_ids
-from crmsync_pipeline.plan.merge import CLOCK_SKEW_SECONDS, decide_fields
+from crmsync_pipeline.plan.merge import CLOCK_SKEW_SECONDS, FieldDecision
 from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.plan.updates import left_out
 from crmsync_pipeline.state.bulk import insert_rows
@@ -53,9 +53,11 @@ def drift_rows(con: duckdb.DuckDBPyConnection, mapping: Mapping | None) -> tuple
 
 def _left_out(con: duckdb.DuckDBPyConnection, pair, owners) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """(HubSpot id, field) of the writes the plan leaves out as a value issue (value_issues: an owner
-    unknown on the other side, a value the target cannot take): reported there, so not drift too."""
+    unknown on the other side, a value the target cannot take): reported there, so not drift too. Read
+    from the pair's `field_decisions` (decide_fields' rows, already computed: field_state is unchanged)."""
+    needs_action = con.execute("SELECT * FROM field_decisions WHERE decision <> 'in_sync' OR is_conflict")
     return {
         (d.hubspot_id, d.field)
-        for d in decide_fields(con, in_sync=False)
+        for d in (FieldDecision(*row) for row in needs_action.fetchall())
         if left_out(pair, owners, d) is not None
     }

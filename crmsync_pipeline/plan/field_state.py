@@ -28,7 +28,6 @@ from crmsync_pipeline.config import (
 from crmsync_pipeline.extract.salesforce_edit_times import person_modified_at_sql
 from crmsync_pipeline.match.canonical import (
     CANNOT_PLACE,
-    MAPS,
     SqlTransforms,
     drop_fallback,
     register_fallback,
@@ -110,7 +109,6 @@ def build_field_state(
     pipeline = f"h.{quoted(pipeline_column)}" if pipeline_column else "NULL::VARCHAR"
     columns = [f"{pipeline} AS pipeline", *_canonical_columns(rules, exprs, pipeline)]
     salesforce_time, time_params = person_modified_at_sql(con, tables.salesforce, "s")
-    con.register(MAPS, exprs.table())
     register_fallback(con, rules, lambda p: transform_context(pair, owners, p))
     try:
         con.execute(
@@ -123,11 +121,8 @@ def build_field_state(
             {"pair": pair_name, **time_params, **exprs.params},
         )
     finally:
-        con.unregister(MAPS)
         drop_fallback(con)
-    result = FieldStateResult()
-    for i, rule in enumerate(rules):
-        result.issues += _issues(con, pair, owners, i, rule)
+    result = FieldStateResult(issues=_issues(con, pair, owners, rules))
     user = time_params.get("integration_user")
     result.rows = _insert_field_state(con, pair_name, rules, cut_lengths, user)
     con.execute("DROP TABLE field_canonical")
@@ -160,23 +155,34 @@ def _canonical(exprs: SqlTransforms, i: int, rule: FieldMapping, side: Side, raw
     return f"CASE WHEN {raw} = {exprs.param(str(default))} THEN NULL ELSE {canonical} END"
 
 
-def _applies(rule: FieldMapping) -> tuple[str, dict]:
+def _applies(rule: FieldMapping, i: int) -> tuple[str, dict]:
+    """The condition on salesforce_object for the i-th field (`true` when it applies to all), with its
+    parameter $objects_<i>."""
     if rule.salesforce_objects is None:
         return "true", {}
-    return "list_contains($objects, salesforce_object)", {"objects": rule.salesforce_objects}
+    return f"list_contains($objects_{i}, salesforce_object)", {f"objects_{i}": rule.salesforce_objects}
 
 
 def _issues(
-    con: duckdb.DuckDBPyConnection, pair: ObjectPair, owners: OwnerDirectory, i: int, rule: FieldMapping
+    con: duckdb.DuckDBPyConnection, pair: ObjectPair, owners: OwnerDirectory, rules: list[FieldMapping]
 ) -> list[ValueIssue]:
-    """The values of one field a transform cannot place (HubSpot's first, as a record stops there),
-    each with the transform's own message."""
-    applies, params = _applies(rule)
+    """The values a transform cannot place, field by field (HubSpot's first, as a record stops there),
+    each with the transform's own message. One query for all fields: planning a query per field cost
+    more than the scans."""
+    if not rules:
+        return []
+    params: dict = {"cannot": CANNOT_PLACE}
+    selects = []
+    for i, rule in enumerate(rules):
+        applies, objects = _applies(rule, i)
+        params.update(objects)
+        selects.append(sql("plan/field_issues.sql").format(i=i, applies=applies))
     rows = con.execute(
-        sql("plan/field_issues.sql").format(i=i, applies=applies), {"cannot": CANNOT_PLACE, **params}
+        f"SELECT * FROM ({' UNION ALL '.join(selects)}) ORDER BY field_index, part, position", params
     ).fetchall()
     issues = []
-    for side, record_id, raw, pipeline in rows:
+    for i, _, _, side, record_id, raw, pipeline in rows:
+        rule = rules[i]
         try:
             rule.transformer.to_canonical(Side(side), raw, transform_context(pair, owners, pipeline))
             problem = f"{side} value {raw!r} cannot be placed"  # SQL and Python disagree: report anyway
@@ -198,9 +204,8 @@ def _insert_field_state(
     params: dict = {"pair": pair_name, "cannot": CANNOT_PLACE}
     values, selects = sql("plan/field_values.sql"), []
     for i, rule in enumerate(rules):
-        applies, objects = _applies(rule)
-        applies = applies.replace("$objects", f"$objects_{i}")
-        params.update({f"objects_{i}": v for v in objects.values()})
+        applies, objects = _applies(rule, i)
+        params.update(objects)
         params.update({f"name_{i}": rule.name, f"direction_{i}": rule.direction.value})
         params[f"preferred_{i}"] = rule.direction.preferred_side.value
         params[f"salesforce_field_{i}"] = rule.salesforce
@@ -213,10 +218,8 @@ def _insert_field_state(
         selects.append(values.format(i=i, applies=applies, salesforce_value=salesforce_value))
     if not selects:
         return 0
-    con.execute(
+    inserted = con.execute(  # field_state was created empty for this pair: the INSERT's count is its rows
         sql("plan/field_state_insert.sql").format(values=" UNION ALL ".join(selects)),
         {**params, "integration_user": integration_user},
-    )
-    return con.execute("SELECT count(*) FROM field_state WHERE pair = $pair", {"pair": pair_name}).fetchall()[
-        0
-    ][0]
+    ).fetchall()
+    return int(inserted[0][0])

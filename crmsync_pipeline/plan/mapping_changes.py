@@ -62,15 +62,22 @@ def rebase_changed_forms(
     """Forget the base of each field of the pair whose canonical form changed since the plan last
     merged it, and record every field's current form; returns the fields whose base was forgotten."""
     forms = field_forms(mapping, mapping.pair(pair_name))
-    stored = dict(
-        con.execute("SELECT field, form_digest FROM mapped_fields WHERE pair = ?", [pair_name]).fetchall()
-    )
-    changed = sorted(f.field for f in forms if f.field in stored and stored[f.field] != f.digest)
+    stored = {
+        field: (digest, direction)
+        for field, digest, direction in con.execute(
+            "SELECT field, form_digest, direction FROM mapped_fields WHERE pair = ?", [pair_name]
+        ).fetchall()
+    }
+    changed = sorted(f.field for f in forms if f.field in stored and stored[f.field][0] != f.digest)
     if changed:
         con.execute(
             "DELETE FROM base_values WHERE pair = ? AND list_contains(?, field)", [pair_name, changed]
         )
+    # The upsert changes nothing for a field whose form and direction are as stored (every field of
+    # most runs): only the others are sent, one statement each.
     for f in forms:
+        if stored.get(f.field) == (f.digest, f.direction):
+            continue
         con.execute(
             sql("plan/mapped_fields_upsert.sql"),
             {

@@ -63,21 +63,27 @@ def settle_in_sync(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -
     """Move base to the agreed value of every in-sync `field_state` row; returns how many are in sync.
     Agreement does not depend on timestamps, so any skew window finds the same rows. `has_base` was read
     from base_values in this same transaction, so a field without one is a plain insert (an upsert costs
-    twice as much, and most of a first sync's fields have no base yet)."""
-    params = {"skew_seconds": CLOCK_SKEW_SECONDS, "now": now, "run_id": run_id}
-    first = _decisions("decision = 'in_sync' AND NOT has_base")
-    con.execute(
-        f"INSERT INTO base_values SELECT pair, hubspot_id, field, agreed_value, $now, $run_id FROM ({first})",
-        params,
-    )
-    moved = _decisions("decision = 'in_sync' AND has_base AND base_value IS DISTINCT FROM agreed_value")
-    con.execute(
-        f"""UPDATE base_values b SET value = d.agreed_value, agreed_at = $now, run_id = $run_id
-            FROM ({moved}) d
-            WHERE b.pair = d.pair AND b.hubspot_id = d.hubspot_id AND b.field = d.field""",
-        params,
-    )
+    twice as much, and most of a first sync's fields have no base yet). The decisions read only
+    `field_state`, so they are computed once (planning that statement is most of its cost on a small
+    pair) and the insert, the update and the count read the result."""
     in_sync = _decisions("decision = 'in_sync'")
-    return con.execute(f"SELECT count(*) FROM ({in_sync})", {"skew_seconds": CLOCK_SKEW_SECONDS}).fetchall()[
-        0
-    ][0]
+    count = con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE settled_in_sync AS
+            SELECT pair, hubspot_id, field, agreed_value, has_base, base_value FROM ({in_sync})""",
+        {"skew_seconds": CLOCK_SKEW_SECONDS},
+    ).fetchall()[0][0]
+    params = {"now": now, "run_id": run_id}
+    con.execute(
+        """INSERT INTO base_values
+           SELECT pair, hubspot_id, field, agreed_value, $now, $run_id FROM settled_in_sync WHERE NOT has_base""",
+        params,
+    )
+    con.execute(
+        """UPDATE base_values b SET value = d.agreed_value, agreed_at = $now, run_id = $run_id
+            FROM settled_in_sync d
+            WHERE d.has_base AND d.base_value IS DISTINCT FROM d.agreed_value
+              AND b.pair = d.pair AND b.hubspot_id = d.hubspot_id AND b.field = d.field""",
+        params,
+    )
+    con.execute("DROP TABLE settled_in_sync")
+    return count

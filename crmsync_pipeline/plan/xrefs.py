@@ -30,8 +30,7 @@ def plan_cross_references(
         hubspot_xref=quoted(xref.hubspot_property),
         salesforce_xref=quoted(xref.salesforce_field),
     )
-    before = con.execute("SELECT count(*) FROM plan_rows WHERE run_id = ?", [run_id]).fetchall()[0][0]
-    con.execute(
+    inserted = con.execute(  # an INSERT's result is the number of rows it added
         statement,
         {
             "run_id": run_id,
@@ -40,5 +39,5 @@ def plan_cross_references(
             "hubspot_field": xref.hubspot_property,
             "salesforce_field": xref.salesforce_field,
         },
-    )
-    return con.execute("SELECT count(*) FROM plan_rows WHERE run_id = ?", [run_id]).fetchall()[0][0] - before
+    ).fetchall()
+    return int(inserted[0][0])

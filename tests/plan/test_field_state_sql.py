@@ -17,7 +17,7 @@ from crmsync_pipeline.config import (
     normalize,
     parse_mapping,
 )
-from crmsync_pipeline.match.canonical import CANNOT_PLACE, MAPS, UDF, SqlTransforms, register_fallback
+from crmsync_pipeline.match.canonical import CANNOT_PLACE, UDF, SqlTransforms, register_fallback
 from crmsync_pipeline.match.keys import normalized, register_normalize
 
 MAPPING = parse_mapping("""
@@ -248,7 +248,6 @@ def sql_canonical(
     con = duckdb.connect()
     exprs = SqlTransforms(OWNERS)
     expression = exprs.canonical(0, FIELDS[name], side, "v", "p")
-    con.register(MAPS, exprs.table())
     if python:
         register_fallback(con, [FIELDS[name]], lambda p: TransformContext(owners=OWNERS, pipeline=p))
     else:
