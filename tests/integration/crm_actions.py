@@ -40,3 +40,24 @@ def hubspot_value(sandbox, object_type: str, record_id: str, prop: str) -> str |
 def salesforce_value(sandbox, sobject: str, record_id: str, field: str) -> object:
     url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{record_id}"
     return requests.get(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).json()[field]
+
+
+def sync_with_a_hubspot_edit_while_it_writes(sandbox, sync, hubspot_id: str, **properties: str):
+    """A sync during which a person edits the HubSpot contact: after the plan read it, before the write
+    (when the write step reads its HubSpot targets again), as the soak's edits land ~40 s into a sync."""
+    hook = {
+        "on": {"method": "POST", "contains": "/crm/v3/objects/contacts/batch/read"},
+        "then": {"apply_edits": [{
+            "method": "POST",
+            "url": f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/contacts/{hubspot_id}/edit",
+            "json": {"properties": properties},
+        }]},
+    }  # fmt: skip
+    requests.post(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", json=hook, timeout=10).raise_for_status()
+    try:
+        result = sync()
+        fired = requests.get(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", timeout=10).json()
+    finally:
+        requests.delete(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", timeout=10)
+    assert result.success and fired[0]["fired"]
+    return result

@@ -10,7 +10,13 @@ import time
 
 import pytest
 import requests
-from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
+from crm_actions import (
+    hubspot_edit,
+    hubspot_value,
+    salesforce_edit,
+    salesforce_value,
+    sync_with_a_hubspot_edit_while_it_writes,
+)
 
 pytestmark = pytest.mark.slow  # make test-slow
 
@@ -28,27 +34,6 @@ def linked_contacts(sandbox, sync, query):
                     ORDER BY l.hubspot_id LIMIT 2""")
     assert len(rows) == 2
     return rows
-
-
-def sync_with_a_hubspot_edit_while_it_writes(sandbox, sync, hubspot_id, **properties):
-    """A sync during which a person edits the HubSpot contact: after the plan, before the write (when
-    the write step re-reads its HubSpot targets)."""
-    hook = {
-        "on": {"method": "POST", "contains": "/crm/v3/objects/contacts/batch/read"},
-        "then": {"apply_edits": [{
-            "method": "POST",
-            "url": f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/contacts/{hubspot_id}/edit",
-            "json": {"properties": properties},
-        }]},
-    }  # fmt: skip
-    requests.post(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", json=hook, timeout=10).raise_for_status()
-    try:
-        result = sync()
-        fired = requests.get(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", timeout=10).json()
-    finally:
-        requests.delete(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", timeout=10)
-    assert result.success and fired[0]["fired"]
-    return result
 
 
 def test_crmsyncs_own_salesforce_write_does_not_make_an_older_salesforce_edit_win(

@@ -22,8 +22,16 @@ from pathlib import Path
 
 import pytest
 import requests
-from crm_actions import hubspot_edit, hubspot_value, salesforce_edit, salesforce_value
+from crm_actions import (
+    hubspot_edit,
+    hubspot_value,
+    salesforce_edit,
+    salesforce_value,
+    sync_with_a_hubspot_edit_while_it_writes,
+)
 from sandboxes import Sandbox
+
+from bench.soak.automation import RULES
 
 pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
 
@@ -31,19 +39,6 @@ TOKEN = {"Authorization": "Bearer sandbox-token"}
 SKEW = 2.6  # the soak's old gap between the two halves of a conflict
 SOAK_GAP = 3.5  # bench/soak/edits.py SKEW_GAP_S: 2 s window + 1 s Salesforce stamp resolution, and margin
 SOAK_MAPPING = Path(__file__).resolve().parents[2] / "bench" / "soak" / "mapping.yaml"
-
-# bench/soak/automation.py's rules, repeated here: tests import nothing from bench/
-RULES = {
-    "salesforce": [
-        {"name": f"soak_format_{obj.lower()}_phone", "object": obj, "on": "save", "when_changed": "Phone",
-         "action": "format_phone", "field": "Phone", "run_as": "integration_user"}
-        for obj in ("Contact", "Lead")
-    ],
-    "hubspot": [
-        {"name": "soak_upper_company_city", "object": "companies", "on": "save", "when_changed": "city",
-         "action": "upper_case", "field": "city"},
-    ],
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -151,27 +146,6 @@ def test_a_salesforce_edit_past_the_skew_window_and_its_stamps_second_wins_a_pre
 
 
 # ---- b, c. an edit made on HubSpot while the sync that links twins writes ---------------------------------
-
-
-def sync_with_a_hubspot_edit_while_it_writes(sandbox, sync, hubspot_id: str, **properties: str):
-    """A sync during which a person edits the HubSpot contact: after the plan read it, before the write
-    (when the write step reads its HubSpot targets again), as the soak's edits land ~40 s into a sync."""
-    hook = {
-        "on": {"method": "POST", "contains": "/crm/v3/objects/contacts/batch/read"},
-        "then": {"apply_edits": [{
-            "method": "POST",
-            "url": f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/contacts/{hubspot_id}/edit",
-            "json": {"properties": properties},
-        }]},
-    }  # fmt: skip
-    requests.post(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", json=hook, timeout=10).raise_for_status()
-    try:
-        result = sync()
-        fired = requests.get(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", timeout=10).json()
-    finally:
-        requests.delete(f"{sandbox.hubspot.url}/_sandbox/faults/hooks", timeout=10)
-    assert result.success and fired[0]["fired"]
-    return result
 
 
 def twins(sandbox, email: str, hubspot: dict[str, str], salesforce: dict[str, str]) -> tuple[str, str]:
