@@ -26,9 +26,9 @@ test: $(STAMP) lint
 test-slow: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile -m slow
 
-# the fixpoint property with 100 generated scenarios per test (make test-slow runs 30 of each)
+# the fixpoint property with 300 generated scenarios per test (make test-slow runs 100 of each)
 test-property: $(STAMP)
-	CRMSYNC_FIXPOINT_EXAMPLES=100 $(BIN)/pytest -n 2 --dist loadfile -m slow tests/property
+	CRMSYNC_FIXPOINT_EXAMPLES=300 $(BIN)/pytest -n 2 --dist loadfile -m slow tests/property
 
 # ruff, then the import contracts of pyproject.toml (imports flow one way, no cycles, the sandbox apart)
 lint: $(STAMP)

@@ -441,9 +441,9 @@ def edit_strategy(draw: st.DrawFn) -> Edit:
 # the property test's scenarios (every class: the hostile pair case_flip is not among AUTOMATION) and
 # the settings of every test that draws them
 FIXPOINT_SCENARIOS = scenarios()
-# examples per generated test of the slow suite: 30 in `make test-slow` (CI's 25 minutes hold the whole
-# suite; derandomized, so the same 60 scenarios every run), 100 in `make test-property`
-FIXPOINT_EXAMPLES = int(os.environ.get("CRMSYNC_FIXPOINT_EXAMPLES") or 30)
+# examples per generated test: 100 in `make test-slow` (two tests, so the 200 the issue asks for;
+# derandomized, so the same scenarios every run), 300 in `make test-property` for a deeper search
+FIXPOINT_EXAMPLES = int(os.environ.get("CRMSYNC_FIXPOINT_EXAMPLES") or 100)
 EXAMPLE_SETTINGS: dict[str, Any] = dict(
     deadline=None,
     derandomize=True,

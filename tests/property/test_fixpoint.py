@@ -11,7 +11,7 @@ synced fields (a one-sided loop against an always_* direction is held at the sec
 writes nothing), lifecycle stages behind HubSpot's (HubSpot keeps its stage; plan/not_applied.py).
 
 The generated examples are two tests, this one and test_fixpoint_more.py, so the two xdist workers
-(`--dist loadfile`) share them: 30 each in `make test-slow`, 100 each in `make test-property`
+(`--dist loadfile`) share them: 100 each in `make test-slow`, 300 each in `make test-property`
 (CRMSYNC_FIXPOINT_EXAMPLES); `make test` runs the quick test below (two explicit examples and two
 generated ones)."""
 
