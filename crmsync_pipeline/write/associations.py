@@ -1,8 +1,8 @@
 """HubSpot updates that carry association changes (a lookup that moved on the Salesforce side): HubSpot
 keeps associations apart from properties, so a planned record is split into its property update and
 the v4 association adds and removals, each batched across the records of the call. A record fails when
-any part of its write fails, with that part's error code; the properties HubSpot took before an
-association failed are named in the failure (`applied`), so the audit log calls them confirmed."""
+any part of its write fails, with that part's error code; the properties and associations HubSpot took
+before another part failed are named in the failure (`applied`), so the audit log calls them confirmed."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def update_with_associations(
     ids = [str(r["id"]) for r in records]
     adds: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
     removes: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    keys: dict[tuple[str, int, str], str] = {}  # (object, record index, other id) -> the record's key
     for i, record in enumerate(records):
         if not results[i].succeeded:
             continue
@@ -42,31 +43,37 @@ def update_with_associations(
             if key.startswith(ADD) and value:
                 to_object, type_id = key.removeprefix(ADD).rsplit(":", 1)
                 adds[(to_object, int(type_id))].append((i, value))
+                keys[(to_object, i, value)] = key
             elif key.startswith(REMOVE):
                 to_object, _, other = key.removeprefix(REMOVE).split(":", 2)
                 removes[to_object].append((i, other))
-    taken = {i: _properties_taken(properties[i], results[i]) for i in with_properties if results[i].succeeded}
+                keys[(to_object, i, other)] = key
+    taken = {
+        i: set(_properties_taken(properties[i], results[i])) for i in with_properties if results[i].succeeded
+    }
     for (to_object, type_id), wanted in adds.items():
         pairs = [(records[i]["id"], other, type_id) for i, other in wanted]
-        _settle(
+        _settle_taking(
             results,
             wanted,
             lambda p=pairs, t=to_object, w=wanted: fail_unconfirmed(
                 results, w, connector.associate(object_name, t, p), ids
             ),
+            lambda i, other, t=to_object: taken.setdefault(i, set()).add(keys[(t, i, other)]),
         )
     for to_object, wanted in removes.items():
         # a record whose new association failed keeps its old one: it is never left with none
         wanted = [(i, other) for i, other in wanted if results[i].succeeded]
         pairs = [(records[i]["id"], other) for i, other in wanted]
         if pairs:
-            _settle(
+            _settle_taking(
                 results,
                 wanted,
                 lambda p=pairs, t=to_object: archive_associations(connector, object_name, t, p),
+                lambda i, other, t=to_object: taken.setdefault(i, set()).add(keys[(t, i, other)]),
             )
     return [
-        result.partly_applied(taken[i]) if not result.succeeded and taken.get(i) else result
+        result.partly_applied(frozenset(taken[i])) if not result.succeeded and taken.get(i) else result
         for i, result in enumerate(results)
     ]
 
@@ -116,7 +123,10 @@ def archive_associations(
         )
 
 
-def _settle(results: list[WriteResult], wanted: list[tuple[int, str]], call: Any) -> None:
+def _settle_taking(results: list[WriteResult], wanted: list[tuple[int, str]], call: Any, took: Any) -> None:
+    """Run one batched association call and fail the records it did not take; `took(i, other)` for each
+    pair it did, so a record that fails in another part still names this one as applied."""
+    before = list(results)
     try:
         call()
     except CrmError as err:
@@ -124,6 +134,10 @@ def _settle(results: list[WriteResult], wanted: list[tuple[int, str]], call: Any
             raise  # the caller's retries are spent: the run stops and the next one tries again
         for i, _ in wanted:
             results[i] = WriteResult.failed(results[i].record_id, err.code, err.message)
+        return
+    for i, other in wanted:
+        if results[i] is before[i]:  # this call did not fail the record: HubSpot confirmed the pair
+            took(i, other)
 
 
 def _is_association(key: str) -> bool:

@@ -70,3 +70,27 @@ def test_a_move_whose_new_association_fails_keeps_the_old_one_and_fails_the_reco
     [again] = update_with_associations(connector, "contacts", [move])
     assert again.succeeded
     assert _companies_of(url, contact) == [new]
+
+
+def test_a_move_whose_old_association_is_not_removed_names_the_new_one_as_taken(hubspot):
+    """The new association went in and only the removal of the old one was refused: the record fails
+    with the removal's code, but the failure names the property and the new association as taken, so
+    the audit log calls the association HubSpot holds confirmed, not failed."""
+    url, connector = hubspot
+    contact = connector.batch_create("contacts", [{"email": "halfway@example.com"}])[0].record_id
+    old, new = (
+        connector.batch_create("companies", [{"name": n}])[0].record_id for n in ("Old Inc", "New Inc")
+    )
+    connector.create_associations("contacts", "companies", [(contact, old, 279)])
+    faults = {"error_rates": {"400": 1.0}, "path_contains": "/batch/archive"}
+    requests.post(f"{url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
+
+    add, remove = f"{ADD}companies:279", f"{REMOVE}companies:279:{old}"
+    [result] = update_with_associations(
+        connector, "contacts", [{"id": contact, "jobtitle": "Halfway", add: new, remove: ""}]
+    )
+
+    assert not result.succeeded and result.error_code
+    assert sorted(_companies_of(url, contact)) == sorted([old, new])  # what HubSpot holds
+    assert result.applied == {"jobtitle", add}
+    assert remove not in result.applied
