@@ -16,7 +16,8 @@ the sides differ and the next plan writes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -116,25 +117,40 @@ def _text(value: object) -> str | None:
 def _plan_follow_ups(
     con: duckdb.DuckDBPyConnection, job: ApplyJob, stored: list[dict[str, str | None]], now: datetime
 ) -> int:
-    tables = SnapshotTables.of(job.pair_name)
-    if not stored or not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
-        return 0
-    table = READ_BACK.format(side=job.target)
-    load_read_back(con, tables.on(job.target), table, stored)
-    try:
-        settle_tables = replace(tables, **{job.target: table})
-        owners = owner_directory(con)
-        build_field_state(
-            con, job.pair_name, job.pair, owners, settle_tables, cached_cut_lengths(con, job.pair)
-        )
-        settled = settle_rule(job.target, job.pair, decide_fields(con, in_sync=False))
+    with read_back_decisions(con, job, stored) as judged:
+        if judged is None:
+            return 0
+        decisions, owners = judged
+        settled = settle_rule(job.target, job.pair, decisions)
         carried = sent_by_admitted(job, settled.carried, stored, owners)
         summary = plan_updates(con, job.run_id, job.pair, owners, carried, now)
         preflight_follow_ups(con, job, now)
         accept_fills(con, job.pair_name, job.run_id, job.target, settled.accepted, now)
+    return sum(summary.updates.values())
+
+
+@contextmanager
+def read_back_decisions(
+    con: duckdb.DuckDBPyConnection, job: ApplyJob, stored: list[dict[str, str | None]]
+) -> Iterator[tuple[list[FieldDecision], OwnerDirectory] | None]:
+    """The merge's decisions for the records just written, judged against what the target stored (read
+    back, in place of its snapshot), with the owner directory they used; None when nothing was read back
+    or a snapshot is missing. The read-back table lives while the block runs."""
+    tables = SnapshotTables.of(job.pair_name)
+    if not stored or not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
+        yield None
+        return
+    table = READ_BACK.format(side=job.target)
+    load_read_back(con, tables.on(job.target), table, stored)
+    try:
+        owners = owner_directory(con)
+        build_field_state(
+            con, job.pair_name, job.pair, owners, replace(tables, **{job.target: table}),
+            cached_cut_lengths(con, job.pair),
+        )  # fmt: skip
+        yield decide_fields(con, in_sync=False), owners
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quoted(table)}")
-    return sum(summary.updates.values())
 
 
 def load_read_back(

@@ -21,22 +21,16 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from crmsync_pipeline.plan.cut_lengths import cached_cut_lengths
-from crmsync_pipeline.plan.field_state import build_field_state
-from crmsync_pipeline.plan.merge import FieldDecision, decide_fields
+from crmsync_pipeline.plan.merge import FieldDecision
 from crmsync_pipeline.plan.ping_pong import held_fields
-from crmsync_pipeline.plan.stage import owner_directory
 from crmsync_pipeline.plan.updates import plan_updates
 from crmsync_pipeline.state.connections import Connect
 from crmsync_pipeline.state.db import sql
-from crmsync_pipeline.state.names import quoted, table_exists
-from crmsync_pipeline.state.snapshots import SnapshotTables
 from crmsync_pipeline.write.created_values import (
-    READ_BACK,
     CreatedLink,
-    load_read_back,
     preflight_follow_ups,
     read_back,
+    read_back_decisions,
     sent_by_admitted,
 )
 from crmsync_pipeline.write.crm_writer import CrmWriter
@@ -68,24 +62,15 @@ def settle_updated(connect: Connect, writer: CrmWriter, run_id: str, pair_name: 
 def _plan_carries(
     con: duckdb.DuckDBPyConnection, job: ApplyJob, stored: list[dict[str, str | None]], now: datetime
 ) -> int:
-    tables = SnapshotTables.of(job.pair_name)
-    if not stored or not (table_exists(con, tables.hubspot) and table_exists(con, tables.salesforce)):
-        return 0
-    table = READ_BACK.format(side=job.target)
-    load_read_back(con, tables.on(job.target), table, stored)
-    try:
-        owners = owner_directory(con)
-        build_field_state(
-            con, job.pair_name, job.pair, owners, replace(tables, **{job.target: table}),
-            cached_cut_lengths(con, job.pair),
-        )  # fmt: skip
-        carried = sent_by_admitted(job, _carries(con, job, decide_fields(con, in_sync=False)), stored, owners)
+    with read_back_decisions(con, job, stored) as judged:
+        if judged is None:
+            return 0
+        decisions, owners = judged
+        carried = sent_by_admitted(job, _carries(con, job, decisions), stored, owners)
         if not carried:
             return 0
         summary = plan_updates(con, job.run_id, job.pair, owners, carried, now)
         preflight_follow_ups(con, job, now, REWRITTEN)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {quoted(table)}")
     return sum(summary.updates.values())
 
 
