@@ -13,13 +13,13 @@ a person cleared the stage in HubSpot, or moved it on either side, and the field
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
 import duckdb
 
 from crmsync_pipeline.connectors.errors import TRANSIENT_CODES
+from crmsync_pipeline.plan.holds import HeldFields, skip_held
 from crmsync_pipeline.plan.merge import FieldDecision
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
@@ -27,7 +27,6 @@ from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 KIND = "not_applied"
 HELD = "not_applied:unchanged"
 CODE = "NOT_APPLIED"
-_WRITES = ("write_hubspot", "write_salesforce")
 _WHY = {
     "lifecyclestage": "HubSpot moves a lifecycle stage only forward; clear the stage in HubSpot first, "
     "then the next sync writes it"
@@ -77,18 +76,9 @@ class Unapplied(NamedTuple):
         )
 
 
-@dataclass(frozen=True)
-class UnappliedFields:
-    """What hold_unapplied did: items opened and settled, field writes held this run."""
-
-    opened: int = 0
-    held: int = 0
-    settled: int = 0
-
-
 def hold_unapplied(
     con: duckdb.DuckDBPyConnection, run_id: str, pair_name: str, decisions: list[FieldDecision], now: datetime
-) -> tuple[list[FieldDecision], UnappliedFields]:
+) -> tuple[list[FieldDecision], HeldFields]:
     """Turn the planned writes of fields whose last write was not applied (and nothing changed since)
     into skips; open an item per such field, settle the items whose field changed since."""
     found = con.execute(
@@ -106,14 +96,8 @@ def hold_unapplied(
         ).fetchall()
     }
     opened = open_review_items(con, [i for i in items if i.item_id not in known], run_id, now)
-    kept, skipped = [], 0
-    for d in decisions:
-        if d.decision in _WRITES and (d.hubspot_id, d.field) in held_keys:
-            kept.append(replace(d, decision="skip", reason=HELD))
-            skipped += 1
-        else:
-            kept.append(d)
-    return kept, UnappliedFields(opened, skipped, settled)
+    kept, skipped = skip_held(decisions, held_keys, HELD)
+    return kept, HeldFields(opened, skipped, settled)
 
 
 def _settle_changed(

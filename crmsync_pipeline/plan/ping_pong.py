@@ -24,7 +24,7 @@ come to agree is settled by the plan itself ('in_sync')."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from crmsync_pipeline.config import ObjectPair, Side
 from crmsync_pipeline.extract.salesforce_edit_times import integration_user
+from crmsync_pipeline.plan.holds import HeldFields, skip_held
 from crmsync_pipeline.plan.merge import FieldDecision
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
@@ -266,15 +267,6 @@ def _hubspot_suspect(c: Candidate, object_type: str, prop: str, latest: HubSpotV
     )
 
 
-@dataclass(frozen=True)
-class HeldFields:
-    """What hold_loops did: loops opened and field writes held this run."""
-
-    opened: int = 0
-    held: int = 0
-    settled: int = 0
-
-
 def hold_loops(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -290,13 +282,7 @@ def hold_loops(
     opened = open_review_items(con, [loop.review_item(pair_name, run_id) for loop in new], run_id, now)
     settled = _settle_agreed(con, pair_name, now)
     held = held_fields(con, pair_name)
-    kept, skipped = [], 0
-    for d in decisions:
-        if d.decision in _WRITES and (d.hubspot_id, d.field) in held:
-            kept.append(replace(d, decision="skip", reason=HELD))
-            skipped += 1
-        else:
-            kept.append(d)
+    kept, skipped = skip_held(decisions, held, HELD)
     return kept, HeldFields(opened, skipped, settled)
 
 

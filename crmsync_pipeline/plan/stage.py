@@ -18,14 +18,14 @@ from crmsync_pipeline.plan.creates import plan_creates
 from crmsync_pipeline.plan.deletes import plan_deletes
 from crmsync_pipeline.plan.erased_creates import drop_erased_creates
 from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
+from crmsync_pipeline.plan.holds import HeldFields
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
 from crmsync_pipeline.plan.merge import decide_fields
 from crmsync_pipeline.plan.merge_survivors import review_stranded_survivors
-from crmsync_pipeline.plan.not_applied import UnappliedFields, hold_unapplied
+from crmsync_pipeline.plan.not_applied import hold_unapplied
 from crmsync_pipeline.plan.ping_pong import (
-    HeldFields,
     HubSpotVersions,
     Loop,
     confirm_loops,
@@ -55,7 +55,7 @@ class PlanReport:
     deletes: dict[str, int] = field(default_factory=dict)  # orphaned links by what their policy did
     ping_pong: HeldFields = field(default_factory=HeldFields)  # loops found, field writes held
     rebased: list[str] = field(default_factory=list)  # fields whose form changed: base taken afresh
-    not_applied: UnappliedFields = field(default_factory=UnappliedFields)  # writes a CRM kept out, held
+    not_applied: HeldFields = field(default_factory=HeldFields)  # writes a CRM kept out, held
 
 
 def owner_directory(con) -> OwnerDirectory:  # type: ignore[no-untyped-def]
