@@ -212,13 +212,17 @@ class Records:
 
     def restore(self, otype: ObjectType, record: dict[str, Any]) -> dict[str, Any]:
         """The recycle bin's restore (HubSpot's UI; there is no public API for it): the same id, live
-        again, its modification time set to now. Refused while a live record holds one of its unique
-        values (for contacts, the email: HubSpot's restore tool refuses a contact whose email another
-        contact holds). Its associations are not restored: HubSpot documents that a restored contact's
-        activities come back, nothing about its companies or deals."""
+        again. Its modification time (`updatedAt` and the last-modified property together, as HubSpot
+        keeps them one value) moves to now only under the setting `restore_moves_modified` (unconfirmed).
+        Refused while a live record holds one of its unique values (for contacts, the email: HubSpot's
+        restore tool refuses a contact whose email another contact holds). Its associations are not
+        restored: HubSpot documents that a restored contact's activities come back, nothing about its
+        companies or deals."""
         self.conflicts(otype, dict(record["p"]), record["id"])
-        now = iso_z(self.em.clock.now())
-        restored = {**record, "a": None, "u": now}
+        restored = {**record, "a": None}
+        if self.em.settings.restore_moves_modified:
+            now = iso_z(self.em.clock.now())
+            restored.update(u=now, p={**record["p"], otype.modified_prop: now})
         self.store.put(objects_table(otype.type_id), record["id"], restored)
         self._index(otype.type_id, restored)
         self.em.search_index.changed(otype.type_id, record["id"], restored)

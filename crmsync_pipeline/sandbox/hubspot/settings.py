@@ -44,6 +44,12 @@ class HubSpotSettings(BaseModel):
     # write rules
     lifecycle_backward: Literal["ignore", "reject"] = "ignore"
 
+    # [?] whether the recycle bin's restore moves the record's modification time (`updatedAt` and
+    # `lastmodifieddate` / `hs_lastmodifieddate`, so an incremental search on it finds the restored record).
+    # HubSpot documents nothing; one user observed it set. False (the default) leaves both as they were,
+    # the harder case for a sync: the restored record is found only by listing the recycle bin.
+    restore_moves_modified: bool = False
+
     # merge ([?] in the reference)
     merge_assigns_new_id: bool = False
     merged_id_resolves_to_survivor: bool = True
