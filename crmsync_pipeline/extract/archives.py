@@ -1,22 +1,47 @@
-"""Records archived in HubSpot after the first load. HubSpot's search (the incremental read) never
-returns archived records, so a deleted contact would look alive forever; the list endpoint can list the
-archived ones. That costs one call per 100 archived records, so it runs at most once per interval
-(CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES, default 60) rather than every cycle: an archive is reported as
-an orphan within the hour, and a cycle with no changes stays nearly free."""
+"""Records archived in HubSpot, and archived records restored from its recycle bin. HubSpot's search (the
+incremental read) never returns archived records, so a deleted contact would look alive forever; the list
+endpoint can list the archived ones. That costs one call per 100 archived records, so it runs at most once
+per interval (CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES, default 60) rather than every cycle: an archive is
+reported as an orphan within the hour, and a cycle with no changes stays nearly free.
+
+The same listing tells restores: a record the snapshot holds as archived that HubSpot no longer lists
+left the recycle bin. HubSpot documents nothing about whether a restore moves the record's modification
+time, which the search filters on, so the restored record may never come back through the search (the
+chaos soak: restored contacts stayed orphans, their company never re-associated). Those ids are read
+back by id (one batch read per 100); the live ones are restored in the snapshot and their associations
+read again, the others (purged, merged away) stay archived. Archived records the snapshot never held (a
+first load, which reads only live records, a rebuilt state file) are kept as archived rows, with their
+values, so their restore is seen as well and their cross-reference ids still link them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.extract.cursors import read_cursor, save_cursor
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.snapshots import upsert_rows
 
 CHECK_ENV = "CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES"
 DEFAULT_CHECK_MINUTES = 60
+
+# one HubSpot record as read (hubspot_json.record) -> its snapshot row
+ToRow = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class ArchiveCheck:
+    """What one look at HubSpot's recycle bin found."""
+
+    flagged: int = 0  # snapshot records newly seen archived
+    restored: list[str] = field(default_factory=list)  # archived in the snapshot, live again in HubSpot
+    unseen: int = 0  # archived records the snapshot did not hold, kept as archived rows
 
 
 def check_interval() -> timedelta:
@@ -33,26 +58,52 @@ def mark_hubspot_archives(
     connector: HubSpotConnector,
     pair_name: str,
     object_type: str,
+    properties: list[str],
+    to_row: ToRow,
     run_id: str,
     first_load: bool,
     now: datetime | None = None,
-) -> int:
-    """Flag snapshot records HubSpot now lists as archived; returns how many were newly flagged. A first
-    load read only live records, so it just starts the interval."""
+) -> ArchiveCheck:
+    """Flag snapshot records HubSpot now lists as archived, restore those it no longer lists and still
+    holds live, keep the archived ones the snapshot never held. A first load looks at once (it read only
+    live records) and starts the interval."""
     now = now or datetime.now(UTC)
     key = f"{pair_name}:archived"
     last = read_cursor(state_path, "hubspot", key)
-    if first_load or (last is not None and now - last < check_interval()):
-        if first_load:
-            save_cursor(state_path, "hubspot", key, now, 0, run_id)
-        return 0
-    archived = [str(r["id"]) for page in connector.list_pages(object_type, [], archived=True) for r in page]
-    table = quoted(f"hubspot_{pair_name}_snapshot")
+    if not first_load and last is not None and now - last < check_interval():
+        return ArchiveCheck()
+    listed = {
+        str(r["id"]): r for page in connector.list_pages(object_type, properties, archived=True) for r in page
+    }
+    name = f"hubspot_{pair_name}_snapshot"
+    table = quoted(name)
     with db.connect(state_path) as con:
         flagged = con.execute(
             f"""UPDATE {table} SET _archived = true, _extracted_at = $now, _run_id = $run_id
                 WHERE id IN (SELECT unnest($ids::VARCHAR[])) AND NOT coalesce(_archived, false)""",
-            {"now": now, "run_id": run_id, "ids": archived},
+            {"now": now, "run_id": run_id, "ids": list(listed)},
         ).fetchall()[0][0]
-    save_cursor(state_path, "hubspot", key, now, len(archived), run_id)
-    return int(flagged)
+        known = dict(con.execute(f"SELECT id, coalesce(_archived, false) FROM {table}").fetchall())
+    restored = _restored(
+        connector, object_type, properties, [i for i, gone in known.items() if gone and i not in listed]
+    )
+    unseen = [r for i, r in listed.items() if i not in known]
+    rows = [to_row(r) for r in [*unseen, *restored]]
+    if rows:
+        with db.connect(state_path) as con:
+            upsert_rows(con, name, rows)
+    save_cursor(state_path, "hubspot", key, now, len(listed), run_id)
+    return ArchiveCheck(int(flagged), [str(r["id"]) for r in restored], len(unseen))
+
+
+def _restored(
+    connector: HubSpotConnector, object_type: str, properties: list[str], left: list[str]
+) -> list[dict[str, Any]]:
+    """The records among `left` (archived in the snapshot, no longer in the recycle bin) HubSpot holds
+    live: restored. A merged-away id may answer with its survivor, so only the ids asked for count."""
+    if not left:
+        return []
+    wanted = set(left)
+    return [
+        r for r in connector.batch_read(object_type, sorted(wanted), properties) if str(r["id"]) in wanted
+    ]

@@ -78,10 +78,18 @@ def extract_hubspot(
                 yield batch
 
         window.write(state_path, table, rows())
-        mark_hubspot_archives(
-            state_path, connector, pair_name, object_type, run_id, first_load=window.stats.full
+        check = mark_hubspot_archives(
+            state_path,
+            connector,
+            pair_name,
+            object_type,
+            properties,
+            lambda r: _hubspot_row(r, properties, window.started, run_id),
+            run_id,
+            first_load=window.stats.full,
         )
-    return window.stats, ids
+    # a restored record's associations are read again: HubSpot restores none
+    return window.stats, [*ids, *(i for i in check.restored if i not in ids)]
 
 
 def _hubspot_pages(

@@ -128,9 +128,9 @@ def test_a_contact_restored_under_report_gets_its_company_back(
     restore(sandbox, person)  # no edit after it: only the restore tells crmsync the contact is back
     assert sync().success
     assert open_orphans(query, person) == []
-    assert query(
-        "SELECT resolution FROM review_items WHERE kind = 'orphan' AND hubspot_id = ?", person
-    ) == [("restored",)]
+    assert query("SELECT resolution FROM review_items WHERE kind = 'orphan' AND hubspot_id = ?", person) == [
+        ("restored",)
+    ]
     assert companies_of(sandbox, person) == {company}  # HubSpot restored none: Salesforce's Account fills it
     assert salesforce_value(sandbox, "Contact", contact, "AccountId") == account
     assert query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", person) == [
