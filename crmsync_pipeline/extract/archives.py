@@ -83,10 +83,15 @@ def mark_hubspot_archives(
                 WHERE id IN (SELECT unnest($ids::VARCHAR[])) AND NOT coalesce(_archived, false)""",
             {"now": now, "run_id": run_id, "ids": list(listed)},
         ).fetchall()[0][0]
-        known = dict(con.execute(f"SELECT id, coalesce(_archived, false) FROM {table}").fetchall())
-    restored = _restored(
-        connector, object_type, properties, [i for i, gone in known.items() if gone and i not in listed]
-    )
+        params = {"ids": list(listed)}
+        left = con.execute(
+            f"""SELECT id FROM {table} WHERE coalesce(_archived, false)
+                AND id NOT IN (SELECT unnest($ids::VARCHAR[]))""",
+            params,
+        ).fetchall()
+        held = con.execute(f"SELECT id FROM {table} WHERE id IN (SELECT unnest($ids::VARCHAR[]))", params)
+        known = {str(i) for (i,) in held.fetchall()}
+    restored = _restored(connector, object_type, properties, [str(i) for (i,) in left])
     unseen = [r for i, r in listed.items() if i not in known]
     rows = [to_row(r) for r in [*unseen, *restored]]
     if rows:
