@@ -26,7 +26,7 @@ from crmsync_pipeline.extract.salesforce import (
 )
 from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
-from crmsync_pipeline.state.names import quoted
+from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.run_context import Clock, utc_now
 from crmsync_pipeline.state.snapshots import ensure_snapshot
 
@@ -88,8 +88,30 @@ def extract_hubspot(
             run_id,
             first_load=window.stats.full,
         )
+    refresh_associations_naming(state_path, connector, object_type, check.restored)
     # a restored record's associations are read again: HubSpot restores none
     return window.stats, [*ids, *(i for i in check.restored if i not in ids)]
+
+
+def refresh_associations_naming(
+    state_path: Path, connector: HubSpotConnector, object_type: str, restored: list[str]
+) -> None:
+    """HubSpot dropped an archived record's associations and restores none. The records that were
+    associated with it (a company's contacts) were not necessarily read since, so what crmsync last read
+    of them still names it: their associations with it are read again, or the plan would take them
+    for kept and never fill them from the other CRM."""
+    if not restored:
+        return
+    with db.connect(state_path) as con:
+        if not table_exists(con, "hubspot_associations"):
+            return
+        naming = con.execute(
+            """SELECT from_object, list(DISTINCT from_id ORDER BY from_id) FROM hubspot_associations
+               WHERE to_object = ? AND to_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 ORDER BY 1""",
+            [object_type, restored],
+        ).fetchall()
+    for from_object, ids in naming:
+        extract_associations(state_path, connector, from_object, object_type, list(ids))
 
 
 def _hubspot_pages(

@@ -138,6 +138,48 @@ def test_a_contact_restored_under_report_gets_its_company_back(
     ]
 
 
+def test_a_company_restored_under_report_gets_its_contacts_back(sandbox, sync, query, first_sync):
+    """HubSpot dropped the archived company's associations and restores none; crmsync never re-read the
+    contacts (nothing changed them), so what it last read still names the company: the restore must not
+    be taken for contacts that kept it. Each contact whose Salesforce Contact points at the Account is
+    associated with the company again."""
+    person, _, company, account = person_with_company(query, 9)
+    contacts = [
+        h
+        for (h,) in query(
+            """SELECT l.hubspot_id FROM links l JOIN salesforce_contacts_snapshot s ON s.id = l.salesforce_id
+               WHERE l.pair = 'contacts' AND s."AccountId" = ? ORDER BY 1""",
+            account,
+        )
+    ]
+    assert person in contacts
+    requests.delete(
+        f"{sandbox.hubspot.url}/crm/v3/objects/companies/{company}", headers=TOKEN, timeout=10
+    ).raise_for_status()
+    assert sync().success
+    assert all(companies_of(sandbox, h) == set() for h in contacts)  # HubSpot dropped them
+    url = f"{sandbox.hubspot.url}/crm/v3/objects/companies/{company}"
+    answer = requests.get(url, headers=TOKEN, params={"archived": "true"}, timeout=10)
+    modified = datetime.fromisoformat(answer.json()["updatedAt"].replace("Z", "+00:00"))
+    wait = (modified + HUBSPOT_OVERLAP - datetime.now(UTC)).total_seconds() + 1
+    if wait > 0:
+        time.sleep(wait)
+    assert sync().success
+
+    requests.post(f"{sandbox.hubspot.url}/_sandbox/hubspot/objects/companies/{company}/restore", timeout=10)
+    assert sync().success
+    assert {h: companies_of(sandbox, h) for h in contacts} == {h: {company} for h in contacts}
+    assert (
+        salesforce_value(
+            sandbox,
+            "Contact",
+            query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", person)[0][0],
+            "AccountId",
+        )
+        == account
+    )
+
+
 def test_a_contact_in_the_recycle_bin_when_the_state_file_was_lost_relinks_when_restored(
     sandbox, sync, query, first_sync, tmp_path, monkeypatch
 ):
