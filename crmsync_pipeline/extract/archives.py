@@ -9,9 +9,10 @@ left the recycle bin. HubSpot documents nothing about whether a restore moves th
 time, which the search filters on, so the restored record may never come back through the search (the
 chaos soak: restored contacts stayed orphans, their company never re-associated). Those ids are read
 back by id (one batch read per 100); the live ones are restored in the snapshot and their associations
-read again, the others (purged, merged away) stay archived. Archived records the snapshot never held (a
-first load, which reads only live records, a rebuilt state file) are kept as archived rows, with their
-values, so their restore is seen as well and their cross-reference ids still link them."""
+read again, the others (purged, merged away) stay archived. Archived records the snapshot never held
+(archived between two reads; every one for `crmsync rebuild-state`, which looks at once since its first
+load read only live records) are kept as archived rows, with their values, so their restore is seen as
+well and their cross-reference ids link them then."""
 
 from __future__ import annotations
 
@@ -63,14 +64,18 @@ def mark_hubspot_archives(
     run_id: str,
     first_load: bool,
     now: datetime | None = None,
+    now_anyway: bool = False,
 ) -> ArchiveCheck:
     """Flag snapshot records HubSpot now lists as archived, restore those it no longer lists and still
-    holds live, keep the archived ones the snapshot never held. A first load looks at once (it read only
-    live records) and starts the interval."""
+    holds live, keep the archived ones the snapshot never held. A first load just starts the interval
+    (nothing it read can be archived yet); `now_anyway` looks whatever the interval (a rebuilt state
+    file, whose linked records may sit in the recycle bin)."""
     now = now or datetime.now(UTC)
     key = f"{pair_name}:archived"
     last = read_cursor(state_path, "hubspot", key)
-    if not first_load and last is not None and now - last < check_interval():
+    if not now_anyway and (first_load or (last is not None and now - last < check_interval())):
+        if first_load:
+            save_cursor(state_path, "hubspot", key, now, 0, run_id)
         return ArchiveCheck()
     listed = {
         str(r["id"]): r for page in connector.list_pages(object_type, properties, archived=True) for r in page

@@ -56,11 +56,13 @@ def extract_hubspot(
     run_id: str,
     include_archived: bool = False,
     clock: Clock = utc_now,
+    recycle_bin_now: bool = False,
 ) -> tuple[ExtractStats, list[str]]:
     """One HubSpot object into `hubspot_<pair_name>_snapshot`. Returns the stats and the ids read this
     run (their associations are refreshed next). The first load lists every record (and, with
     `include_archived`, the recycle bin too); later loads search on the last-modified property, which
-    never returns archived records, so archives are listed separately, at most once an interval."""
+    never returns archived records, so archives are listed separately, at most once an interval
+    (`recycle_bin_now`: this run, whatever the interval, as `crmsync rebuild-state` does)."""
     table = f"hubspot_{pair_name}_snapshot"
     ids: list[str] = []
     cursor = Incremental("hubspot", pair_name, HUBSPOT_OVERLAP)
@@ -87,6 +89,7 @@ def extract_hubspot(
             lambda r: _hubspot_row(r, properties, window.started, run_id),
             run_id,
             first_load=window.stats.full,
+            now_anyway=recycle_bin_now,
         )
     refresh_associations_naming(state_path, connector, object_type, check.restored)
     # a restored record's associations are read again: HubSpot restores none

@@ -34,6 +34,7 @@ def extract_hubspot_side(ctx: RunContext) -> HubSpotRead:
         hubspot_properties(pair),
         ctx.run_id,
         clock=ctx.clock,
+        recycle_bin_now=ctx.rebuilding,  # a rebuilt state knows no archived record yet: look at once
     )
     associations = sum(
         extract_associations(ctx.state_path, ctx.hubspot, pair.hubspot, other, ids)
