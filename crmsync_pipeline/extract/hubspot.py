@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
-from crmsync_pipeline.extract.archives import mark_hubspot_archives
+from crmsync_pipeline.extract.archives import ArchiveCheck, mark_hubspot_archives
 from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
 from crmsync_pipeline.extract.salesforce import (
     BULK_QUERY_THRESHOLD,
@@ -28,7 +28,7 @@ from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.names import quoted
 from crmsync_pipeline.state.run_context import Clock, utc_now
-from crmsync_pipeline.state.snapshots import ensure_snapshot
+from crmsync_pipeline.state.snapshots import ensure_snapshot, upsert_rows
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
 # lags writes by seconds.
@@ -78,10 +78,35 @@ def extract_hubspot(
                 yield batch
 
         window.write(state_path, table, rows())
-        mark_hubspot_archives(
+        check = mark_hubspot_archives(
             state_path, connector, pair_name, object_type, run_id, first_load=window.stats.full
         )
+        ids.extend(_read_unarchived(state_path, connector, table, object_type, properties, check, run_id))
     return window.stats, ids
+
+
+def _read_unarchived(
+    state_path: Path,
+    connector: HubSpotConnector,
+    table: str,
+    object_type: str,
+    properties: list[str],
+    check: ArchiveCheck,
+    run_id: str,
+) -> list[str]:
+    """The records the snapshot holds as archived that HubSpot no longer lists archived, read again by
+    id: those still there were restored from the recycle bin and become live rows (a restore need not
+    move the last-modified time the search reads by; extract/archives.py). Purged ones are not found
+    and stay as they are. Returns the ids read live."""
+    if not check.unarchived:
+        return []
+    found = connector.batch_read(object_type, list(check.unarchived), properties)
+    now = utc_now()
+    rows = [_hubspot_row(r, properties, now, run_id) for r in found if not r.get("archived")]
+    if rows:
+        with db.connect(state_path) as con:
+            upsert_rows(con, table, rows)
+    return [r["id"] for r in rows]
 
 
 def _hubspot_pages(

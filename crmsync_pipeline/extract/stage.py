@@ -33,6 +33,9 @@ def extract_hubspot_side(ctx: RunContext) -> HubSpotRead:
         pair.hubspot,
         hubspot_properties(pair),
         ctx.run_id,
+        # a first load keeps the recycle bin's records too, flagged archived: one restored later is then
+        # known to the archive check, which reads it again (a restore need not move the search's time)
+        include_archived=True,
         clock=ctx.clock,
     )
     associations = sum(

@@ -178,7 +178,6 @@ def test_a_hubspot_edit_of_a_contact_restored_after_a_state_loss_is_not_reverted
 
     restore_in_hubspot(sandbox, hubspot_id)
     assert sync().success
-    assert query("SELECT salesforce_id FROM links WHERE hubspot_id = ?", hubspot_id) == [(contact,)]
     assert hubspot_value(sandbox, "contacts", hubspot_id, "jobtitle") == title
 
     hubspot_edit(sandbox, "contacts", hubspot_id, jobtitle="Edited After The Restore")
@@ -186,3 +185,10 @@ def test_a_hubspot_edit_of_a_contact_restored_after_a_state_loss_is_not_reverted
         assert sync().success
         assert hubspot_value(sandbox, "contacts", hubspot_id, "jobtitle") == "Edited After The Restore"
         assert salesforce_value(sandbox, "Contact", contact, "Title") == "Edited After The Restore"
+    # linked again from the ids by the sync after the restore, not as a first link at the edit
+    assert query("SELECT salesforce_id, matched_by FROM links WHERE hubspot_id = ?", hubspot_id) == [
+        (contact, "salesforce_id_in_hubspot")
+    ]
+    assert query(
+        "SELECT count(*) FROM plan_rows WHERE hubspot_id = ? AND reason LIKE '%first_link%'", hubspot_id
+    ) == [(0,)]
