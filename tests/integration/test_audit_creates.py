@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from crm_actions import hubspot_get
+from crm_actions import hubspot_get, salesforce_value
 from sandboxes import Sandbox
 
 pytestmark = pytest.mark.slow  # a long end-to-end module: make test-slow (and CI) run it
@@ -93,14 +93,18 @@ def test_a_create_whose_association_hubspot_refuses_is_confirmed_for_what_hubspo
         assert rows[prop] == "confirmed", (prop, rows)  # ... and the audit log says so
     assert rows[ASSOCIATION] == "failed"  # only the refused association failed
     # the record HubSpot holds is linked at once, its base what both sides hold, the association none
-    assert query(
-        "SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", contact
-    ) == [(contact_sf,)]
-    base = dict(query("SELECT field, value FROM base_values WHERE pair = 'contacts' AND hubspot_id = ?", contact))
+    assert query("SELECT salesforce_id FROM links WHERE pair = 'contacts' AND hubspot_id = ?", contact) == [
+        (contact_sf,)
+    ]
+    base = dict(
+        query("SELECT field, value FROM base_values WHERE pair = 'contacts' AND hubspot_id = ?", contact)
+    )
     assert {f: base.get(f) for f in ("email", "firstname", "lastname", "jobtitle")} == {
         prop: PERSON[sf_name] for sf_name, prop in HUBSPOT_NAMES.items()
     }
     assert "@association:companies" not in base
+    # ... and Salesforce holds the new HubSpot id as its cross-reference, written in the same run
+    assert salesforce_value(sandbox, "Contact", contact_sf, "CrmSync_HubSpot_Id__c") == contact
     [(code,)] = query(
         "SELECT error_code FROM sync_errors WHERE pair = 'contacts' AND target = 'hubspot'"
         " AND record_ref IN (?, ?)",
@@ -119,9 +123,12 @@ def test_a_create_whose_association_hubspot_refuses_is_confirmed_for_what_hubspo
         contact,
         ASSOCIATION,
     ) == [("confirmed",)]
-    assert query(
-        "SELECT record_ref FROM sync_errors WHERE pair = 'contacts' AND target = 'hubspot'"
-        " AND record_ref IN (?, ?)",
-        contact_sf,
-        contact,
-    ) == []  # the error left with the write that settled it
+    assert (
+        query(
+            "SELECT record_ref FROM sync_errors WHERE pair = 'contacts' AND target = 'hubspot'"
+            " AND record_ref IN (?, ?)",
+            contact_sf,
+            contact,
+        )
+        == []
+    )  # the error left with the write that settled it
