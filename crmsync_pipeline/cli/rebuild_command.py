@@ -9,11 +9,10 @@ import sys
 
 import click
 
-from crmsync_pipeline.match.state_guard import is_fresh
+from crmsync_pipeline.match.state_guard import REBUILD_TAG, is_fresh
 from crmsync_pipeline.orchestration.build import PLAN_JOB
 from crmsync_pipeline.orchestration.resources import CrmsyncResource, default_mapping_path
 from crmsync_pipeline.state import db
-from crmsync_pipeline.state.run_context import REBUILD_TAG
 
 from .run_commands import execute, failure_messages
 from .run_report import plan_table, wide_console

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
-from crmsync_pipeline.extract.archives import mark_hubspot_archives
+from crmsync_pipeline.extract.archives import ArchiveCheck, mark_hubspot_archives
 from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
 from crmsync_pipeline.extract.salesforce import (
     BULK_QUERY_THRESHOLD,
@@ -28,7 +28,7 @@ from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.run_context import Clock, utc_now
-from crmsync_pipeline.state.snapshots import ensure_snapshot
+from crmsync_pipeline.state.snapshots import ensure_snapshot, upsert_rows
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
 # lags writes by seconds.
@@ -56,13 +56,11 @@ def extract_hubspot(
     run_id: str,
     include_archived: bool = False,
     clock: Clock = utc_now,
-    recycle_bin_now: bool = False,
 ) -> tuple[ExtractStats, list[str]]:
     """One HubSpot object into `hubspot_<pair_name>_snapshot`. Returns the stats and the ids read this
     run (their associations are refreshed next). The first load lists every record (and, with
     `include_archived`, the recycle bin too); later loads search on the last-modified property, which
-    never returns archived records, so archives are listed separately, at most once an interval
-    (`recycle_bin_now`: this run, whatever the interval, as `crmsync rebuild-state` does)."""
+    never returns archived records, so archives are listed separately, at most once an interval."""
     table = f"hubspot_{pair_name}_snapshot"
     ids: list[str] = []
     cursor = Incremental("hubspot", pair_name, HUBSPOT_OVERLAP)
@@ -81,19 +79,12 @@ def extract_hubspot(
 
         window.write(state_path, table, rows())
         check = mark_hubspot_archives(
-            state_path,
-            connector,
-            pair_name,
-            object_type,
-            properties,
-            lambda r: _hubspot_row(r, properties, window.started, run_id),
-            run_id,
-            first_load=window.stats.full,
-            now_anyway=recycle_bin_now,
+            state_path, connector, pair_name, object_type, run_id, first_load=window.stats.full
         )
-    refresh_associations_naming(state_path, connector, object_type, check.restored)
-    # a restored record's associations are read again: HubSpot restores none
-    return window.stats, [*ids, *(i for i in check.restored if i not in ids)]
+        restored = _read_unarchived(state_path, connector, table, object_type, properties, check, run_id)
+        refresh_associations_naming(state_path, connector, object_type, restored)
+        ids.extend(restored)  # a restored record's associations are read again: HubSpot restores none
+    return window.stats, ids
 
 
 def refresh_associations_naming(
@@ -115,6 +106,30 @@ def refresh_associations_naming(
         ).fetchall()
     for from_object, ids in naming:
         extract_associations(state_path, connector, from_object, object_type, list(ids))
+
+
+def _read_unarchived(
+    state_path: Path,
+    connector: HubSpotConnector,
+    table: str,
+    object_type: str,
+    properties: list[str],
+    check: ArchiveCheck,
+    run_id: str,
+) -> list[str]:
+    """The records the snapshot holds as archived that HubSpot no longer lists archived, read again by
+    id: those still there were restored from the recycle bin and become live rows (a restore need not
+    move the last-modified time the search reads by; extract/archives.py). Purged ones are not found
+    and stay as they are. Returns the ids read live."""
+    if not check.unarchived:
+        return []
+    found = connector.batch_read(object_type, list(check.unarchived), properties)
+    now = utc_now()
+    rows = [_hubspot_row(r, properties, now, run_id) for r in found if not r.get("archived")]
+    if rows:
+        with db.connect(state_path) as con:
+            upsert_rows(con, table, rows)
+    return [r["id"] for r in rows]
 
 
 def _hubspot_pages(

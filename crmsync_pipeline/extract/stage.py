@@ -33,8 +33,10 @@ def extract_hubspot_side(ctx: RunContext) -> HubSpotRead:
         pair.hubspot,
         hubspot_properties(pair),
         ctx.run_id,
+        # a first load keeps the recycle bin's records too, flagged archived: one restored later is then
+        # known to the archive check, which reads it again (a restore need not move the search's time)
+        include_archived=True,
         clock=ctx.clock,
-        recycle_bin_now=ctx.rebuilding,  # a rebuilt state knows no archived record yet: look at once
     )
     associations = sum(
         extract_associations(ctx.state_path, ctx.hubspot, pair.hubspot, other, ids)

@@ -15,6 +15,8 @@ from crmsync_pipeline.config import ObjectPair
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
+REBUILD_TAG = "crmsync/rebuild_state"  # a run carrying this tag may relink a fresh state from the ids
+
 
 class StateLostError(RuntimeError):
     """The state file is new but the CRMs carry crmsync's cross-reference ids."""

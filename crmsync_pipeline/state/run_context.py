@@ -23,8 +23,6 @@ from crmsync_pipeline.state import db
 Connectors = tuple[HubSpotConnector, SalesforceConnector]
 Clock = Callable[[], datetime]
 
-REBUILD_TAG = "crmsync/rebuild_state"  # a run carrying this tag may relink a fresh state from the ids
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -45,11 +43,6 @@ class RunContext:
     tags: dict[str, str] = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("crmsync"))
     _connectors: Connectors | None = field(default=None, init=False, repr=False)
-
-    @property
-    def rebuilding(self) -> bool:
-        """This run is a `crmsync rebuild-state` (a plan run relinking a lost state file from the ids)."""
-        return self.tags.get(REBUILD_TAG) == "true"
 
     @property
     def pair(self) -> ObjectPair:

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from crmsync_pipeline.config import Side
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -46,9 +47,14 @@ def move_base(con, undo_run_id, done, now) -> None:  # type: ignore[no-untyped-d
 
 
 def reflect_writes(con, landed: list[SideWrite], started: datetime) -> None:  # type: ignore[no-untyped-def]
-    """Every write a CRM took, in order (a put-back after its restore), into the snapshots."""
+    """Every write a CRM took, in order (a put-back after its restore), into the snapshots. Salesforce
+    stamps a save to the whole second: the read of a save made in the undo's first second (by the undo
+    itself, rewritten by a before-save flow, or by a person just after) is stamped before `started` and
+    would lose to the reflected row forever (a row gives way only to one at least as new), so Salesforce
+    rows are reflected at the second, as write/reflect.py does for a sync's writes."""
     for s in landed:
-        _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, started)
+        at = started.replace(microsecond=0) if s.side is Side.SALESFORCE else started
+        _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, at)
 
 
 def open_splits(con, undo_run_id, split: list[SideWrite], refused, now) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
-"""HubSpot's recycle bin through the archive check (extract/archives.py): a rebuild's first load keeps
-the archived records as archived rows (a plain first load only starts the interval); a record restored with its modification time unmoved (HubSpot documents nothing
+"""HubSpot's recycle bin through the archive check (extract/archives.py, extract/hubspot.py): a first
+load keeps the archived records as archived rows; a record restored with its modification time unmoved (HubSpot documents nothing
 either way, the sandbox's default) is found by the check and is live again, with its id among those whose
 associations are read; a check with nothing restored costs only the listing."""
 
@@ -33,12 +33,11 @@ def contact_ids(boxes) -> list[str]:
     return [str(r["id"]) for r in answer.json()["results"]]
 
 
-def extract(boxes, state, run_id: str, rebuilding: bool = False) -> tuple[list[str], int]:
+def extract(boxes, state, run_id: str) -> tuple[list[str], int]:
     meter = CallMeter()
     hubspot, _ = boxes.connectors(state, meter)
-    _, ids = extract_hubspot(
-        state, hubspot, "people", "contacts", PROPERTIES, run_id, recycle_bin_now=rebuilding
-    )
+    # include_archived: as the extract stage asks, so a first load keeps the recycle bin
+    _, ids = extract_hubspot(state, hubspot, "people", "contacts", PROPERTIES, run_id, include_archived=True)
     return ids, meter.total("hubspot")
 
 
@@ -55,11 +54,11 @@ def snapshot(state, record_id: str) -> tuple | None:
     return found[0] if found else None
 
 
-def test_a_rebuild_keeps_the_recycle_bin_and_a_restore_is_found_without_a_modification(boxes, tmp_path):
+def test_a_first_load_keeps_the_recycle_bin_and_a_restore_is_found_without_a_modification(boxes, tmp_path):
     state = tmp_path / "crmsync.duckdb"
     first, second = contact_ids(boxes)[:2]
     requests.delete(f"{boxes.hubspot.url}/crm/v3/objects/contacts/{first}", headers=TOKEN).raise_for_status()
-    ids, _ = extract(boxes, state, "run-1", rebuilding=True)
+    ids, _ = extract(boxes, state, "run-1")
     email, archived = snapshot(state, first)
     assert archived is True and "@" in email and first not in ids  # kept, with its values, as archived
 

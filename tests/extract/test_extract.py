@@ -224,6 +224,26 @@ def test_first_load_can_include_the_recycle_bin(first_load, extract_sandboxes, e
     ]
 
 
+def test_a_contact_restored_from_the_recycle_bin_is_read_live_by_the_archive_check(
+    first_load, extract_sandboxes, extract_state, monkeypatch
+):
+    """A restore does not move the last-modified property the incremental search reads, so the archive
+    check reads again, by id, the records the snapshot holds archived that HubSpot lists no more."""
+    monkeypatch.setenv("CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES", "0")
+    back = first_load["ids"][-2]
+    extract_sandboxes.post("hubspot", f"hubspot/objects/contacts/{back}/archive", {})
+    hubspot, _ = extract_sandboxes.connectors(extract_state, CallMeter())
+    extract_hubspot(extract_state, hubspot, "restored", "contacts", ["email"], "run-r1", include_archived=True)
+    snapshot = "SELECT _archived, _run_id FROM hubspot_restored_snapshot WHERE id = ?"
+    assert rows(extract_state, snapshot, back) == [(True, "run-r1")]
+
+    extract_sandboxes.post("hubspot", f"hubspot/objects/contacts/{back}/restore", {})
+    stats, ids = extract_hubspot(extract_state, hubspot, "restored", "contacts", ["email"], "run-r2")
+    assert not stats.full
+    assert back in ids
+    assert rows(extract_state, snapshot, back) == [(False, "run-r2")]
+
+
 def test_owners_and_users(first_load, extract_sandboxes, extract_state):
     hubspot, salesforce = extract_sandboxes.connectors(extract_state, CallMeter())
     owners, users = extract_owners(extract_state, hubspot, salesforce)

@@ -6,11 +6,12 @@ from typing import Any
 
 from crmsync_pipeline.match.linked_twins import ConnectorReads
 from crmsync_pipeline.match.stage import match_stage
+from crmsync_pipeline.match.state_guard import REBUILD_TAG
 from crmsync_pipeline.state.run_context import RunContext
 
 
 def links_step(ctx: RunContext) -> dict[str, Any]:
-    rebuilding = ctx.rebuilding
+    rebuilding = ctx.tags.get(REBUILD_TAG) == "true"
     # partners of twins a new record matches are read through the run's connectors (opened only then)
     reads = ConnectorReads(ctx.pair.hubspot, lambda: ctx.hubspot, lambda: ctx.salesforce)
     result = match_stage(ctx.state_path, ctx.mapping, ctx.pair_name, ctx.run_id, rebuilding, reads)
