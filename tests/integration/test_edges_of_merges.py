@@ -49,7 +49,8 @@ def test_a_contact_merged_into_a_new_survivor_keeps_it_when_a_lead_is_converted_
         for h, _, s in linked(query, "contacts", "l.salesforce_object = 'Lead'")
         if not salesforce_value(sandbox, "Lead", s, "IsConverted")
     )
-    hubspot_edit(sandbox, "contacts", h1, phone="+1 555 0100 904")
+    # a stage in the contacts' inclusion rule: h1's values fill the survivor
+    hubspot_edit(sandbox, "contacts", h1, phone="+1 555 0100 904", lifecyclestage="customer")
     assert sync().success
     before_h1, before_h2 = hubspot_values(sandbox, h1), hubspot_values(sandbox, h2)
     survivor = salesforce_create(
@@ -80,6 +81,7 @@ def test_a_contact_merged_into_a_new_survivor_keeps_it_when_a_lead_is_converted_
     assert after_h1["email"] == "kept.s11@edges.example.org"
     assert after_h1["jobtitle"] == "Title 1571"
     assert after_h1["phone"] == before_h1["phone"] and kept["Phone"]
+    assert after_h1["lifecyclestage"] == kept["HubSpot_Lifecycle_Stage__c"] == "customer"
     assert {f: after_h1[f] for f in ("email", "firstname", "lastname", "jobtitle")} == {
         "email": kept["Email"], "firstname": kept["FirstName"], "lastname": kept["LastName"],
         "jobtitle": kept["Title"],
