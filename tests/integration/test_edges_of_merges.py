@@ -74,9 +74,10 @@ def test_a_contact_merged_into_a_new_survivor_keeps_it_when_a_lead_is_converted_
     kept = salesforce_record(sandbox, "Contact", survivor)
     assert kept["CrmSync_HubSpot_Id__c"] == h1
     after_h1 = hubspot_values(sandbox, h1)
-    assert hubspot_get(sandbox, "contacts", h1, "crmsync_salesforce_id")["properties"][
-        "crmsync_salesforce_id"
-    ] == survivor
+    assert (
+        hubspot_get(sandbox, "contacts", h1, "crmsync_salesforce_id")["properties"]["crmsync_salesforce_id"]
+        == survivor
+    )
     # the survivor's own values are its side's changes; HubSpot's values fill what it lacks
     assert after_h1["email"] == "kept.s11@edges.example.org"
     assert after_h1["jobtitle"] == "Title 1571"
