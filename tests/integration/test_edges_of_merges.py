@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from click.testing import CliRunner
 from crm_actions import hubspot_edit, salesforce_value
 from sandboxes import Sandbox
 from test_merges import counts, hubspot_get, linked, salesforce_merge
@@ -25,7 +26,13 @@ from test_merges_and_people import (
     salesforce_record,
 )
 
+from crmsync_pipeline.cli.main import cli
+
 pytestmark = pytest.mark.slow  # make test-slow
+
+
+# the contacts' inclusion rule (the shipped mapping)
+INCLUDED = "('marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer')"
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +100,55 @@ def test_a_contact_merged_into_a_new_survivor_keeps_it_when_a_lead_is_converted_
     assert sync().success
     assert link_of(query, h1) == [("Contact", survivor)]
     assert hubspot_values(sandbox, h2) == before_h2
+
+
+def _undone_write(sandbox, sync, query, h: str, contact: str, title: str) -> bool:
+    """A sync writes `title` to the Contact, `crmsync undo` of that sync puts it back. Returns whether the
+    undo began later than Salesforce's stamp of its restore (Salesforce stamps to the second, so an undo
+    that began in the same second as its write reads as later than it)."""
+    hubspot_edit(sandbox, "contacts", h, jobtitle=title)
+    result = sync()
+    assert result.success
+    assert salesforce_value(sandbox, "Contact", contact, "Title") == title
+    undo = CliRunner().invoke(cli, ["undo", result.run_id, "--yes", "--json"])
+    assert undo.exit_code == 0, undo.output
+    assert salesforce_value(sandbox, "Contact", contact, "Title") != title
+    stamp = str(salesforce_record(sandbox, "Contact", contact)["LastModifiedDate"])
+    [(later,)] = query(
+        "SELECT started_at > strptime(?, '%Y-%m-%dT%H:%M:%S.%g%z') FROM runs WHERE run_id = ?",
+        stamp,
+        json.loads(undo.output)["undo_run"],
+    )
+    return bool(later)
+
+
+def test_a_contact_merged_after_an_undo_of_a_write_to_it_is_seen_as_merged(sandbox, sync, query, first_sync):
+    """Soak s11 p997: an undo restored a field of a linked Contact; the Contact was then merged into a new,
+    unlinked survivor. The state's row of the Contact carried the undo's own time (microseconds), later
+    than the loser's LastModifiedDate (Salesforce stamps to the second and a delete moves only
+    SystemModstamp), so the deleted row read next was taken for a stale one and dropped: crmsync never saw
+    the merge, created the survivor in HubSpot as a new person, and the old contact kept a dead link."""
+    taken = {h for (h,) in query("SELECT hubspot_id FROM review_items WHERE hubspot_id IS NOT NULL")}
+    # people the inclusion rule syncs, untouched by the test above
+    where = f"""l.salesforce_object = 'Contact' AND h.lifecyclestage IN {INCLUDED}
+                AND l.salesforce_id NOT IN (SELECT survivor_id FROM record_merges)"""
+    people = [(h, s) for h, _, s in linked(query, "contacts", where) if h not in taken]
+    # the undo's clock and Salesforce's second must fall in one second for the row to read as newer;
+    # a few people make sure it happens (each try is a real sync and undo, nothing else)
+    for tries, (h, contact) in enumerate(people[:5]):
+        if _undone_write(sandbox, sync, query, h, contact, f"Undone Title {tries}"):
+            break
+    else:
+        pytest.fail("no undo began in the second of its write in 5 tries")
+    before = hubspot_values(sandbox, h)
+    survivor = salesforce_create(sandbox, "Contact", FirstName="Merged", LastName="After Undo",
+                                 Email="after.undo.s11@edges.example.org")  # fmt: skip
+    salesforce_merge(sandbox, "Contact", survivor, contact)
+    population = counts(sandbox)
+    assert sync().success
+
+    assert link_of(query, h) == [("Contact", survivor)]
+    assert salesforce_record(sandbox, "Contact", survivor)["CrmSync_HubSpot_Id__c"] == h
+    assert counts(sandbox) == population  # the survivor is not created in HubSpot as someone new
+    assert hubspot_values(sandbox, h)["email"] == "after.undo.s11@edges.example.org"
+    assert hubspot_values(sandbox, h)["phone"] == before["phone"]
