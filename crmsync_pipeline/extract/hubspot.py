@@ -18,6 +18,7 @@ from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
 from crmsync_pipeline.extract.archives import mark_hubspot_archives
 from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
+from crmsync_pipeline.extract.pages import snapshot_writer
 from crmsync_pipeline.extract.salesforce import (
     BULK_QUERY_THRESHOLD,
     extract_salesforce,
@@ -78,10 +79,37 @@ def extract_hubspot(
                 yield batch
 
         window.write(state_path, table, rows())
-        mark_hubspot_archives(
+        check = mark_hubspot_archives(
             state_path, connector, pair_name, object_type, run_id, first_load=window.stats.full
         )
+        ids.extend(
+            _read_restored(state_path, connector, table, object_type, properties, check.unlisted, run_id)
+        )
     return window.stats, ids
+
+
+def _read_restored(
+    state_path: Path,
+    connector: HubSpotConnector,
+    table: str,
+    object_type: str,
+    properties: list[str],
+    unlisted: list[str],
+    run_id: str,
+) -> list[str]:
+    """Read again the records the snapshot holds archived that HubSpot no longer lists as archived; the
+    live ones (restored from the recycle bin) replace their rows. Returns their ids. A merged-away id
+    answers with its survivor, which is not a restore of it: only answers with an asked id count."""
+    if not unlisted:
+        return []
+    asked = set(unlisted)
+    now = datetime.now(UTC)
+    found = [r for r in connector.batch_read(object_type, unlisted, properties) if str(r["id"]) in asked]
+    restored = [_hubspot_row(r, properties, now, run_id) for r in found if not r.get("archived")]
+    if restored:
+        with snapshot_writer(state_path, table) as snapshot:
+            snapshot.add(restored)
+    return [r["id"] for r in restored]
 
 
 def _hubspot_pages(
