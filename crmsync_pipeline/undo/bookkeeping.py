@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from crmsync_pipeline.config import Side
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 from crmsync_pipeline.state.snapshots import SnapshotTables
@@ -46,9 +47,14 @@ def move_base(con, undo_run_id, done, now) -> None:  # type: ignore[no-untyped-d
 
 
 def reflect_writes(con, landed: list[SideWrite], started: datetime) -> None:  # type: ignore[no-untyped-def]
-    """Every write a CRM took, in order (a put-back after its restore), into the snapshots."""
+    """Every write a CRM took, in order (a put-back after its restore), into the snapshots. Salesforce
+    stamps to the second, as the writes step knows (write/reflect.py): a Salesforce row is reflected at
+    the second the undo began. At the microsecond, a row reads later than every stamp Salesforce gives in
+    that second, and a delete moves only SystemModstamp: the deleted row of a record merged away right
+    after the undo would read as older than ours and be dropped, the merge never seen (soak s11, p997)."""
     for s in landed:
-        _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, started)
+        at = started.replace(microsecond=0) if s.side is Side.SALESFORCE else started
+        _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, at)
 
 
 def open_splits(con, undo_run_id, split: list[SideWrite], refused, now) -> None:  # type: ignore[no-untyped-def]
