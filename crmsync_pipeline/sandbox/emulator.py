@@ -82,6 +82,10 @@ class Emulator(abc.ABC):
     def fault_error(self, fault: Fault) -> ApiError:
         return ApiError(fault.status, "SANDBOX_INJECTED_FAULT", f"injected fault: HTTP {fault.status}")
 
+    def fault_can_happen(self, kind: str, path: str) -> bool:
+        """Whether a kind of fault can happen on this path (every kind can, unless a CRM says otherwise)."""
+        return True
+
     # ---- life cycle ------------------------------------------------------------------------------
     @property
     def seed_options(self) -> SeedOptions | None:
@@ -179,7 +183,7 @@ class Emulator(abc.ABC):
             delay = self.faults.latency_s()
             if delay:
                 await asyncio.sleep(delay)
-            fault = self.faults.draw()
+            fault = self.faults.draw(lambda kind: self.fault_can_happen(kind, request.path))
             if fault is not None and fault.kind == "drop":
                 if request.transport is not None:
                     request.transport.abort()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -82,18 +83,19 @@ class FaultInjector:
             return 0.0
         return (s.latency_ms + self._rng.uniform(0, s.latency_jitter_ms)) / 1000.0
 
-    def draw(self) -> Fault | None:
-        """The fault, if any, that the current request meets."""
+    def draw(self, allows: Callable[[str], bool] = lambda kind: True) -> Fault | None:
+        """The fault, if any, that the current request meets; `allows(kind)` says whether a kind of fault can
+        happen to this request at all (a burst left unspent waits for a request it can happen to)."""
         s = self.settings
         if s.burst_429 > 0:
             self.settings = s.model_copy(update={"burst_429": s.burst_429 - 1})
             self._met("burst_429")
             return Fault("rate_limit", 429)
-        if s.burst_concurrency > 0:
+        if s.burst_concurrency > 0 and allows("concurrency"):
             self.settings = s.model_copy(update={"burst_concurrency": s.burst_concurrency - 1})
             self._met("concurrency")
             return Fault("concurrency", 429)
-        if s.concurrency_rate and self._rng.random() < s.concurrency_rate:
+        if s.concurrency_rate and allows("concurrency") and self._rng.random() < s.concurrency_rate:
             self._met("concurrency")
             return Fault("concurrency", 429)
         if s.burst_drop > 0:

@@ -1,8 +1,9 @@
-"""HubSpot updates that carry association changes (a lookup that moved on the Salesforce side): HubSpot
-keeps associations apart from properties, so a planned record is split into its property update and
-the v4 association adds and removals, each batched across the records of the call. A record fails when
-any part of its write fails, with that part's error code; the properties and associations HubSpot took
-before another part failed are named in the failure (`applied`), so the audit log calls them confirmed."""
+"""HubSpot creates and updates that carry associations (a lookup set or moved on the Salesforce side):
+HubSpot keeps associations apart from properties, so a planned record is split into its property upsert
+or update and the v4 association adds and removals, each batched across the records of the call. A
+record fails when any part of its write fails, with that part's error code; the properties and
+associations HubSpot took before another part failed are named in the failure (`applied`), so the audit
+log calls them confirmed (and a create HubSpot took is linked: sql/write/apply_outcomes.sql)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,42 @@ from crmsync_pipeline.connectors.errors import CrmError
 from crmsync_pipeline.connectors.hubspot import BATCH, HubSpotConnector
 from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.plan.lookups import ADD, REMOVE
+
+
+def create_with_associations(
+    connector: HubSpotConnector, object_name: str, key_field: str, records: list[dict[str, str]]
+) -> list[WriteResult]:
+    """Upsert the records on `key_field`, then give each new record its associations (`association:`
+    keys). A record whose association HubSpot refused fails with that code, but HubSpot holds the record
+    and its properties: the failure names them (and the associations it did take) as applied, so the
+    record is linked and audited as HubSpot holds it, and the next run adds the association to the
+    linked record, as an update."""
+    properties = [{k: v for k, v in r.items() if not k.startswith(ADD)} for r in records]
+    results = connector.upsert(object_name, key_field, properties)
+    ids = [str(r.record_id) for r in results]
+    wanted: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+    for i, (record, result) in enumerate(zip(records, results, strict=True)):
+        if not (result.succeeded and result.record_id):
+            continue
+        for key, value in record.items():
+            if key.startswith(ADD) and value:
+                to_object, type_id = key.removeprefix(ADD).rsplit(":", 1)
+                wanted[(to_object, int(type_id))].append((i, value))
+    taken = {i: set(_properties_taken(properties[i], r)) for i, r in enumerate(results) if r.succeeded}
+    for (to_object, type_id), items in wanted.items():
+        pairs = [(ids[i], other, type_id) for i, other in items]
+        _settle_taking(
+            results,
+            items,
+            lambda p=pairs, t=to_object, w=items: fail_unconfirmed(
+                results, w, connector.associate(object_name, t, p), ids
+            ),
+            lambda i, _other, key=f"{ADD}{to_object}:{type_id}": taken[i].add(key),
+        )
+    return [
+        result.partly_applied(frozenset(taken[i])) if not result.succeeded and i in taken else result
+        for i, result in enumerate(results)
+    ]
 
 
 def update_with_associations(

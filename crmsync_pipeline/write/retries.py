@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from crmsync_pipeline.connectors.errors import RETRYABLE_CODES
@@ -32,5 +33,16 @@ def retry_transient(
             break
         time.sleep(random.uniform(0, RECORD_RETRY_DELAY_S * 2**attempt))
         for i, result in zip(again, send([batch[i] for i in again]), strict=True):
-            results[i] = result
+            results[i] = _after_retry(results[i], result)
     return results
+
+
+def _after_retry(before: WriteResult, after: WriteResult) -> WriteResult:
+    """A resent record that fails again keeps what the CRM took in the attempt before: HubSpot took a
+    create's record and properties, then refused its association with a retryable code, and the resent
+    upsert failed on its own; the record still exists and holds those properties."""
+    if after.succeeded or not before.applied:
+        return after
+    return replace(
+        after, record_id=after.record_id or before.record_id, applied=before.applied | after.applied
+    )

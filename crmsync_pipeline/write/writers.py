@@ -14,12 +14,10 @@ from crmsync_pipeline.connectors.outcome import WriteResult
 from crmsync_pipeline.connectors.salesforce import COLLECTION, SalesforceConnector
 from crmsync_pipeline.extract.salesforce_edit_times import learn_integration_user
 from crmsync_pipeline.state.connections import Connect
-from crmsync_pipeline.write.associations import fail_unconfirmed, update_with_associations
+from crmsync_pipeline.write.associations import create_with_associations, update_with_associations
 from crmsync_pipeline.write.bulk import bulk_threshold, bulk_write, reconcile_bulk_jobs, settle_jobs
 from crmsync_pipeline.write.crm_writer import CrmWriter
 from crmsync_pipeline.write.source_readers import HubSpotSource, SalesforceSource, SourceReader
-
-ASSOCIATION = "association:"  # plan field `association:<to object>:<type id>` = the associated record's id
 
 
 class HubSpotWriter(CrmWriter):
@@ -35,22 +33,9 @@ class HubSpotWriter(CrmWriter):
 
     def create(self, object_name: str, key_field: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         """Upsert the records, then give the new ones their associations (HubSpot keeps them apart)."""
-        properties = [{k: v for k, v in r.items() if not k.startswith(ASSOCIATION)} for r in records]
-        results = self.connector.upsert(object_name, key_field, [_strings(r) for r in properties])
-        wanted: dict[tuple[str, int], list[tuple[int, str]]] = {}
-        for i, (record, result) in enumerate(zip(records, results, strict=True)):
-            for key, target_id in record.items():
-                if key.startswith(ASSOCIATION) and target_id and result.succeeded and result.record_id:
-                    to_object, type_id = key.removeprefix(ASSOCIATION).rsplit(":", 1)
-                    wanted.setdefault((to_object, int(type_id)), []).append((i, str(target_id)))
-        ids = [str(r.record_id) for r in results]
-        for (to_object, type_id), items in wanted.items():
-            # a create whose association failed is failed whole: the next run's upsert finds the record
-            # by its cross-reference and associates it again, rather than base holding a lost association
-            pairs = [(ids[i], other, type_id) for i, other in items]
-            answer = self.connector.associate(object_name, to_object, pairs)
-            fail_unconfirmed(results, items, answer, ids)
-        return results
+        return create_with_associations(
+            self.connector, object_name, key_field, [_strings(r) for r in records]
+        )
 
     def update(self, object_name: str, records: list[dict[str, Any]]) -> list[WriteResult]:
         return update_with_associations(self.connector, object_name, [_strings(r) for r in records])

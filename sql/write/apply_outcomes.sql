@@ -1,7 +1,9 @@
 -- Record what one batch's CRM call answered, for every record in `write_outcomes`: confirm or fail the
 -- audit intents (a failed record's fields the CRM took all the same, `applied_fields`, are confirmed:
--- HubSpot took the properties and refused an association), keep per-record results, keep the errors table (first/last seen, attempts; a record
--- that synced leaves it), link created records, and move base to what the CRM confirmed, never further.
+-- HubSpot took the properties and refused an association), keep per-record results, keep the errors
+-- table (first/last seen, attempts; a record that synced leaves it), link created records (a create
+-- HubSpot took whose association it refused too: the record exists, `taken_creates`), and move base to
+-- what the CRM confirmed, never further.
 -- A created record's mapped fields that the create left empty are agreed empty (a NULL base): both
 -- sides are empty, so the first edit of either side next cycle is a change, not a first link.
 -- Parameters: $run_id, $pair, $target, $now, $agreed_empty (the pair's mapped field names).
@@ -12,6 +14,13 @@ CREATE OR REPLACE TEMP TABLE batch_plan AS
 SELECT p.* FROM plan_rows p
 WHERE p.run_id = $run_id AND p.pair = $pair AND p.target = $target
   AND p.record_ref IN (SELECT record_ref FROM write_outcomes);
+
+-- The creates the CRM took although the record failed (its association refused): HubSpot holds the
+-- record and the fields in applied_fields, so it is linked and its base moves for those fields alone.
+CREATE OR REPLACE TEMP TABLE taken_creates AS
+SELECT o.record_ref FROM write_outcomes o
+WHERE NOT o.succeeded AND o.record_id IS NOT NULL AND len(o.applied_fields) > 0
+  AND EXISTS (SELECT 1 FROM batch_plan p WHERE p.record_ref = o.record_ref AND p.action = 'create');
 
 -- The rows this batch sent, whose base may move: those with an open audit intent. A record written once
 -- already in this run sends only its follow-ups; its other rows (confirmed, or failed) stay as they are.
@@ -45,9 +54,15 @@ ON CONFLICT (pair, target, record_ref) DO UPDATE SET
     attempts = sync_errors.attempts + 1,
     last_run_id = excluded.last_run_id;
 
+-- A linked record written in full settles its errors, those a taken create left under its source id too
+-- (the create's ref): the next run writes the refused association to the linked record, as an update.
 DELETE FROM sync_errors
 WHERE pair = $pair AND target = $target
-  AND record_ref IN (SELECT record_ref FROM write_outcomes WHERE succeeded);
+  AND record_ref IN (SELECT record_ref FROM write_outcomes WHERE succeeded
+                     UNION ALL
+                     SELECT CASE WHEN $target = 'hubspot' THEN p.salesforce_id ELSE p.hubspot_id END
+                     FROM write_outcomes o JOIN batch_plan p ON p.record_ref = o.record_ref
+                     WHERE o.succeeded AND p.action = 'update');
 
 INSERT INTO links
 SELECT DISTINCT $pair,
@@ -57,7 +72,7 @@ SELECT DISTINCT $pair,
        'created', $now, $run_id
 FROM write_outcomes o
 JOIN batch_plan p ON p.record_ref = o.record_ref
-WHERE o.succeeded AND p.action = 'create'
+WHERE (o.succeeded OR o.record_ref IN (SELECT record_ref FROM taken_creates)) AND p.action = 'create'
 ON CONFLICT DO NOTHING;
 
 INSERT INTO base_values
@@ -66,7 +81,8 @@ SELECT $pair,
        p.field, p.canonical_value, $now, $run_id
 FROM write_outcomes o
 JOIN batch_sent p ON p.record_ref = o.record_ref
-WHERE (o.succeeded OR (p.action = 'update' AND list_contains(o.applied_fields, p.target_field)))
+WHERE (o.succeeded OR ((p.action = 'update' OR o.record_ref IN (SELECT record_ref FROM taken_creates))
+                         AND list_contains(o.applied_fields, p.target_field)))
   AND p.preflight_error IS NULL
   -- lookups planned as updates keep a base (creates' lookup rows and the removal half of a move do not)
   AND (p.field NOT LIKE '@%' OR (p.action = 'update' AND p.field LIKE '@association:%' AND p.field NOT LIKE '%:replaced'))
@@ -79,5 +95,5 @@ SELECT DISTINCT $pair, CASE WHEN $target = 'hubspot' THEN o.record_id ELSE p.hub
 FROM write_outcomes o
 JOIN batch_sent p ON p.record_ref = o.record_ref
 CROSS JOIN (SELECT unnest($agreed_empty::VARCHAR[]) AS field) f
-WHERE o.succeeded AND p.action = 'create'
+WHERE (o.succeeded OR o.record_ref IN (SELECT record_ref FROM taken_creates)) AND p.action = 'create'
 ON CONFLICT DO NOTHING;

@@ -1,6 +1,7 @@
 -- One row per record this run created on $target for the pair, among the creates whose source ids are
 -- $refs: the link the confirmed create made (hubspot_id, salesforce_object, salesforce_id). A create
--- that failed made no link and is left out.
+-- that failed made no link and is left out, unless HubSpot took the record and refused only its
+-- association: that record exists and is linked (sql/write/apply_outcomes.sql), so it is read back too.
 -- Parameters: $pair, $run_id, $target ('hubspot' | 'salesforce'), $refs (the creates' source ids).
 SELECT l.hubspot_id, l.salesforce_object, l.salesforce_id
 FROM links l

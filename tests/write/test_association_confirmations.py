@@ -14,6 +14,7 @@ from crmsync_pipeline.plan.lookups import ADD, REMOVE
 from crmsync_pipeline.sandbox.hubspot.emulator import HubSpotEmulator
 from crmsync_pipeline.sandbox.server import EmulatorThread
 from crmsync_pipeline.write.associations import update_with_associations
+from crmsync_pipeline.write.writers import HubSpotWriter
 
 
 @pytest.fixture
@@ -94,3 +95,38 @@ def test_a_move_whose_old_association_is_not_removed_names_the_new_one_as_taken(
     assert sorted(_companies_of(url, contact)) == sorted([old, new])  # what HubSpot holds
     assert result.applied == {"jobtitle", add}
     assert remove not in result.applied
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"record_failure_rate": 1.0, "path_contains": "/associations/"},  # a 207 failing the pair
+        {"error_rates": {"400": 1.0}, "path_contains": "/associations/"},  # the association call refused
+    ],
+    ids=["pair_failed_in_207", "call_refused_400"],
+)
+def test_a_create_whose_association_is_refused_names_what_hubspot_took(hubspot, faults):
+    """Soak seed 11 (contact 100313): HubSpot took the created contact and its properties, then refused
+    its association. The record fails with the association's code, but the failure carries its new id
+    and names the properties as applied, so the audit log calls them confirmed and the record is linked;
+    a refused call fails the records (it does not stop the run)."""
+    url, connector = hubspot
+    company = connector.batch_create("companies", [{"name": "Kept Inc"}])[0].record_id
+    requests.post(f"{url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
+    writer = HubSpotWriter(connector)
+    add = f"{ADD}companies:279"
+
+    [result] = writer.create(
+        "contacts", "email", [{"email": "new@example.com", "jobtitle": "Buyer", add: company}]
+    )
+
+    assert not result.succeeded and result.error_code and result.record_id
+    requests.delete(f"{url}/_sandbox/faults", timeout=10).raise_for_status()  # the reads below unfaulted
+    held = requests.get(
+        f"{url}/crm/v3/objects/contacts/{result.record_id}?properties=jobtitle,email",
+        headers={"Authorization": "Bearer sandbox-token"},
+        timeout=10,
+    ).json()["properties"]
+    assert held["jobtitle"] == "Buyer" and held["email"] == "new@example.com"  # what HubSpot holds
+    assert _companies_of(url, result.record_id) == []
+    assert result.applied == {"email", "jobtitle"}  # ... is what the failure names as taken

@@ -201,6 +201,10 @@ class SalesforceEmulator(Emulator):
     def error_response(self, err: ApiError) -> web.Response:
         return web.json_response(render_rest(err), status=err.status)
 
+    def fault_can_happen(self, kind: str, path: str) -> bool:
+        # the concurrent long-request limit counts API requests; the OAuth token endpoint is no API request
+        return kind != "concurrency" or not path.startswith("/services/oauth2/")
+
     def fault_error(self, fault: Fault) -> ApiError:
         if fault.kind == "concurrency":
             # more than 25 long-running (>= 20 s) requests at once: a 403, not a 429 (Salesforce Help

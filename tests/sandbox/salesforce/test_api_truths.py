@@ -175,3 +175,16 @@ def test_missing_id_code_in_collections_and_bulk(sandbox, sf, code: str) -> None
     with pytest.raises(Exception) as raised:
         sf.Contact.get(cid)
     assert raised.value.content[0]["errorCode"] == "NOT_FOUND"
+
+
+def test_the_concurrency_limit_applies_to_api_requests_not_to_oauth_logins(sandbox) -> None:
+    """The concurrent long-request limit counts API requests; the OAuth token endpoint is not one, so a
+    login is never refused with it (a 403 there reads as refused credentials and would stop a run)."""
+    sandbox.admin("faults", {"concurrency_rate": 1.0})
+    try:
+        sf = sandbox.oauth_client()  # the login is served
+        with pytest.raises(SalesforceRefusedRequest) as raised:
+            sf.query("SELECT Id FROM Contact")
+        assert raised.value.content[0]["message"] == CONCURRENCY_MESSAGE
+    finally:
+        sandbox.admin("faults", {"concurrency_rate": 0.0})
