@@ -4,19 +4,19 @@ archived ones. That costs one call per 100 archived records, so it runs at most 
 (CRMSYNC_HUBSPOT_ARCHIVE_CHECK_MINUTES, default 60) rather than every cycle: an archive is reported as
 an orphan within the hour, and a cycle with no changes stays nearly free.
 
-The same listing tells which records the snapshot holds as archived that HubSpot no longer lists so:
-restored from the recycle bin (or purged). A restore is not known to move the last-modified property
-the incremental search filters on (the sandbox's `restore_moves_modified`, off by default, plays both), so without this a
-restored record would stay archived in the snapshot until someone edits it, and after a lost state
-file it would then be linked as a first link, its first-link rule overwriting that very edit. The
-caller reads those records again by id (extract/hubspot.py)."""
+The same listing sees restores. A record brought back from HubSpot's recycle bin keeps its id and its
+values, and nothing says a restore moves `lastmodifieddate`, the property the incremental search reads
+by: a record restored and not edited would stay archived in the snapshot for good, its orphan item open
+and its link dead (soak s11, p845). So a record the snapshot holds archived that the listing no longer
+names is read again by id (one batch call per 100 such records, only when the check runs): a live
+answer is a restore; no answer (purged, merged away) leaves the row as it is."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
 
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.extract.cursors import read_cursor, save_cursor
@@ -36,11 +36,10 @@ def check_interval() -> timedelta:
     return timedelta(minutes=max(minutes, 0))
 
 
-class ArchiveCheck(NamedTuple):
-    """What one look at HubSpot's archived records found."""
-
+@dataclass(frozen=True)
+class ArchiveCheck:
     flagged: int = 0  # snapshot records newly flagged archived
-    unarchived: tuple[str, ...] = ()  # flagged archived in the snapshot, no longer listed archived by HubSpot
+    unlisted: list[str] = field(default_factory=list)  # flagged archived before, no longer listed
 
 
 def mark_hubspot_archives(
@@ -52,9 +51,9 @@ def mark_hubspot_archives(
     first_load: bool,
     now: datetime | None = None,
 ) -> ArchiveCheck:
-    """Flag snapshot records HubSpot now lists as archived, and name those flagged archived that it no
-    longer lists (restored, or purged). A first load read only live records, so it just starts the
-    interval."""
+    """Flag snapshot records HubSpot now lists as archived; returns how many were newly flagged and the
+    ids the snapshot holds archived that the list no longer names (restored, or gone for good). A first
+    load read only live records, so it just starts the interval."""
     now = now or datetime.now(UTC)
     key = f"{pair_name}:archived"
     last = read_cursor(state_path, "hubspot", key)
@@ -64,9 +63,8 @@ def mark_hubspot_archives(
         return ArchiveCheck()
     archived = [str(r["id"]) for page in connector.list_pages(object_type, [], archived=True) for r in page]
     table = quoted(f"hubspot_{pair_name}_snapshot")
-    params = {"now": now, "run_id": run_id, "ids": archived}
     with db.connect(state_path) as con:
-        unarchived = con.execute(
+        unlisted = con.execute(
             f"""SELECT id FROM {table} WHERE coalesce(_archived, false)
                 AND id NOT IN (SELECT unnest($ids::VARCHAR[])) ORDER BY id""",
             {"ids": archived},
@@ -74,7 +72,7 @@ def mark_hubspot_archives(
         flagged = con.execute(
             f"""UPDATE {table} SET _archived = true, _extracted_at = $now, _run_id = $run_id
                 WHERE id IN (SELECT unnest($ids::VARCHAR[])) AND NOT coalesce(_archived, false)""",
-            params,
+            {"now": now, "run_id": run_id, "ids": archived},
         ).fetchall()[0][0]
     save_cursor(state_path, "hubspot", key, now, len(archived), run_id)
-    return ArchiveCheck(int(flagged), tuple(str(r[0]) for r in unarchived))
+    return ArchiveCheck(int(flagged), [str(i) for (i,) in unlisted])

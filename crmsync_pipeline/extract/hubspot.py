@@ -16,8 +16,9 @@ import pyarrow as pa
 
 from crmsync_pipeline.connectors.hubspot import HubSpotConnector
 from crmsync_pipeline.connectors.salesforce import SalesforceConnector
-from crmsync_pipeline.extract.archives import ArchiveCheck, mark_hubspot_archives
+from crmsync_pipeline.extract.archives import mark_hubspot_archives
 from crmsync_pipeline.extract.cursors import ExtractStats, Incremental
+from crmsync_pipeline.extract.pages import snapshot_writer
 from crmsync_pipeline.extract.salesforce import (
     BULK_QUERY_THRESHOLD,
     extract_salesforce,
@@ -28,7 +29,7 @@ from crmsync_pipeline.state import db
 from crmsync_pipeline.state.bulk import insert_rows
 from crmsync_pipeline.state.names import quoted, table_exists
 from crmsync_pipeline.state.run_context import Clock, utc_now
-from crmsync_pipeline.state.snapshots import ensure_snapshot, upsert_rows
+from crmsync_pipeline.state.snapshots import ensure_snapshot
 
 # Each incremental read starts this long before the previous extract began: HubSpot's search index
 # lags writes by seconds.
@@ -81,9 +82,11 @@ def extract_hubspot(
         check = mark_hubspot_archives(
             state_path, connector, pair_name, object_type, run_id, first_load=window.stats.full
         )
-        restored = _read_unarchived(state_path, connector, table, object_type, properties, check, run_id)
+        restored = _read_restored(
+            state_path, connector, table, object_type, properties, check.unlisted, run_id
+        )
         refresh_associations_naming(state_path, connector, object_type, restored)
-        ids.extend(restored)  # a restored record's associations are read again: HubSpot restores none
+        ids.extend(restored)
     return window.stats, ids
 
 
@@ -108,28 +111,28 @@ def refresh_associations_naming(
         extract_associations(state_path, connector, from_object, object_type, list(ids))
 
 
-def _read_unarchived(
+def _read_restored(
     state_path: Path,
     connector: HubSpotConnector,
     table: str,
     object_type: str,
     properties: list[str],
-    check: ArchiveCheck,
+    unlisted: list[str],
     run_id: str,
 ) -> list[str]:
-    """The records the snapshot holds as archived that HubSpot no longer lists archived, read again by
-    id: those still there were restored from the recycle bin and become live rows (a restore need not
-    move the last-modified time the search reads by; extract/archives.py). Purged ones are not found
-    and stay as they are. Returns the ids read live."""
-    if not check.unarchived:
+    """Read again the records the snapshot holds archived that HubSpot no longer lists as archived; the
+    live ones (restored from the recycle bin) replace their rows. Returns their ids. A merged-away id
+    answers with its survivor, which is not a restore of it: only answers with an asked id count."""
+    if not unlisted:
         return []
-    found = connector.batch_read(object_type, list(check.unarchived), properties)
-    now = utc_now()
-    rows = [_hubspot_row(r, properties, now, run_id) for r in found if not r.get("archived")]
-    if rows:
-        with db.connect(state_path) as con:
-            upsert_rows(con, table, rows)
-    return [r["id"] for r in rows]
+    asked = set(unlisted)
+    now = datetime.now(UTC)
+    found = [r for r in connector.batch_read(object_type, unlisted, properties) if str(r["id"]) in asked]
+    restored = [_hubspot_row(r, properties, now, run_id) for r in found if not r.get("archived")]
+    if restored:
+        with snapshot_writer(state_path, table) as snapshot:
+            snapshot.add(restored)
+    return [r["id"] for r in restored]
 
 
 def _hubspot_pages(

@@ -13,11 +13,25 @@ from typing import Any
 import duckdb
 
 from crmsync_pipeline.config import ObjectPair, Side
-from crmsync_pipeline.state.names import quoted, table_exists
+from crmsync_pipeline.state.names import column_exists, quoted, table_exists
 from crmsync_pipeline.state.snapshots import SnapshotTables
 
 # the base field of a lookup association (plan/lookups.py's LOOKUP_FIELD; match sits below plan)
 ASSOCIATION_FIELD = "@association:"
+
+
+def linked_merge_survivors(con: duckdb.DuckDBPyConnection, salesforce_table: str) -> str:
+    """A subquery (parameter $pair) of the Salesforce records that are the master of a linked record merged
+    away: the merge's link moves to them in the plan stage (plan/record_merges.py). A Lead converted into
+    such a record in the same cycle finds it taken: a Contact's link outranks a Lead's (the kept record
+    of a Lead and a Contact is the Contact), so the conversion is a merge of two linked records there,
+    whichever of the merge and the conversion came first (soak s11, p266 and p904)."""
+    if not column_exists(con, salesforce_table, "_master_record_id"):
+        return "SELECT NULL::VARCHAR WHERE false"
+    return f"""SELECT m._master_record_id FROM {quoted(salesforce_table)} m
+               JOIN links ml ON ml.pair = $pair AND ml.salesforce_id = m.id
+               WHERE coalesce(m._deleted, false) AND m._master_record_id IS NOT NULL
+                 AND m._master_record_id <> m.id"""
 
 
 def forget_base_where_empty(

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 
 from crmsync_pipeline.config import ObjectPair, Side
-from crmsync_pipeline.match.moved_links import forget_base_where_empty
+from crmsync_pipeline.match.moved_links import forget_base_where_empty, linked_merge_survivors
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
@@ -131,7 +131,9 @@ def relink_converted_leads(
         return 0
     before = _converted_links(con, pair_name, run_id)
     con.execute(
-        sql("match/relink_converted_leads.sql").format(salesforce_table=quoted(table)),
+        sql("match/relink_converted_leads.sql").format(
+            salesforce_table=quoted(table), merge_survivors=linked_merge_survivors(con, table)
+        ),
         {"pair": pair_name, "now": now, "run_id": run_id},
     )
     moved = con.execute(

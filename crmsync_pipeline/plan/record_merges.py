@@ -23,7 +23,7 @@ import duckdb
 from crmsync_pipeline.config import ObjectPair, Side
 from crmsync_pipeline.config.pairs import MergeAction
 from crmsync_pipeline.connectors.merges import HUBSPOT_MERGEABLE, SALESFORCE_MERGEABLE
-from crmsync_pipeline.match.moved_links import forget_base_where_empty
+from crmsync_pipeline.match.moved_links import forget_base_where_empty, linked_merge_survivors
 from crmsync_pipeline.plan.record_merge_links import (
     audit_loser_values,
     close_link,
@@ -106,8 +106,12 @@ def seen_merges(con: duckdb.DuckDBPyConnection, pair_name: str) -> list[SeenMerg
     if column_exists(con, tables.salesforce, "IsConverted") and column_exists(
         con, tables.salesforce, "ConvertedContactId"
     ):
-        rows = con.execute(sql("plan/record_merge_converted.sql").format(salesforce_table=quoted(tables.salesforce)),
-                           {"pair": pair_name}).fetchall()  # fmt: skip
+        statement = sql("plan/record_merge_converted.sql").format(
+            salesforce_table=quoted(tables.salesforce),
+            merge_survivors=linked_merge_survivors(con, tables.salesforce),
+        )
+        # handled after the merges above: a survivor one of them links is the conversion's partner
+        rows = con.execute(statement, {"pair": pair_name}).fetchall()
         seen += [SeenMerge(Side.SALESFORCE, *r, how="lead_conversion") for r in rows]
     return seen
 

@@ -90,10 +90,18 @@ def upsert_rows(
     if before is not None:
         before(con)
     # A row read from a lagging index must not replace a newer one (our own confirmed writes included).
+    # A delete read from Salesforce always does: it moves only SystemModstamp, so the deleted row keeps
+    # the record's last LastModifiedDate, which a row stamped by our own clock (a reflected write) can
+    # be ahead of; dropped, the delete or merge would never be seen (soak s11, p997).
+    deleted = (
+        " OR (coalesce(p._deleted, false) AND NOT coalesce(t._deleted, false))"
+        if "_deleted" in given and any(name == "_deleted" for name, _ in columns)
+        else ""
+    )
     con.execute(f"""INSERT OR REPLACE INTO {quoted(table)} SELECT {values} FROM snapshot_page p
                     LEFT JOIN {quoted(table)} t ON t.id = p.id
                     WHERE t.id IS NULL OR t._modified_at IS NULL OR p._modified_at IS NULL
-                       OR p._modified_at >= t._modified_at""")
+                       OR p._modified_at >= t._modified_at{deleted}""")
     con.unregister("snapshot_page")
 
 

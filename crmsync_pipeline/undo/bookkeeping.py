@@ -50,8 +50,10 @@ def reflect_writes(con, landed: list[SideWrite], started: datetime) -> None:  # 
     """Every write a CRM took, in order (a put-back after its restore), into the snapshots. Salesforce
     stamps a save to the whole second: the read of a save made in the undo's first second (by the undo
     itself, rewritten by a before-save flow, or by a person just after) is stamped before `started` and
-    would lose to the reflected row forever (a row gives way only to one at least as new), so Salesforce
-    rows are reflected at the second, as write/reflect.py does for a sync's writes."""
+    would lose to the reflected row forever (a row gives way only to one at least as new), and a delete
+    moves only SystemModstamp, so the deleted row of a record merged away right after the undo would be
+    dropped, the merge never seen (soak s11, p997). Salesforce rows are reflected at the second, as
+    write/reflect.py does for a sync's writes."""
     for s in landed:
         at = started.replace(microsecond=0) if s.side is Side.SALESFORCE else started
         _reflect(con, SnapshotTables.of(s.undo.write.pair).on(s.side), s.record_id, s.name, s.value, at)

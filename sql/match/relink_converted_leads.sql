@@ -1,6 +1,9 @@
 -- Re-point every link whose Salesforce record is a converted Lead to the Contact the conversion made
--- (or reused), unless that Contact is already linked to another HubSpot record (then review decides).
--- Identifiers in braces are the pair's Salesforce snapshot. Parameters: $pair, $now, $run_id.
+-- (or reused), unless that Contact is already linked to another HubSpot record, or is the master of a
+-- linked record merged away (the merge's link moves there in the plan stage): then it is a merge of two
+-- linked records (plan/record_merge_converted.sql).
+-- Identifiers in braces: the pair's Salesforce snapshot, and merge_survivors a subquery of those
+-- masters (match/moved_links.py linked_merge_survivors). Parameters: $pair, $now, $run_id.
 UPDATE links l
 SET salesforce_object = 'Contact', salesforce_id = s."ConvertedContactId", matched_by = 'converted_lead',
     linked_at = $now, run_id = $run_id
@@ -8,3 +11,4 @@ FROM {salesforce_table} s
 WHERE l.pair = $pair AND l.salesforce_id = s.id AND l.salesforce_object = 'Lead'
   AND s."IsConverted" = 'true' AND s."ConvertedContactId" IS NOT NULL
   AND s."ConvertedContactId" NOT IN (SELECT salesforce_id FROM links WHERE pair = $pair)
+  AND s."ConvertedContactId" NOT IN ({merge_survivors})

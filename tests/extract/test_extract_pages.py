@@ -38,6 +38,22 @@ def test_every_page_lands_and_older_rows_never_replace_newer_ones(state):
                            ).fetchall() == [(1_000, 1_000)]  # fmt: skip
 
 
+def test_a_delete_read_from_salesforce_replaces_a_row_stamped_later(tmp_path):
+    """A delete moves only SystemModstamp: the deleted row keeps the record's last LastModifiedDate,
+    which a row our own write reflected (crmsync's clock) can be ahead of. The delete still lands."""
+    path = tmp_path / "state.duckdb"
+    table = "salesforce_people_snapshot"
+    with db.connect(path) as con:
+        ensure_snapshot(con, table, ["FirstName"], ("_modified_at",), ("_deleted",))
+    live = {"id": "003A", "FirstName": "Ann", "_modified_at": T0 + timedelta(seconds=1), "_deleted": False}
+    with snapshot_writer(path, table) as snapshot:
+        snapshot.add([live])
+    with snapshot_writer(path, table) as snapshot:
+        snapshot.add([{**live, "_modified_at": T0, "_deleted": True}])  # merged away: stamped earlier
+    with db.connect(path, read_only=True) as con:
+        assert con.execute(f"SELECT _deleted, FirstName FROM {table}").fetchall() == [(True, "Ann")]
+
+
 def test_a_failed_extract_writes_nothing_it_had_not_flushed(state):
     with pytest.raises(RuntimeError), snapshot_writer(state, "hubspot_people_snapshot") as snapshot:
         snapshot.add(_rows(range(10), T0))
