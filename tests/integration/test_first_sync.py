@@ -103,7 +103,10 @@ def test_deals_carry_mapped_stages_and_their_account(first_sync, sandbox, query)
 def test_first_sync_spends_few_calls_per_record(first_sync, query):
     _, calls = first_sync
     read = query("SELECT sum(records_seen) FROM extract_cursors")[0][0]
-    assert sum(calls.values()) / read < 0.1  # HubSpot's connector: about one call per record per cycle
+    # HubSpot's connector: about one call per record per cycle. The first load also lists each HubSpot
+    # object's recycle bin (one call per object, even empty: a record restored later is seen without an
+    # edit), a fixed cost that weighs at this scale (~940 records); `make bench` checks 0.03 at 10k.
+    assert sum(calls.values()) / read < 0.11
 
 
 @pytest.mark.parametrize("cycle", [2, 3])
