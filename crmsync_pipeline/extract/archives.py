@@ -53,7 +53,7 @@ def mark_hubspot_archives(
 ) -> ArchiveCheck:
     """Flag snapshot records HubSpot now lists as archived; returns how many were newly flagged and the
     ids the snapshot holds archived that the list no longer names (restored, or gone for good). A first
-    load read only live records, so it just starts the interval."""
+    load read the recycle bin with the live records (flagged archived), so it just starts the interval."""
     now = now or datetime.now(UTC)
     key = f"{pair_name}:archived"
     last = read_cursor(state_path, "hubspot", key)
