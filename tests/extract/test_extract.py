@@ -233,7 +233,9 @@ def test_a_contact_restored_from_the_recycle_bin_is_read_live_by_the_archive_che
     back = first_load["ids"][-2]
     extract_sandboxes.post("hubspot", f"hubspot/objects/contacts/{back}/archive", {})
     hubspot, _ = extract_sandboxes.connectors(extract_state, CallMeter())
-    extract_hubspot(extract_state, hubspot, "restored", "contacts", ["email"], "run-r1", include_archived=True)
+    extract_hubspot(
+        extract_state, hubspot, "restored", "contacts", ["email"], "run-r1", include_archived=True
+    )
     snapshot = "SELECT _archived, _run_id FROM hubspot_restored_snapshot WHERE id = ?"
     assert rows(extract_state, snapshot, back) == [(True, "run-r1")]
 
