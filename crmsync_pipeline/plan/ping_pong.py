@@ -10,7 +10,8 @@ automation turned around (sql/plan/ping_pong_candidates.sql), in the pair's last
 - one-sided: crmsync wrote x to the target, the target turned it into y, and the direction would write
   x again. The planned write is the second of the field: nothing the sync does can change the outcome,
   so a second sync writes nothing (the fixpoint, docs/design.md "Guarantees").
-Each rewrite must be automation's, never a person's: on Salesforce the user who changed the field is
+Only writes since the field's last resolution and since the last undo that wrote it count (an undo is a
+person's decision, written as the integration user). Each rewrite must be automation's, never a person's: on Salesforce the user who changed the field is
 crmsync's integration user (a before-save flow or trigger in crmsync's own save) or the Automated
 Process user, and no other user edited the record since crmsync's write; on HubSpot the property's
 latest history entry comes from a workflow (`sourceType` AUTOMATION_PLATFORM). Anything else (a
@@ -32,7 +33,7 @@ import pyarrow as pa
 
 from crmsync_pipeline.config import ObjectPair, Side
 from crmsync_pipeline.extract.salesforce_edit_times import integration_user
-from crmsync_pipeline.plan.holds import HeldFields, skip_held
+from crmsync_pipeline.plan.holds import HeldFields, settle_agreed, skip_held
 from crmsync_pipeline.plan.merge import FieldDecision
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import column_exists, quoted, table_exists
@@ -140,7 +141,7 @@ def loop_candidates(
     made the rewrites with `confirm_loops`)."""
     fields = {f.name: f for f in pair.fields}
     rows = [
-        _planned_write(d, fields[d.field].salesforce)
+        _planned_write(d, fields[d.field].hubspot, fields[d.field].salesforce)
         for d in decisions
         if d.decision in _WRITES and d.field in fields
     ]
@@ -169,18 +170,22 @@ def loop_candidates(
 
 _PLANNED = pa.schema(
     [(name, pa.string()) for name in ("hubspot_id", "salesforce_object", "salesforce_id", "field")]
-    + [(name, pa.string()) for name in ("salesforce_field", "target", "source", "value", "target_value")]
+    + [
+        (name, pa.string())
+        for name in ("hubspot_field", "salesforce_field", "target", "source", "value", "target_value")
+    ]
     + [(name, pa.string()) for name in ("hubspot_value", "salesforce_value", "hubspot_raw", "salesforce_raw")]
 )
 
 
-def _planned_write(d: FieldDecision, salesforce_field: str) -> dict[str, str | None]:
+def _planned_write(d: FieldDecision, hubspot_field: str, salesforce_field: str) -> dict[str, str | None]:
     target = _WRITES[d.decision]
     return {
         "hubspot_id": d.hubspot_id,
         "salesforce_object": d.salesforce_object,
         "salesforce_id": d.salesforce_id,
         "field": d.field,
+        "hubspot_field": hubspot_field,
         "salesforce_field": salesforce_field,
         "target": target.value,
         "source": (Side.HUBSPOT if target is Side.SALESFORCE else Side.SALESFORCE).value,
@@ -280,7 +285,7 @@ def hold_loops(
     already = held_fields(con, pair_name)
     new = [loop for loop in loops if (loop.candidate.hubspot_id, loop.candidate.field) not in already]
     opened = open_review_items(con, [loop.review_item(pair_name, run_id) for loop in new], run_id, now)
-    settled = _settle_agreed(con, pair_name, now)
+    settled = settle_agreed(con, pair_name, KIND, now)
     held = held_fields(con, pair_name)
     kept, skipped = skip_held(decisions, held, HELD)
     return kept, HeldFields(opened, skipped, settled)
@@ -290,19 +295,3 @@ def held_fields(con: duckdb.DuckDBPyConnection, pair_name: str) -> set[tuple[str
     """(HubSpot id, field) of every link and field held for a ping-pong loop (sql/plan/ping_pong_held.sql)."""
     rows = con.execute(sql("plan/ping_pong_held.sql"), {"pair": pair_name}).fetchall()
     return {(str(h), str(f)) for h, f, _, _ in rows}
-
-
-def _settle_agreed(con: duckdb.DuckDBPyConnection, pair_name: str, now: datetime) -> int:
-    """Open ping-pong items whose two sides agree now (someone fixed the value or the automation)."""
-    agreed = con.execute(
-        """SELECT i.item_id FROM review_items i
-           JOIN field_state f ON f.pair = i.pair AND f.hubspot_id = i.hubspot_id AND f.field = i.detail ->> 'field'
-           WHERE i.pair = $pair AND i.kind = $kind AND i.settled_at IS NULL
-             AND f.hubspot_value IS NOT DISTINCT FROM f.salesforce_value""",
-        {"pair": pair_name, "kind": KIND},
-    ).fetchall()
-    for (item_id,) in agreed:
-        con.execute(
-            "UPDATE review_items SET settled_at = ?, resolution = 'in_sync' WHERE item_id = ?", [now, item_id]
-        )
-    return len(agreed)

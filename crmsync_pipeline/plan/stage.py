@@ -18,7 +18,7 @@ from crmsync_pipeline.plan.creates import plan_creates
 from crmsync_pipeline.plan.deletes import plan_deletes
 from crmsync_pipeline.plan.erased_creates import drop_erased_creates
 from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
-from crmsync_pipeline.plan.holds import HeldFields
+from crmsync_pipeline.plan.holds import HeldFields, settle_agreed
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
 from crmsync_pipeline.plan.mapping_changes import rebase_changed_forms
@@ -127,6 +127,8 @@ def plan_stage(
         )
         decisions, unapplied = hold_unapplied(con, run_id, pair_name, decisions, now)
         decisions, ping_pong = hold_loops(con, run_id, pair_name, decisions, loops, now)
+        # an undo that left a field apart (undo/bookkeeping.py) is over once the sides agree again
+        settle_agreed(con, pair_name, "undo_split", now)
         summary = plan_updates(con, run_id, pair, owners, decisions, now, lookups_of(con, mapping, pair_name))
         summary.held += ping_pong.held + unapplied.held
         creates = plan_creates(con, run_id, mapping, pair_name, owners, included, now)

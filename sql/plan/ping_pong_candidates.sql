@@ -7,7 +7,9 @@
 --   same target, and the target now holds another value: the target turned it around and the direction
 --   would send it again (always_<source>, or prefer_<source> while the source holds a value).
 -- The writes are confirmed, in the pair's last $recent_runs runs that wrote anything, and after the
--- field's last ping-pong review item was settled (a resolution starts the count afresh). Who made the
+-- field's last ping-pong review item was settled and after the last undo that wrote it (a resolution or
+-- an undo starts the count afresh: an undo's write is a person's decision, never automation's, and has
+-- no plan row to count as write A or B). Who made the
 -- rewrites is judged by the caller
 -- (plan/ping_pong.py) from the Salesforce facts that come along: the user an extract saw change the
 -- field (else the record's last modifier), and whether any user but crmsync's and the automation users
@@ -28,6 +30,15 @@ settled AS (
     WHERE pair = $pair AND kind = 'ping_pong' AND settled_at IS NOT NULL
     GROUP BY ALL
 ),
+undone AS (  -- the latest confirmed write of an undo (`crmsync undo`) to each planned link and field
+    SELECT w.hubspot_id, w.field, max(a.intended_at) AS undone_at
+    FROM audit_log a
+    JOIN planned_writes w
+      ON (a.target = 'salesforce' AND a.record_id = w.salesforce_id AND a.field = w.salesforce_field)
+      OR (a.target = 'hubspot' AND a.record_id = w.hubspot_id AND a.field = w.hubspot_field)
+    WHERE a.pair = $pair AND a.outcome = 'confirmed' AND a.run_id LIKE 'undo-%'
+    GROUP BY ALL
+),
 field_writes AS (  -- one row per run, target, link and field crmsync wrote
     SELECT a.run_id, a.target, p.hubspot_id, p.field,
            any_value(p.canonical_value) AS value, max(a.intended_at) AS intended_at
@@ -44,7 +55,9 @@ writes AS (
     SELECT f.*, row_number() OVER (PARTITION BY f.hubspot_id, f.field ORDER BY f.intended_at DESC) AS nth
     FROM field_writes f
     LEFT JOIN settled s ON s.hubspot_id = f.hubspot_id AND s.field = f.field
-    WHERE s.settled_at IS NULL OR f.intended_at > s.settled_at
+    LEFT JOIN undone u ON u.hubspot_id = f.hubspot_id AND u.field = f.field
+    WHERE (s.settled_at IS NULL OR f.intended_at > s.settled_at)
+      AND (u.undone_at IS NULL OR f.intended_at > u.undone_at)
 ),
 cycles AS (
     SELECT w.*, b.value AS carried, a.run_id AS first_run, b.run_id AS second_run,

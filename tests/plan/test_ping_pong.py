@@ -10,6 +10,7 @@ import pytest
 
 from crmsync_pipeline.config import OwnerDirectory, parse_mapping
 from crmsync_pipeline.plan.field_state import build_field_state
+from crmsync_pipeline.plan.holds import settle_agreed
 from crmsync_pipeline.plan.merge import decide_fields
 from crmsync_pipeline.plan.ping_pong import (
     HELD,
@@ -22,6 +23,7 @@ from crmsync_pipeline.plan.ping_pong import (
 from crmsync_pipeline.plan.rows import PlanRow, insert_plan_rows
 from crmsync_pipeline.review.actions import ReviewError, open_items, resolve
 from crmsync_pipeline.state import db
+from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
 
 MAPPING = parse_mapping("""
 version: 1
@@ -274,3 +276,56 @@ objects:
         "smith",
     )
     assert "HubSpot workflow (sourceType AUTOMATION_PLATFORM, enrollmentId:7" in detail["suspected"]
+
+
+def undone(con, target: str, value: str, at: datetime) -> None:
+    """A confirmed write of `crmsync undo` (a run of its own, with audit rows and no plan rows)."""
+    record = "003A" if target == "salesforce" else "1"
+    field = "LastName" if target == "salesforce" else "lastname"
+    con.execute(
+        "INSERT INTO audit_log VALUES ('undo-1', 'contacts', ?, ?, ?, ?, NULL, ?, false, ?, ?, 'confirmed')",
+        [target, record, record, field, value, at, at],
+    )
+
+
+@pytest.mark.parametrize("target", ["salesforce", "hubspot"])
+def test_an_undos_write_is_never_taken_for_automation(con, target):
+    """The soak's seed 13: an undo put Salesforce's own value back (as the integration user) after a
+    run had written HubSpot's there. The next write of HubSpot's value is the direction at work, not a
+    loop; an undo starts the count afresh, as a resolution does."""
+    undone(con, target, "SMITH" if target == "salesforce" else "smith", T0 - timedelta(minutes=5))
+    [d], done = one_sided(con)
+    assert d.decision == "write_salesforce" and done.opened == 0
+    assert not open_items(con, kind="ping_pong")
+
+
+def test_an_undo_of_another_field_leaves_the_count_alone(con):
+    con.execute(
+        "INSERT INTO audit_log VALUES ('undo-1', 'contacts', 'salesforce', '003A', '003A', 'Title', NULL, 'x', "
+        "false, ?, ?, 'confirmed')",
+        [T0 - timedelta(minutes=5), T0 - timedelta(minutes=5)],
+    )
+    [d], done = one_sided(con)
+    assert (d.reason, done.opened) == (HELD, 1)
+
+
+def test_a_cycle_after_an_undo_is_still_a_loop(con):
+    undone(con, "salesforce", "SMITH", T0 - timedelta(minutes=40))  # before r1 and r2
+    _, done = plan(con)
+    assert done.opened == 1
+
+
+def test_an_undo_split_settles_itself_once_the_sides_agree(con):
+    item = ReviewItem("undo_split:undo-1:contacts:1:lastname", "undo_split", "contacts", "1", ["003A"],
+                      {"field": "lastname", "restored_on": "salesforce", "value": "SMITH"})  # fmt: skip
+    open_review_items(con, [item], "undo-1", T0)
+    build_field_state(con, "contacts", PAIR, OwnerDirectory())
+    assert settle_agreed(con, "contacts", "undo_split", T0) == 0  # 'smith' and 'SMITH' still apart
+    con.execute("UPDATE hubspot_contacts_snapshot SET lastname = 'SMITH'")
+    build_field_state(con, "contacts", PAIR, OwnerDirectory())
+    assert settle_agreed(con, "contacts", "undo_split", T0) == 1
+    assert query_resolution(con) == [("in_sync",)]
+
+
+def query_resolution(con) -> list[tuple]:
+    return con.execute("SELECT resolution FROM review_items WHERE kind = 'undo_split'").fetchall()
