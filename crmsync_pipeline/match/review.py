@@ -13,6 +13,7 @@ from crmsync_pipeline.match.moved_links import forget_base_where_empty, linked_m
 from crmsync_pipeline.state.db import sql
 from crmsync_pipeline.state.names import quoted, table_columns
 from crmsync_pipeline.state.review_items import ReviewItem, open_review_items
+from crmsync_pipeline.state.snapshots import SnapshotTables
 
 DUPLICATE_PREFIX = "duplicate:"  # item ids: duplicate:<pair>:<the duplicate's Salesforce id>
 
@@ -132,7 +133,9 @@ def relink_converted_leads(
     before = _converted_links(con, pair_name, run_id)
     con.execute(
         sql("match/relink_converted_leads.sql").format(
-            salesforce_table=quoted(table), merge_survivors=linked_merge_survivors(con, table)
+            salesforce_table=quoted(table),
+            merge_survivors=linked_merge_survivors(con, table),
+            paired_contacts=_paired_contacts(con, pair_name, pair, table),
         ),
         {"pair": pair_name, "now": now, "run_id": run_id},
     )
@@ -144,6 +147,23 @@ def relink_converted_leads(
     for hubspot_id, contact_id in moved:  # a conversion is a merge, not a reset: nothing cleared
         forget_base_where_empty(con, pair_name, pair, Side.SALESFORCE, contact_id, hubspot_id)
     return _converted_links(con, pair_name, run_id) - before
+
+
+def _paired_contacts(con: duckdb.DuckDBPyConnection, pair_name: str, pair: ObjectPair, table: str) -> str:
+    """A subquery (contact_id, hubspot_id) of the Contacts whose cross-reference id names a live HubSpot
+    record that names them back: a pair crmsync linked, whatever the state file says now."""
+    xref = pair.xref
+    hubspot = SnapshotTables.of(pair_name).hubspot
+    if xref.salesforce_field not in table_columns(con, table) or xref.hubspot_property not in table_columns(
+        con, hubspot
+    ):
+        return "SELECT NULL::VARCHAR AS contact_id, NULL::VARCHAR AS hubspot_id WHERE false"
+    return (
+        f"SELECT c.id AS contact_id, h.id AS hubspot_id FROM {quoted(table)} c "
+        f"JOIN {quoted(hubspot)} h ON h.id = c.{quoted(xref.salesforce_field)} "
+        f"AND h.{quoted(xref.hubspot_property)} = c.id AND NOT coalesce(h._archived, false) "
+        "WHERE c._sobject = 'Contact'"
+    )
 
 
 def _converted_links(con: duckdb.DuckDBPyConnection, pair_name: str, run_id: str) -> int:

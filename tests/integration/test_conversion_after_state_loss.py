@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from click.testing import CliRunner
 from crm_actions import salesforce_value
 from sandboxes import Sandbox
@@ -84,3 +85,45 @@ def test_a_lead_converted_into_a_new_contact_is_no_duplicate_of_it(sandbox, sync
         )
         == []
     )
+
+
+def test_a_contact_deleted_when_the_state_was_lost_goes_back_to_its_own_hubspot_record(
+    sandbox, sync, query, tmp_path, monkeypatch
+):
+    """The soak's seed 13, p173: a Lead (HubSpot h2) converted into a linked Contact (HubSpot h1), then the
+    Contact deleted in Salesforce; the state file lost and rebuilt while it was in the Recycle Bin. The
+    rebuild linked h2 to the Contact through the conversion; once the Contact was undeleted, h2's values
+    overwrote the Contact's, and h1, no longer matching it, was created in Salesforce again. Now the
+    Contact, which still carries h1's id (and h1 its id), goes back to h1, and the conversion is a merge
+    of two linked people again."""
+    assert sync().success
+    taken = {h for (h,) in query("SELECT hubspot_id FROM review_items WHERE hubspot_id IS NOT NULL")}
+    h1, contact = next((h, s) for h, _, s in linked(query, "contacts", "l.salesforce_object = 'Contact'")
+                       if h not in taken)  # fmt: skip
+    h2, lead = next((h, s) for h, _, s in linked(query, "contacts", "l.salesforce_object = 'Lead'")
+                    if h not in taken and not salesforce_value(sandbox, "Lead", s, "IsConverted"))  # fmt: skip
+    email = salesforce_value(sandbox, "Contact", contact, "Email")
+    account = salesforce_value(sandbox, "Contact", contact, "AccountId")
+    convert_lead(sandbox, lead, contact, str(account) if account else None)
+    assert sync().success
+    assert [h for h, _ in _open_merge_items(query, lead)] == [h2]
+    population = counts(sandbox)
+    url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/Contact/{contact}"
+    requests.delete(url, headers={"Authorization": "Bearer sandbox-token"}, timeout=10).raise_for_status()
+    assert sync().success
+
+    monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "replacement.duckdb"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    rebuilt = CliRunner().invoke(cli, ["rebuild-state"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    requests.post(
+        f"{sandbox.salesforce.url}/_sandbox/salesforce/undelete",
+        json={"object": "Contact", "id": contact},
+        timeout=10,
+    ).raise_for_status()
+    for _ in range(2):
+        assert sync().success
+    assert link_of(query, h1) == [("Contact", contact)]
+    assert salesforce_value(sandbox, "Contact", contact, "Email") == email  # not h2's values
+    assert [h for h, _ in _open_merge_items(query, lead)] == [h2]
+    assert counts(sandbox) == population  # h1 was not created in Salesforce again
