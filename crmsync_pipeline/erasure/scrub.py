@@ -86,6 +86,7 @@ def _row_filters(tables: SnapshotTables) -> dict[str, str]:
         "base_values": f"pair = $pair AND hubspot_id IN {IN_HS}",
         "closed_link_bases": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
         "accepted_values": f"pair = $pair AND hubspot_id IN {IN_HS}",
+        "first_link_values": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
         "plan_rows": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF} OR record_ref IN {IN_ALL})",
         "conflicts": f"pair = $pair AND (hubspot_id IN {IN_HS} OR salesforce_id IN {IN_SF})",
         "sync_errors": f"pair = $pair AND record_ref IN {IN_ALL}",

@@ -18,6 +18,7 @@ from crmsync_pipeline.plan.creates import plan_creates
 from crmsync_pipeline.plan.deletes import plan_deletes
 from crmsync_pipeline.plan.erased_creates import drop_erased_creates
 from crmsync_pipeline.plan.field_state import ValueIssue, build_field_state
+from crmsync_pipeline.plan.first_links import keep_first_link_values
 from crmsync_pipeline.plan.holds import HeldFields, settle_agreed
 from crmsync_pipeline.plan.inclusion import included_ids
 from crmsync_pipeline.plan.lookups import LOOKUP_FIELD, add_lookup_state, lookups_of
@@ -116,6 +117,7 @@ def plan_stage(
         add_lookup_state(con, mapping, pair_name)
         _set_property_times(con, changed_at)
         decided = decide_fields(con, in_sync=False)
+        keep_first_link_values(con, pair_name, run_id, now)  # a side moving later is then a change
         decisions = [d for d in decided if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)]
         review_stranded_survivors(  # a merge's survivor its rule keeps from sending: a person is told
             con,

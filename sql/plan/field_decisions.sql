@@ -10,13 +10,18 @@
 -- reason names the rule that decided, e.g. two_way:hubspot_changed, prefer_salesforce:first_link;
 -- a first link judged by the newer change ends :record_times when a side's time is the record's, for
 -- want of the field's own (HubSpot property history, Salesforce field times).
+-- A field without a base that a plan already judged (first_link_values: what each side held then) has
+-- the side that moved since, while the other did not, for the side that changed (:first_link_<side>_changed).
 -- Unordered: merge.py filters it (the rows needing action; the in-sync ones) and orders what it reads.
 WITH facts AS (
     SELECT
-        *,
-        hubspot_value IS NOT DISTINCT FROM salesforce_value AS agree,
-        has_base AND hubspot_value IS DISTINCT FROM base_value AS hubspot_changed,
-        has_base AND salesforce_value IS DISTINCT FROM base_value AS salesforce_changed,
+        s.*,
+        s.hubspot_value IS NOT DISTINCT FROM s.salesforce_value AS agree,
+        -- since the first judgement of a field still without a base: which side moved
+        f.field IS NOT NULL AND s.hubspot_value IS DISTINCT FROM f.hubspot_value AS hubspot_moved,
+        f.field IS NOT NULL AND s.salesforce_value IS DISTINCT FROM f.salesforce_value AS salesforce_moved,
+        has_base AND s.hubspot_value IS DISTINCT FROM base_value AS hubspot_changed,
+        has_base AND s.salesforce_value IS DISTINCT FROM base_value AS salesforce_changed,
         -- Each side's time for this field: HubSpot's per-property time replaces the record's when
         -- property history was fetched for this field; Salesforce's is the field's own time where
         -- crmsync saw it change (a person's, for a change since base; anyone's at a first link, where a
@@ -28,7 +33,10 @@ WITH facts AS (
         -- the reason (a later edit of another field makes the whole record look newer)
         CASE WHEN NOT has_base AND (hubspot_property_changed_at IS NULL OR salesforce_field_changed_at IS NULL)
              THEN ':record_times' ELSE '' END AS first_link_times
-    FROM field_state
+    FROM field_state s
+    LEFT JOIN first_link_values f
+      ON NOT s.has_base AND f.pair = s.pair AND f.hubspot_id = s.hubspot_id
+     AND f.salesforce_id = s.salesforce_id AND f.field = s.field
 ),
 newer AS (
     SELECT
@@ -72,6 +80,10 @@ decided AS (
                 CASE WHEN hubspot_changed THEN 'write_hubspot:always_salesforce:overridden'
                      ELSE 'write_hubspot:always_salesforce' END
             WHEN direction = 'resolver' THEN 'hold:resolver'
+            WHEN NOT has_base AND hubspot_moved AND NOT salesforce_moved
+                THEN 'write_salesforce:' || direction || ':first_link_hubspot_changed'
+            WHEN NOT has_base AND salesforce_moved AND NOT hubspot_moved
+                THEN 'write_hubspot:' || direction || ':first_link_salesforce_changed'
             WHEN NOT has_base AND direction = 'prefer_hubspot' THEN 'write_salesforce:prefer_hubspot:first_link'
             WHEN NOT has_base AND direction = 'prefer_salesforce' THEN 'write_hubspot:prefer_salesforce:first_link'
             WHEN NOT has_base THEN

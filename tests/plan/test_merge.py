@@ -9,16 +9,40 @@ import pytest
 
 from crmsync_pipeline.config import Direction
 from crmsync_pipeline.plan.merge import create_field_state, decide_fields
+from crmsync_pipeline.state.db import SQL_DIR
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NO_BASE = object()
 
 
-def decide(direction, hubspot, salesforce, base=NO_BASE, hubspot_at=T0, salesforce_at=T0, field_times=True):
-    """One field_state row decided; `field_times`: each side's time is the field's own (HubSpot property
-    history, a Salesforce field time), not only the record's."""
+def field_state_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the temp table field_state and the state table the merge reads
+    besides (first_link_values, empty: no field was judged before)."""
     con = duckdb.connect()
     create_field_state(con)
+    con.execute((SQL_DIR / "schema" / "016_first_link_values.sql").read_text())
+    return con
+
+
+def decide(
+    direction,
+    hubspot,
+    salesforce,
+    base=NO_BASE,
+    hubspot_at=T0,
+    salesforce_at=T0,
+    field_times=True,
+    first=None,
+):
+    """One field_state row decided; `field_times`: each side's time is the field's own (HubSpot property
+    history, a Salesforce field time), not only the record's; `first`: (HubSpot, Salesforce) as an earlier
+    plan judged the field without a base (first_link_values)."""
+    con = field_state_connection()
+    if first is not None:
+        con.execute(
+            "INSERT INTO first_link_values VALUES ('contacts', '1', '003A', 'jobtitle', ?, ?, ?, 'r0')",
+            [*first, T0],
+        )
     con.execute(
         "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'jobtitle', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -158,8 +182,7 @@ def test_both_changed_is_a_conflict_and_one_side_changed_is_not():
 def test_a_first_link_is_judged_by_each_fields_own_time_where_crmsync_has_it():
     """A later edit of another Salesforce field moves the record's time, not the field's: the field's own
     times decide, and a first link judged by a record's time says so in its reason."""
-    con = duckdb.connect()
-    create_field_state(con)
+    con = field_state_connection()
     # HubSpot's property changed after the Salesforce field; the Salesforce record changed last (Title)
     con.execute(
         "INSERT INTO field_state VALUES ('contacts', '1', 'Contact', '003A', 'firstname', 'two_way', "
@@ -180,3 +203,32 @@ def test_a_first_link_without_a_fields_own_time_falls_back_to_the_records_and_sa
     # a change since base is judged as before: a person's time, the field's own where known
     row = decide("two_way", "b", "c", "a", LATER, T0, field_times=False)
     assert row.reason == "two_way:both_changed_hubspot_newer"
+
+
+@pytest.mark.parametrize(
+    "direction, hubspot, salesforce, decision, reason",
+    [
+        # Salesforce's title went to HubSpot at the first judgement (prefer_salesforce), but HubSpot
+        # moved since and Salesforce did not: HubSpot's edit is the change
+        (
+            "prefer_salesforce",
+            "edited",
+            "s0",
+            "write_salesforce",
+            "prefer_salesforce:first_link_hubspot_changed",
+        ),
+        ("prefer_hubspot", "h0", "edited", "write_hubspot", "prefer_hubspot:first_link_salesforce_changed"),
+        ("two_way", "h0", "edited", "write_hubspot", "two_way:first_link_salesforce_changed"),
+        # neither moved, or both: the first-link rule, as at the first judgement
+        ("prefer_salesforce", "h0", "s0", "write_hubspot", "prefer_salesforce:first_link"),
+        ("prefer_salesforce", "h1", "s1", "write_hubspot", "prefer_salesforce:first_link"),
+        # always_<side> ignores what moved
+        ("always_salesforce", "edited", "s0", "write_hubspot", "always_salesforce"),
+    ],
+)
+def test_a_side_that_moved_since_a_first_judgement_is_the_change(
+    direction, hubspot, salesforce, decision, reason
+):
+    row = decide(direction, hubspot, salesforce, first=("h0", "s0"))
+    assert (row.decision, row.reason) == (decision, reason)
+    assert row.agreed_value == (hubspot if decision == "write_salesforce" else salesforce)
