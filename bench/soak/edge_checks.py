@@ -93,7 +93,10 @@ def _erased(world: World, snap: Snapshot, env: dict[str, str]) -> list[dict[str,
                     "records": live,
                 }
             )
+        held = _held_by_live_records(snap, person.values)
         for value in person.values:
+            if value in held:
+                continue  # another record's data in the CRMs (an Account a Lead became keeps its phone)
             # a whole value, not a prefix of a longer one ("+1 555 0000012" is not in "+1 555 00000123")
             pattern = re.compile(re.escape(value.encode()) + rb"(?![0-9A-Za-z])", re.IGNORECASE)
             where = [name for name, blob in blobs.items() if pattern.search(blob)]
@@ -101,3 +104,14 @@ def _erased(world: World, snap: Snapshot, env: dict[str, str]) -> list[dict[str,
                 out.append({"kind": "erased_value_left", "key": person.key, "how": person.how,
                             "value": value, "files": where})  # fmt: skip
     return out
+
+
+def _held_by_live_records(snap: Snapshot, values: tuple[str, ...]) -> set[str]:
+    """Those of an erased person's values that a live record of the CRMs still holds, in any field: the
+    state file mirrors that record, so its copy of the value is not the person's."""
+    wanted = {v.lower() for v in values}
+    held: set[str] = set()
+    for records in (snap.hs_contacts, snap.hs_companies, snap.sf_people, snap.sf_accounts):
+        for record in records.values():
+            held |= {str(v).lower() for v in record.values() if v is not None and str(v).lower() in wanted}
+    return {v for v in values if v.lower() in held}

@@ -8,6 +8,7 @@ are not the person, and they keep a stale copy from being re-created."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from crmsync_pipeline.state.snapshots import SnapshotTables
 PERSONAL_KINDS = {TransformKind.TEXT, TransformKind.EMAIL}
 KEPT_TABLES = {"erasures", "erasure_salt", "deleted_links", "vanished_records", "crmsync_schema_version"}
 SHORTEST_VALUE = 3  # shorter values ("Al", "NY") would sweep away other people's data
+SNAPSHOT_TABLE = re.compile(r"(hubspot|salesforce)_\w+_snapshot")  # every pair's mirror of one CRM
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,17 @@ class Ids:
 
 
 def personal_values(con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids) -> set[str]:
-    """The person's free-text values in the mirror that no other record of the pair holds."""
+    """The person's free-text values in the mirror that no other record holds, in any pair: a company
+    a Lead was converted into carries the Lead's Company text as its name (and often its phone). That
+    is the company's data, still in the CRMs; sweeping it from the company's mirror rows and base left
+    the company's fields empty in the state file, and every later write to it was dropped as STALE_PLAN
+    (the soak's seed 7, c1969)."""
+    found = _own_values(con, pair, ids)
+    return found - _held_by_other_records(con, found, ids)
+
+
+def _own_values(con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids) -> set[str]:
+    """The person's free-text values that no other record of the pair holds in the same column."""
     found: set[str] = set()
     for side, record_ids in ((Side.HUBSPOT, ids.hubspot), (Side.SALESFORCE, ids.salesforce)):
         table = SnapshotTables.of(ids.pair_name).on(side)
@@ -61,6 +73,27 @@ def personal_values(con: duckdb.DuckDBPyConnection, pair: ObjectPair, ids: Ids) 
             ).fetchall()
             found |= {r[0] for r in rows if r[0] and len(r[0].strip()) >= SHORTEST_VALUE}
     return found
+
+
+def _held_by_other_records(con: duckdb.DuckDBPyConnection, values: set[str], ids: Ids) -> set[str]:
+    """Those of `values` that a mirror row of another record holds, in any text column of any pair."""
+    if not values:
+        return set()
+    held: set[str] = set()
+    for table in state_tables(con):
+        if not SNAPSHOT_TABLE.fullmatch(table):
+            continue
+        for column in _text_columns(con, table):
+            if _is_key(column):
+                continue
+            rows = con.execute(
+                f"""SELECT DISTINCT CAST({quoted(column)} AS VARCHAR) FROM {quoted(table)}
+                    WHERE CAST({quoted(column)} AS VARCHAR) IN (SELECT unnest($values::VARCHAR[]))
+                      AND id NOT IN (SELECT unnest($ids::VARCHAR[]))""",
+                {"values": sorted(values), "ids": ids.all},
+            ).fetchall()
+            held |= {r[0] for r in rows}
+    return held
 
 
 def scrub_state(

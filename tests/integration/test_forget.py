@@ -11,7 +11,7 @@ import duckdb
 import pytest
 import requests
 from click.testing import CliRunner
-from crm_actions import salesforce_edit
+from crm_actions import hubspot_value, salesforce_edit
 from sandboxes import Sandbox
 
 from crmsync_pipeline.cli.main import cli
@@ -228,3 +228,46 @@ def test_a_merge_in_hubspot_is_not_taken_for_a_gdpr_delete(sandbox, sync, query,
         url = f"{sandbox.salesforce.url}/services/data/v59.0/sobjects/{sobject}/{salesforce_id}"
         assert requests.get(url, headers=TOKEN, timeout=10).status_code == 200  # not erased
     assert query("SELECT count(*) FROM erasures WHERE hubspot_id IN (?, ?)", survivor, loser) == [(0,)]
+
+
+def test_forget_leaves_a_company_that_shares_the_persons_company_text_alone(sandbox, sync, query, synced):
+    """The soak's seed 7, c1969: the person's Lead.Company text is also the name of a synced company.
+    That name is the company's data, still in both CRMs: erasing the person once blanked it in the
+    company's mirror rows and base, and every later write to the company's name was dropped as
+    STALE_PLAN (HubSpot held a name the mirror said it did not). Now the company stays as it was, and a
+    Salesforce rename reaches HubSpot."""
+    hubspot = sandbox.hubspot.url
+    company = requests.post(
+        f"{hubspot}/crm/v3/objects/companies", headers=TOKEN, timeout=10,
+        json={"properties": {"name": "Quillworks Cooperative", "domain": "quillworks.example.org"}},
+    ).json()["id"]  # fmt: skip
+    colleague = {
+        "email": "colleague@quillworks.example.org",
+        "lastname": "Colleague",
+        "lifecyclestage": "customer",
+    }
+    requests.post(
+        f"{hubspot}/crm/v3/objects/contacts", headers=TOKEN, timeout=10,
+        json={"properties": colleague, "associations": [{"to": {"id": company}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}]},
+    ).raise_for_status()  # fmt: skip
+    person = {"email": "ada.inkwell@elsewhere.example.org", "firstname": "Ada", "lastname": "Inkwell",
+              "company": "Quillworks Cooperative", "lifecyclestage": "marketingqualifiedlead"}  # fmt: skip
+    requests.post(
+        f"{hubspot}/crm/v3/objects/contacts", headers=TOKEN, json={"properties": person}, timeout=10
+    ).raise_for_status()
+    assert sync().success
+    [(account,)] = query(
+        "SELECT salesforce_id FROM links WHERE pair = 'companies' AND hubspot_id = ?", company
+    )
+
+    result = CliRunner().invoke(cli, ["forget", person["email"], "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "inkwell" not in state_text()
+    assert "quillworks cooperative" in state_text()  # the company's name, not the person's
+    salesforce_edit(sandbox, "Account", account, Name="Quillworks Cooperative Ltd")
+    assert sync().success
+    assert hubspot_value(sandbox, "companies", company, "name") == "Quillworks Cooperative Ltd"
+    assert query(
+        "SELECT count(*) FROM write_results WHERE record_ref = ? AND error_code = 'STALE_PLAN'", company
+    ) == [(0,)]
