@@ -268,6 +268,19 @@ def _checked_size(text: str) -> str:
     return text.strip()
 
 
+# A sync reads the same statements in every step of every pair (thousands of reads a run); each text is
+# kept with its file's modification time and size, so a file edited while the process runs is read again.
+_sql_texts: dict[str, tuple[tuple[int, int], str]] = {}
+
+
 def sql(name: str) -> str:
     """The text of a statement in `sql/`, by its path there (e.g. `plan/plan_digest.sql`)."""
-    return (SQL_DIR / name).read_text()
+    path = os.path.join(SQL_DIR, name)
+    st = os.stat(path)
+    stamp = (st.st_mtime_ns, st.st_size)
+    kept = _sql_texts.get(name)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    text = Path(path).read_text()
+    _sql_texts[name] = (stamp, text)
+    return text
