@@ -11,7 +11,8 @@
 -- a first link judged by the newer change ends :record_times when a side's time is the record's, for
 -- want of the field's own (HubSpot property history, Salesforce field times).
 -- A field without a base that a plan already judged (first_link_values: what each side held then) has
--- the side that moved since, while the other did not, for the side that changed (:first_link_<side>_changed).
+-- the side that moved since, while the other did not, for the side that changed, a clear included
+-- (:first_link_<side>_changed; under always_<side> only that side's move counts).
 -- Unordered: merge.py filters it (the rows needing action; the in-sync ones) and orders what it reads.
 WITH facts AS (
     SELECT
@@ -64,6 +65,15 @@ decided AS (
             WHEN direction = 'none' THEN 'skip:none'
             WHEN direction = 'create_only' THEN 'skip:create_only'
             WHEN agree THEN 'in_sync'
+            -- a field judged before without a base (first_link_values): the side that moved since is the
+            -- change, a clear included (it held a value then), before the rules for never-set empties
+            -- (under always_<side> only that side's move counts)
+            WHEN NOT has_base AND direction NOT IN ('always_salesforce', 'resolver')
+                 AND hubspot_moved AND (NOT salesforce_moved OR direction = 'always_hubspot')
+                THEN 'write_salesforce:' || direction || ':first_link_hubspot_changed'
+            WHEN NOT has_base AND direction NOT IN ('always_hubspot', 'resolver')
+                 AND salesforce_moved AND (NOT hubspot_moved OR direction = 'always_salesforce')
+                THEN 'write_hubspot:' || direction || ':first_link_salesforce_changed'
             -- an empty value that was never set never overwrites data, whatever the direction
             -- (and under always_<side>, that side's never-set empty does not pull the other's value in);
             -- an empty base is not "never set": both sides agreed on empty, so an edit is a change
@@ -80,10 +90,6 @@ decided AS (
                 CASE WHEN hubspot_changed THEN 'write_hubspot:always_salesforce:overridden'
                      ELSE 'write_hubspot:always_salesforce' END
             WHEN direction = 'resolver' THEN 'hold:resolver'
-            WHEN NOT has_base AND hubspot_moved AND NOT salesforce_moved
-                THEN 'write_salesforce:' || direction || ':first_link_hubspot_changed'
-            WHEN NOT has_base AND salesforce_moved AND NOT hubspot_moved
-                THEN 'write_hubspot:' || direction || ':first_link_salesforce_changed'
             WHEN NOT has_base AND direction = 'prefer_hubspot' THEN 'write_salesforce:prefer_hubspot:first_link'
             WHEN NOT has_base AND direction = 'prefer_salesforce' THEN 'write_hubspot:prefer_salesforce:first_link'
             WHEN NOT has_base THEN

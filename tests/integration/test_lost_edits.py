@@ -197,15 +197,19 @@ def test_a_hubspot_edit_of_a_contact_restored_after_a_state_loss_is_not_reverted
 # ---- 4. an edit made after a rebuild, on a field the rebuild found apart -------------------------------
 
 
-def test_an_edit_made_after_a_rebuild_wins_over_the_first_link_rule(synced, sync, query, tmp_path, monkeypatch):
+@pytest.mark.parametrize("edit", ["Edited After The Rebuild", None], ids=["new-title", "cleared"])
+def test_an_edit_made_after_a_rebuild_wins_over_the_first_link_rule(
+    synced, sync, query, tmp_path, monkeypatch, edit
+):
     """The soak's seed 11, p501: a field differed when the state file was rebuilt (an edit crmsync had not
     read before the loss), so the rebuild's plan judged it as a first link (jobtitle prefer_salesforce:
     Salesforce's title to HubSpot). Before the next sync wrote it, a person edited HubSpot's title. That
     edit is a change made since the rebuild judged the field, and crosses; before, the first-link rule
-    was applied again and the person's title was overwritten on HubSpot."""
+    was applied again and the person's title was overwritten on HubSpot. A clear is an edit too (seed 7,
+    p595): HubSpot's empty title is not a never-set value for Salesforce's to fill."""
     sandbox = synced
     assert sync().success  # the module's own state file catches up with the earlier tests
-    hubspot_id, contact = linked_contacts(query)[3]
+    hubspot_id, contact = linked_contacts(query)[3 if edit else 4]
     salesforce_edit(sandbox, "Contact", contact, Title="Edited Before The Loss")
 
     monkeypatch.setenv("CRMSYNC_STATE_DB", str(tmp_path / "replacement.duckdb"))
@@ -217,8 +221,8 @@ def test_an_edit_made_after_a_rebuild_wins_over_the_first_link_rule(synced, sync
     )  # the rebuild's plan: a first link under prefer_salesforce, not written yet
     assert "first_link" in reason
 
-    hubspot_edit(sandbox, "contacts", hubspot_id, jobtitle="Edited After The Rebuild")
+    hubspot_edit(sandbox, "contacts", hubspot_id, jobtitle=edit or "")
     for _ in range(2):
         assert sync().success
-        assert hubspot_value(sandbox, "contacts", hubspot_id, "jobtitle") == "Edited After The Rebuild"
-        assert salesforce_value(sandbox, "Contact", contact, "Title") == "Edited After The Rebuild"
+        assert hubspot_value(sandbox, "contacts", hubspot_id, "jobtitle") == edit
+        assert salesforce_value(sandbox, "Contact", contact, "Title") == edit

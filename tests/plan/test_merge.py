@@ -219,11 +219,17 @@ def test_a_first_link_without_a_fields_own_time_falls_back_to_the_records_and_sa
         ),
         ("prefer_hubspot", "h0", "edited", "write_hubspot", "prefer_hubspot:first_link_salesforce_changed"),
         ("two_way", "h0", "edited", "write_hubspot", "two_way:first_link_salesforce_changed"),
+        # a clear since is a change too, never an empty "never set" that the other side fills
+        ("prefer_hubspot", None, "s0", "write_salesforce", "prefer_hubspot:first_link_hubspot_changed"),
+        ("two_way", "h0", None, "write_hubspot", "two_way:first_link_salesforce_changed"),
         # neither moved, or both: the first-link rule, as at the first judgement
         ("prefer_salesforce", "h0", "s0", "write_hubspot", "prefer_salesforce:first_link"),
         ("prefer_salesforce", "h1", "s1", "write_hubspot", "prefer_salesforce:first_link"),
-        # always_<side> ignores what moved
+        # always_<side> looks only at that side: a clear of it since is sent, never taken for never set
         ("always_salesforce", "edited", "s0", "write_hubspot", "always_salesforce"),
+        ("always_hubspot", None, "s0", "write_salesforce", "always_hubspot:first_link_hubspot_changed"),
+        ("always_hubspot", None, "s1", "write_salesforce", "always_hubspot:first_link_hubspot_changed"),
+        ("always_hubspot", "h0", None, "write_salesforce", "fill_empty"),
     ],
 )
 def test_a_side_that_moved_since_a_first_judgement_is_the_change(
