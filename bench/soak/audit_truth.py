@@ -88,9 +88,13 @@ def _entity(world: World, row: AuditRow) -> Entity | None:
 
 
 def _edited_after(entity: Entity, hs_field: str, side: str, at: float) -> bool:
-    """A person (or an undo the soak ran) changed this field on this side after crmsync's write."""
+    """A person (or an undo the soak ran) changed this field on this side after crmsync's write. A create
+    after the write counts too: a re-created HubSpot contact's entity takes over the Salesforce record of
+    the archived one, its values recorded as created then (life_edits.py `_recreate`), and a person's edit
+    made there before is in the archived entity's events, not this one's (the soak's seed 13, p2908)."""
     return any(
-        ev.side == side and ev.t >= at - 1.0 for ev in entity.events.get(hs_field, []) if ev.kind != "create"
+        ev.side == side and ev.t >= at - 1.0 and (ev.kind != "create" or ev.t > at + 1.0)
+        for ev in entity.events.get(hs_field, [])
     )
 
 
