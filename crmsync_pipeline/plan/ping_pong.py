@@ -11,11 +11,12 @@ automation turned around (sql/plan/ping_pong_candidates.sql), in the pair's last
   x again. The planned write is the second of the field: nothing the sync does can change the outcome,
   so a second sync writes nothing (the fixpoint, docs/design.md "Guarantees").
 Only writes since the field's last resolution and since the last undo that wrote it count (an undo is a
-person's decision, written as the integration user). Each rewrite must be automation's, never a person's: on Salesforce the user who changed the field is
-crmsync's integration user (a before-save flow or trigger in crmsync's own save) or the Automated
-Process user, and no other user edited the record since crmsync's write; on HubSpot the property's
-latest history entry comes from a workflow (`sourceType` AUTOMATION_PLATFORM). Anything else (a
-person, an import, another integration) is not a loop, and the field syncs as usual.
+person's decision, written as the integration user). Each rewrite must be automation's, never a
+person's: on Salesforce the user who changed the field is crmsync's integration user (a before-save flow
+or trigger in crmsync's own save) or the Automated Process user, and no other user edited the record
+since crmsync's write; on HubSpot the property's latest history entry comes from a workflow
+(`sourceType` AUTOMATION_PLATFORM). Anything else (a person, an import, another integration) is not a
+loop, and the field syncs as usual.
 
 The field is then held for that link: its writes are skipped with reason `ping_pong:held`, and a review
 item of kind `ping_pong` names the field, both values and the automation suspected. Settling the item
