@@ -117,7 +117,7 @@ def plan_stage(
         add_lookup_state(con, mapping, pair_name)
         _set_property_times(con, changed_at)
         decided = decide_fields(con, in_sync=False)
-        keep_first_link_values(con, pair_name, run_id, now)  # a side moving later is then a change
+        keep_first_link_values(con, pair_name, run_id, decided, now)  # a side moving later is a change
         decisions = [d for d in decided if _admitted(d.decision, d.hubspot_id, d.salesforce_id, included)]
         review_stranded_survivors(  # a merge's survivor its rule keeps from sending: a person is told
             con,
